@@ -1,0 +1,71 @@
+"""The one place Linli is wired: database, knowledge base, intents in order, dispatcher."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.db import create_schema, make_engine
+from bot.dispatcher import Dispatcher
+from bot.intent import Intent
+from bot.knowledge_base import build_matcher, seed_demo, stored_entries
+from bot.models import utcnow
+from intents.faq import FaqIntent
+from intents.handoff import HandoffIntent
+from intents.help import HelpIntent
+from knowledge.matcher import Matcher
+
+
+@dataclass
+class App:
+    """A running Linli: what the CLI, the channels and the tests talk to."""
+
+    settings: Settings
+    engine: Engine
+    matcher: Matcher
+    dispatcher: Dispatcher
+
+    def reload_knowledge(self) -> None:
+        """Rebuild the matcher from the database (after `kb import`)."""
+        with Session(self.engine) as session:
+            self.matcher = build_matcher(stored_entries(session), self.settings)
+
+
+def open_database(settings: Settings) -> Engine:
+    """The engine for the configured database, with the schema created."""
+    engine = make_engine(settings.database_url, echo=settings.database.echo)
+    create_schema(engine)
+    return engine
+
+
+def build_app(settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> App:
+    """Open the database (loading the demo base on first start) and wire the dispatcher."""
+    engine = open_database(settings)
+    if settings.knowledge.load_demo:
+        seed_demo(engine, clock().astimezone(settings.zone).date())
+    with Session(engine) as session:
+        matcher = build_matcher(stored_entries(session), settings)
+    app = App(settings, engine, matcher, Dispatcher(engine, [], clock))
+    app.dispatcher = build_dispatcher(engine, lambda: app.matcher, settings, clock)
+    return app
+
+
+def build_dispatcher(
+    engine: Engine,
+    matcher: Callable[[], Matcher],
+    settings: Settings,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> Dispatcher:
+    """The dispatcher with every intent, in the order they are tried (the intent registry)."""
+    timeout = dt.timedelta(minutes=settings.conversation.timeout_minutes)
+    intents: list[Intent] = [
+        HandoffIntent(settings.staff),
+        HelpIntent(),
+        FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
+    ]
+    return Dispatcher(engine, intents, clock)

@@ -1,0 +1,244 @@
+"""The `linli` command line: the contract scripts and tests rely on (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.app import App, build_app, open_database
+from bot.channels import console
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError
+from bot.evaluation import evaluate, read_labelled
+from bot.knowledge_base import import_files, stored_communities, stored_entries
+from bot.models import UnansweredQuestion, utcnow
+from knowledge.loader import KnowledgeError, load_files
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.general.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    command: int = args.run(args, settings)
+    return command
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="linli", description="邻里 Linli 社区小助手")
+    parser.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="在终端里以居民身份和小助手聊天")
+    chat.add_argument("--user", default="resident", help="居民标识（默认 resident）")
+    chat.set_defaults(run=_chat)
+
+    ask = commands.add_parser("ask", help="问一句（或从标准输入每行一句）")
+    ask.add_argument("--json", action="store_true", help="每条消息输出一行 JSON")
+    ask.add_argument("--user", default="resident", help="居民标识（默认 resident）")
+    ask.add_argument("text", nargs="*", help="要问的话；不写则逐行读标准输入")
+    ask.set_defaults(run=_ask)
+
+    kb = commands.add_parser("kb", help="知识库：导入、导出、检查、评测").add_subparsers(
+        required=True, metavar="KB_COMMAND"
+    )
+    kb_import = kb.add_parser("import", help="导入知识文件（YAML/CSV），全部成功才写入")
+    kb_import.add_argument("files", nargs="+", type=Path)
+    kb_import.set_defaults(run=_kb_import)
+    kb_export = kb.add_parser("export", help="导出知识库")
+    kb_export.add_argument("--format", choices=["jsonl"], default="jsonl")
+    kb_export.set_defaults(run=_kb_export)
+    kb_check = kb.add_parser("check", help="检查知识库（或给定文件），有问题时退出码非 0")
+    kb_check.add_argument("files", nargs="*", type=Path)
+    kb_check.set_defaults(run=_kb_check)
+    kb_eval = kb.add_parser("eval", help="用标注好的问题文件（JSONL）评测回答质量")
+    kb_eval.add_argument("file", type=Path)
+    kb_eval.add_argument("--json", action="store_true", help="输出 JSON 报告")
+    kb_eval.set_defaults(run=_kb_eval)
+
+    unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
+    unanswered.add_argument("--json", action="store_true")
+    unanswered.add_argument("--limit", type=int, default=50)
+    unanswered.set_defaults(run=_unanswered)
+    return parser
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    app = build_app(settings)
+    tty = sys.stdin.isatty()
+    lines = _prompted_lines() if tty else iter(sys.stdin)
+    return console.chat(app.dispatcher, args.user, lines, sys.stdout, tty)
+
+
+def _prompted_lines() -> Iterator[str]:
+    while True:
+        try:
+            yield input(console.PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    app = build_app(settings)
+    texts = [" ".join(args.text)] if args.text else (line.rstrip("\r\n") for line in sys.stdin)
+    for text in texts:
+        _ask_one(app, args, text)
+    return 0
+
+
+def _ask_one(app: App, args: argparse.Namespace, text: str) -> None:
+    started = time.perf_counter()
+    outcome = app.dispatcher.handle(console.incoming(args.user, text))
+    elapsed = (time.perf_counter() - started) * 1000
+    if not args.json:
+        print(console.render(outcome), end="\n\n", flush=True)
+        return
+    record = {
+        "user": args.user,
+        "text": text,
+        "intent": outcome.intent,
+        "confidence": None if outcome.confidence is None else round(outcome.confidence, 3),
+        "answer_id": outcome.answer_id,
+        "reply": outcome.text,
+        "suggestions": [{"id": o.value, "question": o.label} for o in outcome.suggestions],
+        "elapsed_ms": round(elapsed, 2),
+    }
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+
+
+def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_database(settings)
+    try:
+        loaded = import_files(engine, args.files, utcnow().astimezone(settings.zone).date())
+    except KnowledgeError as exc:
+        _print_problems(exc)
+        print("没有导入任何内容。", file=sys.stderr)
+        return 1
+    print(f"已导入 {len(loaded.entries)} 条知识、{len(loaded.communities)} 个社区。")
+    return 0
+
+
+def _kb_export(args: argparse.Namespace, settings: Settings) -> int:
+    app = build_app(settings)
+    with Session(app.engine) as session:
+        for entry in stored_entries(session):
+            record = {
+                "id": entry.id,
+                "category": entry.category,
+                "community": entry.community,
+                "questions": list(entry.questions),
+                "keywords": list(entry.keywords),
+                "answer": entry.answer,
+                "source": entry.source,
+                "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
+            }
+            print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
+def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
+    if args.files:
+        engine = open_database(settings)
+        with Session(engine) as session:
+            known = [c.id for c in stored_communities(session)]
+        try:
+            loaded = load_files(args.files, known_communities=known)
+        except KnowledgeError as exc:
+            _print_problems(exc)
+            return 1
+        entries = loaded.entries
+    else:
+        app = build_app(settings)
+        with Session(app.engine) as session:
+            entries = stored_entries(session)
+    problems = _shared_questions(entries)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"检查了 {len(entries)} 条知识：{'有 %d 个问题' % len(problems) if problems else '没有问题'}。")
+    return 1 if problems else 0
+
+
+def _shared_questions(entries: Sequence[object]) -> list[str]:
+    from knowledge.entry import Entry
+    from knowledge.normalize import normalize
+
+    owner: dict[str, str] = {}
+    problems = []
+    for entry in entries:
+        assert isinstance(entry, Entry)
+        for question in entry.questions:
+            key = normalize(question)
+            if key in owner and owner[key] != entry.id:
+                problems.append(f"{entry.id}: 问法“{question}”和 {owner[key]} 的一样，会答不准")
+            owner.setdefault(key, entry.id)
+    return problems
+
+
+def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
+    app = build_app(settings)
+    try:
+        items = read_labelled(args.file)
+        report = evaluate(app.matcher, settings, items)
+    except (OSError, ValueError) as exc:
+        print(f"无法评测：{exc}", file=sys.stderr)
+        return 1
+    rates = report.rates()
+    if args.json:
+        print(json.dumps({"rates": rates, "misses": report.misses}, ensure_ascii=False, indent=1))
+        return 0
+    print(f"questions: {report.total} (answerable {report.answerable}, "
+          f"out of scope {report.out_of_scope}, intents {report.intents})")
+    for name, value in rates.items():
+        print(f"{name:>22}: {value:6.1%}")
+    print(f"misses ({len(report.misses)}):")
+    for miss in report.misses:
+        print(f"  line {miss['line']}: {miss['text']!r} expect={miss['expect']} "
+              f"got={miss['got']} conf={miss['confidence']} sugg={miss['suggestions']}")
+    return 0
+
+
+def _unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_database(settings)
+    with Session(engine) as session:
+        statement = (
+            select(UnansweredQuestion)
+            .where(UnansweredQuestion.resolved_at.is_(None))  # type: ignore[union-attr]
+            .order_by(UnansweredQuestion.id.desc())  # type: ignore[union-attr]
+            .limit(args.limit)
+        )
+        rows = session.exec(statement).all()
+    for row in rows:
+        if args.json:
+            record = {"id": row.id, "kind": row.kind, "channel": row.channel,
+                      "user_id": row.user_id, "text": row.text,
+                      "best_entry_id": row.best_entry_id, "confidence": row.confidence,
+                      "created_at": row.created_at.isoformat()}
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"#{row.id} [{row.kind}] {row.created_at:%Y-%m-%d %H:%M} 用户{row.user_id}：{row.text}")
+    if not rows and not args.json:
+        print("没有待处理的问题。")
+    return 0
+
+
+def _print_problems(exc: KnowledgeError) -> None:
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)

@@ -1,0 +1,139 @@
+"""Typed settings: config.example.toml documents every field; LINLI_* environment overrides."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GeneralSettings(_Section):
+    """Where Linli keeps its data, and the district's clock."""
+
+    home: Path | None = None  # default: the per-user data directory
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "WARNING"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+
+class DatabaseSettings(_Section):
+    """The database; empty url = SQLite file `linli.db` in the home directory."""
+
+    url: str = ""
+    echo: bool = False
+
+
+class KnowledgeSettings(_Section):
+    """The knowledge base and the matcher's decision thresholds."""
+
+    load_demo: bool = True  # load the demo district on first start when the base is empty
+    answer_threshold: float = Field(0.62, ge=0, le=1)
+    clarify_threshold: float = Field(0.40, ge=0, le=1)
+    suggestions: int = Field(3, ge=1, le=5)
+
+
+class ConversationSettings(_Section):
+    """Multi-step flows (a clarify waiting for "1"/"2"/"3", later sign-up forms)."""
+
+    timeout_minutes: int = Field(30, ge=1)
+
+
+class StaffSettings(_Section):
+    """How residents reach a person."""
+
+    contact: str = "社区服务电话：028-0000-0000（示例号码，请以社区公布的为准）"
+    hours: str = "工作日 9:00—12:00、14:00—17:30（示例）"
+
+
+class Settings(_Section):
+    """All of Linli's settings."""
+
+    general: GeneralSettings = GeneralSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
+    conversation: ConversationSettings = ConversationSettings()
+    staff: StaffSettings = StaffSettings()
+
+    @property
+    def home(self) -> Path:
+        """The data directory (database, caches)."""
+        return self.general.home or Path(platformdirs.user_data_dir("linli", appauthor=False))
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of the database."""
+        return self.database.url or f"sqlite:///{self.home / 'linli.db'}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The district's timezone."""
+        return ZoneInfo(self.general.timezone)
+
+
+# Shortcuts people expect; every other field is LINLI_<SECTION>_<FIELD>.
+_SHORTCUTS = {"LINLI_HOME": ("general", "home"), "LINLI_DATABASE_URL": ("database", "url")}
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from a TOML file (or ./config.toml) and the environment.
+
+    Raises:
+        ConfigError: the file cannot be read or a value is invalid; the message says which.
+    """
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    source = path if path is not None else Path("config.toml")
+    if path is not None or source.exists():
+        try:
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {source}: {exc}") from exc
+    _apply_environment(data, environ)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, value in environ.items():
+        if not name.startswith("LINLI_") or name.startswith("LINLI_TEST_"):
+            continue
+        target = _SHORTCUTS.get(name) or _section_field(name)
+        if target is not None:
+            data.setdefault(target[0], {})[target[1]] = value
+
+
+def _section_field(name: str) -> tuple[str, str] | None:
+    rest = name[len("LINLI_") :].lower()
+    for section, model in Settings.model_fields.items():
+        prefix = section + "_"
+        annotation = model.annotation
+        if rest.startswith(prefix) and isinstance(annotation, type):
+            field = rest[len(prefix) :]
+            if field in getattr(annotation, "model_fields", {}):
+                return section, field
+    return None

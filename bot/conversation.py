@@ -1,0 +1,46 @@
+"""Pending multi-step flows, one per user, persisted so any process can continue them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.models import Conversation
+
+
+def pending(session: Session, user_id: int, now: dt.datetime) -> Conversation | None:
+    """The user's pending flow, or None; an expired one is removed."""
+    conversation = session.get(Conversation, user_id)
+    if conversation is None:
+        return None
+    expires = conversation.expires_at
+    if expires.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
+        expires = expires.replace(tzinfo=dt.UTC)
+    if expires <= now:
+        session.delete(conversation)
+        session.flush()
+        return None
+    return conversation
+
+
+def start(
+    session: Session, user_id: int, flow: str, data: dict[str, Any], expires_at: dt.datetime
+) -> None:
+    """Begin (or replace) the user's pending flow."""
+    conversation = session.get(Conversation, user_id)
+    if conversation is None:
+        session.add(Conversation(user_id=user_id, flow=flow, data=data, expires_at=expires_at))
+    else:
+        conversation.flow, conversation.data, conversation.expires_at = flow, data, expires_at
+        session.add(conversation)
+    session.flush()
+
+
+def finish(session: Session, user_id: int) -> None:
+    """End the user's pending flow, if any."""
+    conversation = session.get(Conversation, user_id)
+    if conversation is not None:
+        session.delete(conversation)
+        session.flush()

@@ -1,0 +1,118 @@
+"""The one path every message takes: dedupe, identify, continue a flow or route, record."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot import conversation
+from bot.db import session_scope
+from bot.identity import resolve_user
+from bot.intent import Context, Intent
+from bot.models import ProcessedMessage, utcnow
+from bot.types import Incoming, Outcome, Reply
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "抱歉，我这边刚才出了点小问题 🙏 请稍后再试一次，或发“找人工”联系社区工作人员。"
+MAX_TEXT = 2000  # longer messages are cut before matching: nobody types more in one bubble
+_ATTEMPTS = 3
+
+
+class Dispatcher:
+    """Turns an Incoming into an Outcome. Safe to call from several threads and processes."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        intents: Sequence[Intent],
+        clock: Callable[[], dt.datetime] = utcnow,
+    ):
+        self.engine = engine
+        self.intents = list(intents)
+        self.clock = clock
+        self._flows = {flow: intent for intent in self.intents for flow in intent.flows}
+
+    def handle(self, incoming: Incoming) -> Outcome:
+        """Handle one message once; a re-delivered message gets the stored outcome."""
+        if len(incoming.text) > MAX_TEXT:
+            incoming = _shortened(incoming)
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._handle_once(incoming)
+            except IntegrityError:
+                # Another process handled the same message id, or created the same user, first.
+                stored = self._stored(incoming)
+                if stored is not None:
+                    return stored
+                logger.info("retrying message after a concurrent write (attempt %s)", attempt + 1)
+        return Outcome("error", (Reply(APOLOGY),))
+
+    def _handle_once(self, incoming: Incoming) -> Outcome:
+        with session_scope(self.engine) as session:
+            stored = self._lookup(session, incoming)
+            if stored is not None:
+                return stored
+            user = resolve_user(session, incoming.channel, incoming.user_key)
+            ctx = Context(session, user, incoming, self.clock())
+            outcome = self._route(ctx)
+            if incoming.msg_id:
+                session.add(
+                    ProcessedMessage(
+                        channel=incoming.channel,
+                        msg_id=incoming.msg_id,
+                        user_id=ctx.user_id,
+                        outcome=outcome.to_json(),
+                    )
+                )
+                session.flush()
+            return outcome
+
+    def _route(self, ctx: Context) -> Outcome:
+        pending = conversation.pending(ctx.session, ctx.user_id, ctx.now)
+        if pending is not None and pending.flow in self._flows:
+            owner = self._flows[pending.flow]
+            outcome = self._guarded(owner, ctx, lambda: owner.resume(ctx, pending))
+            if outcome is not None:
+                return outcome
+            conversation.finish(ctx.session, ctx.user_id)  # not a reply to it: never trap
+        for intent in self.intents:
+            outcome = self._guarded(intent, ctx, lambda i=intent: i.handle(ctx))  # type: ignore[misc]
+            if outcome is not None:
+                return outcome
+        return Outcome("error", (Reply(APOLOGY),))
+
+    def _guarded(
+        self, intent: Intent, ctx: Context, call: Callable[[], Outcome | None]
+    ) -> Outcome | None:
+        """The error boundary around one intent: its writes are undone, the resident gets
+        one short apology, and the traceback goes to the log."""
+        savepoint = ctx.session.begin_nested()
+        try:
+            outcome = call()
+        except Exception:
+            savepoint.rollback()
+            logger.exception("intent %s failed on a %s message", intent.name, ctx.incoming.kind)
+            return Outcome("error", (Reply(APOLOGY),))
+        savepoint.commit()
+        return outcome
+
+    def _lookup(self, session: Session, incoming: Incoming) -> Outcome | None:
+        if not incoming.msg_id:
+            return None
+        done = session.get(ProcessedMessage, (incoming.channel, incoming.msg_id))
+        return None if done is None else Outcome.from_json(done.outcome)
+
+    def _stored(self, incoming: Incoming) -> Outcome | None:
+        with Session(self.engine) as session:
+            return self._lookup(session, incoming)
+
+
+def _shortened(incoming: Incoming) -> Incoming:
+    return dataclasses.replace(incoming, text=incoming.text[:MAX_TEXT])

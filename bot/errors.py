@@ -1,0 +1,17 @@
+"""Linli's small exception hierarchy."""
+
+
+class LinliError(Exception):
+    """Base of Linli's own errors."""
+
+
+class ConfigError(LinliError):
+    """Settings are missing or invalid; the message is safe to print."""
+
+
+class UserFacingError(LinliError):
+    """An error whose message is written for the resident and safe to show in chat."""
+
+
+class ChannelError(LinliError):
+    """A channel could not deliver now; retry later."""

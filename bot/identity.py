@@ -1,0 +1,28 @@
+"""Who is talking: find or create the user behind a channel identity."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from bot.models import ChannelIdentity, User
+
+
+def resolve_user(session: Session, channel: str, external_id: str) -> User:
+    """The user known on `channel` as `external_id`, created on first contact.
+
+    A concurrent first contact from another process raises IntegrityError at flush; the
+    dispatcher retries and then finds the user.
+    """
+    statement = select(User).join(ChannelIdentity).where(
+        ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+    )
+    user = session.exec(statement).first()
+    if user is not None:
+        return user
+    user = User()
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    session.add(ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id))
+    session.flush()
+    return user

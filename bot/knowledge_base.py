@@ -1,0 +1,114 @@
+"""The knowledge base as the app keeps it: entries in the database, one matcher in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot import models
+from bot.config import Settings
+from bot.db import session_scope
+from knowledge.analyze import Analyzer
+from knowledge.entry import Community, Entry
+from knowledge.loader import Loaded, demo_files, load_files, load_rewrites_table
+from knowledge.matcher import Matcher, Thresholds
+from knowledge.normalize import Rewrites
+
+logger = logging.getLogger(__name__)
+
+
+def import_files(engine: Engine, paths: Sequence[Path], today: dt.date) -> Loaded:
+    """Validate knowledge files and upsert them in one transaction: all of it or nothing.
+
+    Raises:
+        knowledge.loader.KnowledgeError: a file is invalid; nothing was written.
+    """
+    with session_scope(engine) as session:
+        known = session.exec(select(models.Community.id)).all()
+        loaded = load_files(paths, known_communities=known)
+        for community in loaded.communities:
+            session.merge(_community_row(community))
+        for entry in loaded.entries:
+            session.merge(_entry_row(entry, today))
+    return loaded
+
+
+def seed_demo(engine: Engine, today: dt.date) -> bool:
+    """Load the demo district when the base is empty (first start). True if it loaded it."""
+    with Session(engine) as session:
+        if session.exec(select(models.KnowledgeEntry.id).limit(1)).first() is not None:
+            return False
+    try:
+        import_files(engine, demo_files(), today)
+    except IntegrityError:
+        logger.info("another process loaded the demo knowledge base first")
+        return False
+    logger.info("loaded the demo knowledge base")
+    return True
+
+
+def stored_entries(session: Session) -> list[Entry]:
+    """Every entry in the database, ordered by id."""
+    rows = session.exec(select(models.KnowledgeEntry).order_by(models.KnowledgeEntry.id)).all()
+    return [_entry(row) for row in rows]
+
+
+def stored_communities(session: Session) -> list[Community]:
+    """Every community in the database, ordered by id."""
+    rows = session.exec(select(models.Community).order_by(models.Community.id)).all()
+    return [Community(r.id, r.name, r.street, tuple(r.aliases)) for r in rows]
+
+
+def build_matcher(entries: Iterable[Entry], settings: Settings) -> Matcher:
+    """The matcher over these entries, with the configured thresholds."""
+    analyzer = Analyzer(Rewrites(load_rewrites_table()), cache_dir=settings.home / "cache")
+    knobs = settings.knowledge
+    thresholds = Thresholds(
+        answer=knobs.answer_threshold,
+        clarify=knobs.clarify_threshold,
+        suggestions=knobs.suggestions,
+    )
+    return Matcher(list(entries), analyzer, thresholds)
+
+
+def _entry(row: models.KnowledgeEntry) -> Entry:
+    return Entry(
+        id=row.id,
+        category=row.category,
+        question=row.question,
+        answer=row.answer,
+        source=row.source,
+        community=row.community_id,
+        paraphrases=tuple(row.paraphrases),
+        keywords=tuple(row.keywords),
+        updated_at=row.updated_at,
+    )
+
+
+def _entry_row(entry: Entry, today: dt.date) -> models.KnowledgeEntry:
+    return models.KnowledgeEntry(
+        id=entry.id,
+        category=entry.category,
+        community_id=entry.community,
+        question=entry.question,
+        paraphrases=list(entry.paraphrases),
+        keywords=list(entry.keywords),
+        answer=entry.answer,
+        source=entry.source,
+        updated_at=entry.updated_at or today,
+    )
+
+
+def _community_row(community: Community) -> models.Community:
+    return models.Community(
+        id=community.id,
+        name=community.name,
+        street=community.street,
+        aliases=list(community.aliases),
+    )

@@ -1,0 +1,103 @@
+"""Questions answered from the knowledge base: answer, clarify with numbered choices, or an
+honest fallback that logs the question for staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from bot import conversation
+from bot.config import StaffSettings
+from bot.intent import Context
+from bot.models import Conversation, UnansweredQuestion
+from bot.types import Option, Outcome, Reply
+from knowledge.matcher import Match, Matcher
+
+CLARIFY_FLOW = "clarify"
+CLARIFY_TEXT = "您想问的是下面哪一个？回复数字就行："
+CLARIFY_NOTE = "都不是的话，换个说法再问我，或发“找人工”。"
+_PICK = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五])\s*(?:个|条|项)?\s*[。.!！]?\s*$")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+class FaqIntent:
+    """Claims every message that is left: the knowledge matcher decides what to say."""
+
+    name = "faq"
+    flows: tuple[str, ...] = (CLARIFY_FLOW,)
+
+    def __init__(
+        self, matcher: Callable[[], Matcher], staff: StaffSettings, timeout: dt.timedelta
+    ):
+        self._matcher = matcher  # a callable, so a reloaded knowledge base is picked up
+        self.staff = staff
+        self.timeout = timeout
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Answer from the knowledge base, ask which one was meant, or say honestly we can't."""
+        match = self._matcher().match(ctx.text, community=ctx.user.community_id)
+        if match.decision == "answer" and match.best is not None:
+            return self._answer(match.best.entry.id, match.confidence)
+        if match.decision == "clarify":
+            return self._clarify(ctx, match)
+        return self._fallback(ctx, match)
+
+    def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
+        """A reply to "which one?": a number, or words that fit one of the choices."""
+        choices: list[str] = list(pending.data.get("choices", []))
+        picked = _picked_number(ctx.text)
+        if picked is not None and 1 <= picked <= len(choices):
+            conversation.finish(ctx.session, ctx.user_id)
+            return self._answer(choices[picked - 1], 1.0)
+        match = self._matcher().match(ctx.text, among=choices)
+        if match.decision == "answer" and match.best is not None:
+            conversation.finish(ctx.session, ctx.user_id)
+            return self._answer(match.best.entry.id, match.confidence)
+        return None
+
+    def _answer(self, entry_id: str, confidence: float) -> Outcome:
+        entry = self._matcher().entry(entry_id)
+        if entry is None:  # the base was changed under a pending clarify
+            return Outcome("fallback", (Reply("这条内容刚刚更新了，麻烦您再问我一次 🙏"),))
+        return Outcome("faq", (Reply(entry.answer),), confidence=confidence, answer_id=entry.id)
+
+    def _clarify(self, ctx: Context, match: Match) -> Outcome:
+        options = tuple(
+            Option(n, c.entry.question, c.entry.id) for n, c in enumerate(match.candidates, 1)
+        )
+        conversation.start(
+            ctx.session,
+            ctx.user_id,
+            CLARIFY_FLOW,
+            {"choices": [o.value for o in options], "question": ctx.text[:200]},
+            ctx.now + self.timeout,
+        )
+        reply = Reply(CLARIFY_TEXT, options, CLARIFY_NOTE)
+        return Outcome("clarify", (reply,), confidence=match.confidence, suggestions=options)
+
+    def _fallback(self, ctx: Context, match: Match) -> Outcome:
+        best = match.best
+        ctx.session.add(
+            UnansweredQuestion(
+                user_id=ctx.user_id,
+                channel=ctx.incoming.channel,
+                kind="fallback",
+                text=ctx.text[:2000],
+                best_entry_id=best.entry.id if best else None,
+                confidence=round(match.confidence, 3),
+            )
+        )
+        text = (
+            "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏\n"
+            f"着急的话可以发“找人工”，或打电话：{self.staff.contact}"
+        )
+        return Outcome("fallback", (Reply(text),), confidence=match.confidence)
+
+
+def _picked_number(text: str) -> int | None:
+    found = _PICK.match(text)
+    if found is None:
+        return None
+    digit = found.group(1)
+    return _CHINESE_DIGITS.get(digit) or int(digit)

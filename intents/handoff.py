@@ -1,0 +1,51 @@
+""""找人工": tell the resident how to reach a person now, and log the request for staff."""
+
+from __future__ import annotations
+
+import re
+
+from bot.config import StaffSettings
+from bot.intent import Context
+from bot.models import Conversation, UnansweredQuestion
+from bot.types import Outcome, Reply
+from knowledge.normalize import normalize
+
+_PERSON = r"(人工|真人|活人|工作人员|客服|网格员|书记|主任|负责人|管事的|社区的人|一个人)"
+_ASK = r"(找|转|要|联系|接|叫|换|让|请|跟|和|同|给我|我想|能不能|可以)"
+_HANDOFF = re.compile(
+    rf"({_ASK}.{{0,4}}{_PERSON}|^{_PERSON}(服务|帮忙|帮助)?$|人工服务|人工客服|转人工|"
+    rf"不想(跟|和)?机器人|你是机器人|投诉你)"
+)
+
+
+class HandoffIntent:
+    """Claims requests for a person; the request is logged for staff."""
+
+    name = "handoff"
+    flows: tuple[str, ...] = ()
+
+    def __init__(self, staff: StaffSettings):
+        self.staff = staff
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Answer "找人工" and friends with the staff contact."""
+        plain = normalize(ctx.text).replace(" ", "")
+        if not plain or not _HANDOFF.search(plain) or len(plain) > 30:
+            return None
+        ctx.session.add(
+            UnansweredQuestion(
+                user_id=ctx.user_id,
+                channel=ctx.incoming.channel,
+                kind="handoff",
+                text=ctx.text[:2000],
+            )
+        )
+        text = (
+            "好的，已经把您的请求记下来，转给社区工作人员了，他们上班时间会尽快联系您。\n"
+            f"着急的话可以直接打电话：{self.staff.contact}\n办公时间：{self.staff.hours}"
+        )
+        return Outcome(self.name, (Reply(text),), confidence=1.0)
+
+    def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+        """Handoff has no multi-step flow."""
+        return None

@@ -1,0 +1,1 @@
+"""Linli's knowledge base: entries, loaders, Chinese normalisation and the matcher."""

@@ -1,0 +1,1 @@
+"""Scheduled work (reminders, pushes, outbox delivery): arrives with the activities issue."""

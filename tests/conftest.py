@@ -1,0 +1,145 @@
+"""Shared fixtures: no network, a temporary database (SQLite, and PostgreSQL when configured),
+the demo knowledge base, a controllable clock and message factories."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, SQLModel
+
+from bot.app import App, build_dispatcher, open_database
+from bot.config import Settings, load_settings
+from bot.knowledge_base import build_matcher, seed_demo, stored_entries
+from bot.types import Incoming
+from knowledge.entry import Entry
+from knowledge.loader import demo_files, load_files
+from knowledge.matcher import Matcher
+
+PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "")
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a non-loopback address fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None:
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = host == "localhost"
+            if not loopback:
+                raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data directory for the jieba cache, shared by the whole run."""
+    return tmp_path_factory.mktemp("linli-home")
+
+
+@pytest.fixture(scope="session")
+def demo_entries() -> list[Entry]:
+    """The demo knowledge base, read from the files."""
+    return load_files(demo_files()).entries
+
+
+@pytest.fixture(scope="session")
+def demo_matcher(demo_entries: list[Entry], cache_home: Path) -> Matcher:
+    """A matcher over the demo base (built once: building is the slow part)."""
+    return build_matcher(demo_entries, Settings.model_validate({"general": {"home": cache_home}}))
+
+
+def _database_params() -> list[Any]:
+    skip_pg = pytest.mark.skipif(
+        not PG_URL, reason="PostgreSQL test skipped: set LINLI_TEST_DATABASE_URL to run it"
+    )
+    return ["sqlite", pytest.param("postgresql", marks=[skip_pg, pytest.mark.postgres])]
+
+
+@pytest.fixture(params=_database_params())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or PostgreSQL with its tables dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'linli.db'}"
+        return
+    engine = open_database(Settings.model_validate({"database": {"url": PG_URL}}))
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+    yield PG_URL
+    engine = open_database(Settings.model_validate({"database": {"url": PG_URL}}))
+    SQLModel.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, cache_home: Path) -> Settings:
+    """Settings for one test: its own database, the shared cache."""
+    env = {"LINLI_DATABASE_URL": database_url, "LINLI_HOME": str(cache_home)}
+    return load_settings(Path(os.devnull), environ=env)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: dt.datetime = NOW):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move time forward, e.g. clock.advance(minutes=31)."""
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A frozen clock at NOW."""
+    return Clock()
+
+
+@pytest.fixture
+def app(settings: Settings, demo_matcher: Matcher, clock: Clock) -> Iterator[App]:
+    """Linli on a fresh database with the demo base loaded and a frozen clock."""
+    engine = open_database(settings)
+    seed_demo(engine, NOW.date())
+    dispatcher = build_dispatcher(engine, lambda: demo_matcher, settings, clock)
+    linli = App(settings, engine, demo_matcher, dispatcher)
+    yield linli
+    engine.dispose()
+
+
+@pytest.fixture
+def text() -> Callable[..., Incoming]:
+    """Make a console text message: text("低保怎么申请", user="ann")."""
+
+    def make(body: str, user: str = "ann", msg_id: str | None = None) -> Incoming:
+        return Incoming("console", user, body, msg_id=msg_id or uuid.uuid4().hex)
+
+    return make
+
+
+@pytest.fixture
+def stored(app: App) -> Callable[[], list[Entry]]:
+    """Read the entries back from the app's database."""
+
+    def read() -> list[Entry]:
+        with Session(app.engine) as session:
+            return stored_entries(session)
+
+    return read
