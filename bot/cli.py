@@ -16,8 +16,14 @@ from bot.app import App, build_app, open_database
 from bot.channels import console
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
-from bot.evaluation import evaluate, read_labelled
-from bot.knowledge_base import import_files, stored_communities, stored_entries
+from bot.evaluation import calibrate, evaluate, read_labelled
+from bot.knowledge_base import (
+    calibration_path,
+    import_files,
+    seed_demo,
+    stored_communities,
+    stored_entries,
+)
 from bot.models import UnansweredQuestion, utcnow
 from knowledge.loader import KnowledgeError, load_files
 
@@ -61,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     kb_import = kb.add_parser("import", help="导入知识文件（YAML/CSV），全部成功才写入")
     kb_import.add_argument("files", nargs="+", type=Path)
+    kb_import.add_argument("--replace", action="store_true", help="先清空现有知识，只留这些文件的")
     kb_import.set_defaults(run=_kb_import)
     kb_export = kb.add_parser("export", help="导出知识库")
     kb_export.add_argument("--format", choices=["jsonl"], default="jsonl")
@@ -72,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     kb_eval.add_argument("file", type=Path)
     kb_eval.add_argument("--json", action="store_true", help="输出 JSON 报告")
     kb_eval.set_defaults(run=_kb_eval)
+
+    kb_calibrate = kb.add_parser("calibrate", help="用标注好的问题文件重新拟合置信度模型")
+    kb_calibrate.add_argument("file", type=Path)
+    kb_calibrate.add_argument(
+        "--write", type=Path, help="写到哪里（默认数据目录下的 calibration.json）"
+    )
+    kb_calibrate.set_defaults(run=_kb_calibrate)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
     unanswered.add_argument("--json", action="store_true")
@@ -126,13 +140,17 @@ def _ask_one(app: App, args: argparse.Namespace, text: str) -> None:
 
 def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_database(settings)
+    today = utcnow().astimezone(settings.zone).date()
+    if settings.knowledge.load_demo and not args.replace:
+        seed_demo(engine, today)  # a first import extends the demo base, as a first start would
     try:
-        loaded = import_files(engine, args.files, utcnow().astimezone(settings.zone).date())
+        loaded = import_files(engine, args.files, today, replace=args.replace)
     except KnowledgeError as exc:
         _print_problems(exc)
         print("没有导入任何内容。", file=sys.stderr)
         return 1
-    print(f"已导入 {len(loaded.entries)} 条知识、{len(loaded.communities)} 个社区。")
+    action = "替换为" if args.replace else "导入"
+    print(f"已{action} {len(loaded.entries)} 条知识、{len(loaded.communities)} 个社区。")
     return 0
 
 
@@ -172,7 +190,8 @@ def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
     problems = _shared_questions(entries)
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"检查了 {len(entries)} 条知识：{'有 %d 个问题' % len(problems) if problems else '没有问题'}。")
+    verdict = f"有 {len(problems)} 个问题" if problems else "没有问题"
+    print(f"检查了 {len(entries)} 条知识：{verdict}。")
     return 1 if problems else 0
 
 
@@ -204,14 +223,36 @@ def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps({"rates": rates, "misses": report.misses}, ensure_ascii=False, indent=1))
         return 0
-    print(f"questions: {report.total} (answerable {report.answerable}, "
-          f"out of scope {report.out_of_scope}, intents {report.intents})")
+    print(
+        f"questions: {report.total} (answerable {report.answerable}, "
+        f"out of scope {report.out_of_scope}, intents {report.intents})"
+    )
     for name, value in rates.items():
         print(f"{name:>22}: {value:6.1%}")
     print(f"misses ({len(report.misses)}):")
     for miss in report.misses:
-        print(f"  line {miss['line']}: {miss['text']!r} expect={miss['expect']} "
-              f"got={miss['got']} conf={miss['confidence']} sugg={miss['suggestions']}")
+        print(
+            f"  line {miss['line']}: {miss['text']!r} expect={miss['expect']} "
+            f"got={miss['got']} conf={miss['confidence']} sugg={miss['suggestions']}"
+        )
+    return 0
+
+
+def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    app = build_app(settings)
+    try:
+        items = read_labelled(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"无法拟合：{exc}", file=sys.stderr)
+        return 1
+    calibration = calibrate(app.matcher, items)
+    target = args.write or calibration_path(settings)
+    calibration.save(target)
+    print(f"已写入 {target}")
+    app.matcher.calibration = calibration
+    report = evaluate(app.matcher, settings, items)
+    for name, value in report.rates().items():
+        print(f"{name:>22}: {value:6.1%}")
     return 0
 
 
@@ -227,13 +268,20 @@ def _unanswered(args: argparse.Namespace, settings: Settings) -> int:
         rows = session.exec(statement).all()
     for row in rows:
         if args.json:
-            record = {"id": row.id, "kind": row.kind, "channel": row.channel,
-                      "user_id": row.user_id, "text": row.text,
-                      "best_entry_id": row.best_entry_id, "confidence": row.confidence,
-                      "created_at": row.created_at.isoformat()}
+            record = {
+                "id": row.id,
+                "kind": row.kind,
+                "channel": row.channel,
+                "user_id": row.user_id,
+                "text": row.text,
+                "best_entry_id": row.best_entry_id,
+                "confidence": row.confidence,
+                "created_at": row.created_at.isoformat(),
+            }
             print(json.dumps(record, ensure_ascii=False))
         else:
-            print(f"#{row.id} [{row.kind}] {row.created_at:%Y-%m-%d %H:%M} 用户{row.user_id}：{row.text}")
+            when = f"{row.created_at:%Y-%m-%d %H:%M}"
+            print(f"#{row.id} [{row.kind}] {when} 用户{row.user_id}：{row.text}")
     if not rows and not args.json:
         print("没有待处理的问题。")
     return 0

@@ -47,8 +47,8 @@ class KnowledgeSettings(_Section):
     """The knowledge base and the matcher's decision thresholds."""
 
     load_demo: bool = True  # load the demo district on first start when the base is empty
-    answer_threshold: float = Field(0.62, ge=0, le=1)
-    clarify_threshold: float = Field(0.40, ge=0, le=1)
+    answer_threshold: float = Field(0.6, ge=0, le=1)
+    clarify_threshold: float = Field(0.5, ge=0, le=1)
     suggestions: int = Field(3, ge=1, le=5)
 
 

@@ -13,6 +13,7 @@ from bot.app import build_dispatcher
 from bot.config import Settings
 from bot.db import create_schema, make_engine
 from bot.types import Incoming, Outcome
+from knowledge.calibration import Calibration, fit
 from knowledge.matcher import Matcher
 
 NON_ENTRY_LABELS = ("fallback", "help", "handoff")
@@ -67,7 +68,7 @@ def read_labelled(path: Path) -> list[Labelled]:
             record = json.loads(line)
             items.append(Labelled(str(record["text"]), str(record["expect"]), number))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: 需要 {{\"text\": ..., \"expect\": ...}}") from exc
+            raise ValueError(f'{path}:{number}: 需要 {{"text": ..., "expect": ...}}') from exc
     return items
 
 
@@ -87,6 +88,19 @@ def evaluate(matcher: Matcher, settings: Settings, items: Sequence[Labelled]) ->
             _score(report, item, outcome)
         engine.dispose()
     return report
+
+
+def calibrate(matcher: Matcher, items: Sequence[Labelled]) -> Calibration:
+    """Fit the matcher's confidence models on labelled questions (intent labels are skipped:
+    greetings and handoffs never reach the matcher)."""
+    evidence = []
+    for item in items:
+        if item.expect in ("help", "handoff"):
+            continue
+        found = matcher.evidence(item.text)
+        candidates = [(matcher.entries[n].id, f) for n, f, _ in found.candidates]
+        evidence.append((candidates, found.unknown, item.expect))
+    return fit(evidence)
 
 
 def _score(report: Report, item: Labelled, outcome: Outcome) -> None:

@@ -13,8 +13,10 @@ def resolve_user(session: Session, channel: str, external_id: str) -> User:
     A concurrent first contact from another process raises IntegrityError at flush; the
     dispatcher retries and then finds the user.
     """
-    statement = select(User).join(ChannelIdentity).where(
-        ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+    statement = (
+        select(User)
+        .join(ChannelIdentity)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     )
     user = session.exec(statement).first()
     if user is not None:

@@ -15,16 +15,31 @@ from bot import models
 from bot.config import Settings
 from bot.db import session_scope
 from knowledge.analyze import Analyzer
+from knowledge.calibration import Calibration
 from knowledge.entry import Community, Entry
-from knowledge.loader import Loaded, demo_files, load_files, load_rewrites_table
+from knowledge.loader import (
+    Loaded,
+    demo_files,
+    load_files,
+    load_question_kinds,
+    load_rewrites_table,
+)
 from knowledge.matcher import Matcher, Thresholds
 from knowledge.normalize import Rewrites
 
 logger = logging.getLogger(__name__)
 
 
-def import_files(engine: Engine, paths: Sequence[Path], today: dt.date) -> Loaded:
+def import_files(
+    engine: Engine, paths: Sequence[Path], today: dt.date, replace: bool = False
+) -> Loaded:
     """Validate knowledge files and upsert them in one transaction: all of it or nothing.
+
+    Args:
+        engine: the database.
+        paths: the files, read together (communities first, so entries may name them).
+        today: `updated_at` of entries that do not say.
+        replace: remove every stored entry first, so the base is exactly these files.
 
     Raises:
         knowledge.loader.KnowledgeError: a file is invalid; nothing was written.
@@ -32,6 +47,10 @@ def import_files(engine: Engine, paths: Sequence[Path], today: dt.date) -> Loade
     with session_scope(engine) as session:
         known = session.exec(select(models.Community.id)).all()
         loaded = load_files(paths, known_communities=known)
+        if replace:
+            for row in session.exec(select(models.KnowledgeEntry)).all():
+                session.delete(row)
+            session.flush()
         for community in loaded.communities:
             session.merge(_community_row(community))
         for entry in loaded.entries:
@@ -65,16 +84,28 @@ def stored_communities(session: Session) -> list[Community]:
     return [Community(r.id, r.name, r.street, tuple(r.aliases)) for r in rows]
 
 
+def calibration_path(settings: Settings) -> Path:
+    """Where `linli kb calibrate` writes a district's own calibration."""
+    return settings.home / "calibration.json"
+
+
 def build_matcher(entries: Iterable[Entry], settings: Settings) -> Matcher:
-    """The matcher over these entries, with the configured thresholds."""
-    analyzer = Analyzer(Rewrites(load_rewrites_table()), cache_dir=settings.home / "cache")
+    """The matcher over these entries, with the configured thresholds and the district's
+    calibration (or the one shipped with Linli)."""
+    analyzer = Analyzer(
+        Rewrites(load_rewrites_table()),
+        cache_dir=settings.home / "cache",
+        kinds=load_question_kinds(),
+    )
     knobs = settings.knowledge
     thresholds = Thresholds(
         answer=knobs.answer_threshold,
         clarify=knobs.clarify_threshold,
         suggestions=knobs.suggestions,
     )
-    return Matcher(list(entries), analyzer, thresholds)
+    own = calibration_path(settings)
+    calibration = Calibration.load(own) if own.exists() else Calibration.load()
+    return Matcher(list(entries), analyzer, thresholds, calibration)
 
 
 def _entry(row: models.KnowledgeEntry) -> Entry:

@@ -27,9 +27,7 @@ class FaqIntent:
     name = "faq"
     flows: tuple[str, ...] = (CLARIFY_FLOW,)
 
-    def __init__(
-        self, matcher: Callable[[], Matcher], staff: StaffSettings, timeout: dt.timedelta
-    ):
+    def __init__(self, matcher: Callable[[], Matcher], staff: StaffSettings, timeout: dt.timedelta):
         self._matcher = matcher  # a callable, so a reloaded knowledge base is picked up
         self.staff = staff
         self.timeout = timeout

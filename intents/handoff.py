@@ -1,4 +1,4 @@
-""""找人工": tell the resident how to reach a person now, and log the request for staff."""
+""" "找人工": tell the resident how to reach a person now, and log the request for staff."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from bot.config import StaffSettings
 from bot.intent import Context
 from bot.models import Conversation, UnansweredQuestion
 from bot.types import Outcome, Reply
-from knowledge.normalize import normalize
+from intents.phrases import plain
 
-_PERSON = r"(人工|真人|活人|工作人员|客服|网格员|书记|主任|负责人|管事的|社区的人|一个人)"
-_ASK = r"(找|转|要|联系|接|叫|换|让|请|跟|和|同|给我|我想|能不能|可以)"
+_PERSON = r"(人工|真人|活人|工作人员|客服|网格员|书记|主任|负责人|管事的|社区的人|人来|人说|个人)"
+_ASK = r"(找|转|要|联系|接|叫|换|喊|让|请|跟|和|同|给我|我想|能不能|可以|有没有)"
 _HANDOFF = re.compile(
-    rf"({_ASK}.{{0,4}}{_PERSON}|^{_PERSON}(服务|帮忙|帮助)?$|人工服务|人工客服|转人工|"
-    rf"不想(跟|和)?机器人|你是机器人|投诉你)"
+    rf"({_ASK}(个|一个|位|一位)?{_PERSON}|^{_PERSON}(服务|帮忙|帮助)?$|人工服务|人工客服|转人工|"
+    r"不想(跟|和)?机器人|听不懂|说不清楚|投诉你|rengong|zhenren|kefu)"
 )
+_HANDOFF_MAX = 30  # a long message that mentions 工作人员 is a question, not a request
 
 
 class HandoffIntent:
@@ -29,8 +30,8 @@ class HandoffIntent:
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Answer "找人工" and friends with the staff contact."""
-        plain = normalize(ctx.text).replace(" ", "")
-        if not plain or not _HANDOFF.search(plain) or len(plain) > 30:
+        text = plain(ctx.text)
+        if not text or len(text) > _HANDOFF_MAX or not _HANDOFF.search(text):
             return None
         ctx.session.add(
             UnansweredQuestion(

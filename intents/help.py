@@ -7,7 +7,7 @@ import re
 from bot.intent import Context
 from bot.models import Conversation
 from bot.types import Outcome, Reply
-from knowledge.normalize import normalize
+from intents.phrases import plain
 
 HELP_TEXT = (
     "您好！我是“邻里”社区小助手 🏠\n"
@@ -20,13 +20,19 @@ HELP_TEXT = (
 )
 NOTHING_TO_READ = "我没看到文字哦 😊 有什么想问的，直接打字告诉我就行，比如“低保怎么申请”。"
 
-_GREETING = r"(你好|您好|你们好|大家好|哈喽|hello|hi|嗨|在吗|在不在|有人吗|早上好|中午好|下午好|晚上好|早|喂)"
-_HELP = (
-    r"(帮助|help|菜单|功能|说明|使用说明|怎么用|咋用|如何使用|你是谁|你是什么|你叫什么|"
-    r"你能做什么|你会什么|你能干什么|你可以做什么|能问什么|可以问什么|我能问什么|我可以问什么|"
-    r"你有什么用|有哪些功能|你能帮我什么|开始|start|谢谢|多谢|感谢|好的|知道了|嗯|哦|ok)"
+_PARTICLE = "[啊呀呢吧嘛哦喔哈啦噻撒咯嘞哇吗么]*"
+_GREETING = (
+    r"(你好|您好|你们好|大家好|哈喽|嗨|在吗|在不在|有人吗|有人在吗|早上好|中午好|下午好|晚上好|"
+    r"早|喂|邻里|小助手|hello|hi|hey|nihao|ninhao|谢谢|多谢|感谢|好的|知道了|明白了|嗯|哦|ok|好)"
 )
-_ONLY_GREETING_OR_HELP = re.compile(rf"^({_GREETING}|{_HELP})+$")
+_ONLY_GREETING = re.compile(rf"^({_GREETING}{_PARTICLE})+$")
+_HELP = re.compile(
+    r"(帮助|help|bangzhu|菜单|功能|说明|教程|使用方法|怎么用|如何使用|怎么使用|不会用|教教我|"
+    r"你是谁|你是什么|你叫什么|你是干什么|你有什么用|你能|你会|你们能|你们会|你可以|你们可以|"
+    r"(能|可以)问(你)?(些|哪些|什么)|能问哪些|问些什么|这个是干什么|这是干什么|这个机器人|"
+    r"机器人会|能帮我做什么|可以做什么|能做什么|能干什么|会干什么|会做什么)"
+)
+_HELP_MAX = 16  # longer messages that mention 功能 etc. are real questions
 
 
 class HelpIntent:
@@ -37,10 +43,10 @@ class HelpIntent:
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Answer a greeting or a request for help; leave real questions to others."""
-        plain = normalize(ctx.text, fillers=True).replace(" ", "")
-        if not plain:
+        text = plain(ctx.text)
+        if not text:
             return Outcome(self.name, (Reply(NOTHING_TO_READ),), confidence=1.0)
-        if _ONLY_GREETING_OR_HELP.match(plain):
+        if _ONLY_GREETING.match(text) or (len(text) <= _HELP_MAX and _HELP.search(text)):
             return Outcome(self.name, (Reply(HELP_TEXT),), confidence=1.0)
         return None
 

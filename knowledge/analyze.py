@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -26,6 +27,7 @@ WEIGHTS: dict[str, float] = {
     "p": 0.15,  # fuzzy pinyin syllable
     "l": 1.0,  # latin word that is not pinyin, or a number
 }
+SOUND_KINDS = frozenset("qp")  # the pinyin features; the rest describe characters
 _RUNS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z]+|[0-9]+")
 _DICT_WORDS = 60000  # the most frequent words of jieba's dictionary: loads in ~0.15 s, not ~1 s
 
@@ -38,16 +40,22 @@ class Analysis:
     hanzi: str  # the hanzi only, for character similarity
     pinyin: str  # fuzzy pinyin syllables joined by spaces, for sound similarity
     features: dict[str, int]  # feature -> count
+    words: dict[str, tuple[str, ...]]  # each word's feature -> the pinyin features of its sound
+    kinds: frozenset[str]  # what the text asks for: price, time, route ... (may be empty)
 
 
 class Analyzer:
     """Normalises texts and extracts features; owns a jieba tokenizer with a trimmed dictionary."""
 
-    def __init__(self, rewrites: Rewrites, cache_dir: Path, extra_words: Iterable[str] = ()):
+    def __init__(
+        self,
+        rewrites: Rewrites,
+        cache_dir: Path,
+        kinds: Mapping[str, Iterable[str]] | None = None,
+    ):
         self.rewrites = rewrites
+        self._kinds = [(kind, tuple(words)) for kind, words in (kinds or {}).items()]
         self._tokenizer = _load_tokenizer(cache_dir)
-        for word in extra_words:
-            self._tokenizer.add_word(word, freq=20000)
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach the tokenizer names from the knowledge base (助老餐厅, 纱縠行 ...)."""
@@ -62,11 +70,14 @@ class Analyzer:
         features: Counter[str] = Counter()
         hanzi: list[str] = []
         syllables: list[str] = []
+        words: dict[str, tuple[str, ...]] = {}
         for run in _RUNS.findall(text):
             if run[0] >= "\u3400":
                 hanzi.append(run)
                 syllables.extend(fuzzy(s) for s in hanzi_pinyin(run))
-                _add_hanzi(features, run, self._tokenizer.lcut(run, HMM=False))
+                cut = self._tokenizer.lcut(run, HMM=False)
+                _add_hanzi(features, run, cut)
+                words.update((_word_feature(w), _word_sound(w)) for w in cut)
             elif run.isdigit():
                 features["l" + run] += 1
             else:
@@ -76,7 +87,9 @@ class Analyzer:
                 else:
                     syllables.extend(fuzzy(s) for s in split)
         _add_pinyin(features, syllables)
-        return Analysis(text, "".join(hanzi), " ".join(syllables), dict(features))
+        compact = text.replace(" ", "")
+        kinds = frozenset(k for k, cues in self._kinds if any(c in compact for c in cues))
+        return Analysis(text, "".join(hanzi), " ".join(syllables), dict(features), words, kinds)
 
 
 def _add_hanzi(features: Counter[str], run: str, words: list[str]) -> None:
@@ -94,6 +107,18 @@ def _add_pinyin(features: Counter[str], syllables: list[str]) -> None:
         features["p" + s] += 1
     for a, b in zip(syllables, syllables[1:], strict=False):
         features[f"q{a}_{b}"] += 1
+
+
+def _word_feature(word: str) -> str:
+    return ("w" if len(word) >= 2 else "u") + word
+
+
+@lru_cache(maxsize=65536)
+def _word_sound(word: str) -> tuple[str, ...]:
+    syllables = [fuzzy(s) for s in hanzi_pinyin(word)]
+    if len(syllables) == 1:
+        return ("p" + syllables[0],)
+    return tuple(f"q{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))
 
 
 def _load_tokenizer(cache_dir: Path) -> jieba.Tokenizer:

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.analyze import WEIGHTS, Analysis
+from knowledge.analyze import SOUND_KINDS, WEIGHTS, Analysis
 
 _K1, _B = 1.2, 0.75
 # A feature found in more than this share of documents (怎么, 什么 ...) is left out of recall:
 # its postings would cost more than they tell. It still counts when candidates are reranked.
 _COMMON_SHARE = 0.08
 _MIN_RECALL_FEATURES = 2
+
+
+@dataclass(frozen=True)
+class QueryWeights:
+    """What each known feature of a question is worth, and the worth of all its features by
+    channel: characters (hanzi, words, latin) and sound (pinyin)."""
+
+    known: dict[int, float]
+    chars: float
+    sound: float
+
+    @property
+    def total(self) -> float:
+        """The worth of the whole question."""
+        return self.chars + self.sound
 
 
 @dataclass(frozen=True)
@@ -49,20 +64,23 @@ class Index:
         return fid
 
     def _build_weights(self, rows: list[list[tuple[int, int]]]) -> None:
+        """Idf over entries, not documents: a word in all ten paraphrases of one entry is
+        exactly what tells that entry apart, and must not count as common."""
         n_features = len(self.vocab)
         kind_weight = np.zeros(n_features, dtype=np.float32)
         for feature, fid in self.vocab.items():
             kind_weight[fid] = WEIGHTS[feature[0]]
+        self.is_sound = np.array([f[0] in SOUND_KINDS for f in self.vocab], dtype=bool)
+        pairs = {(fid, int(self.doc_entry[doc])) for doc, row in enumerate(rows) for fid, _ in row}
         self.df = np.zeros(n_features, dtype=np.int32)
-        for row in rows:
-            for fid, _ in row:
-                self.df[fid] += 1
-        n = max(self.size, 1)
+        for fid, _entry in pairs:
+            self.df[fid] += 1
+        n = max(len(set(self.doc_entry.tolist())), 1)
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         idf = np.log1p((n - self.df + 0.5) / (self.df + 0.5)).astype(np.float32)
         # What a feature is worth when we ask "how much of the question did this text cover?"
         self.feature_weight = kind_weight * idf
-        self.common_df = max(int(n * _COMMON_SHARE), 50)
+        self.common_df = max(int(n * _COMMON_SHARE), 20)
 
     def _build_postings(self, rows: list[list[tuple[int, int]]]) -> None:
         lengths = np.array([sum(n for _, n in row) for row in rows] or [0], dtype=np.float32)
@@ -89,28 +107,32 @@ class Index:
             dtype=np.float32,
         )
 
-    def query_weights(self, analysis: Analysis) -> tuple[dict[int, float], float]:
-        """The known features of a question with their worth, and the worth of all its features.
+    def query_weights(self, analysis: Analysis) -> QueryWeights:
+        """The known features of a question with their worth, and the worth of all of them.
 
         A feature no document has is worth the most: the question asks about something the
         knowledge base does not know.
         """
         known: dict[int, float] = {}
-        total = 0.0
+        totals = {True: 0.0, False: 0.0}
         for feature in analysis.features:
             fid = self.vocab.get(feature)
+            sound = feature[0] in SOUND_KINDS
             if fid is None:
-                total += WEIGHTS[feature[0]] * self.max_idf
+                totals[sound] += WEIGHTS[feature[0]] * self.max_idf
             else:
                 known[fid] = float(self.feature_weight[fid])
-                total += known[fid]
-        return known, total
+                totals[sound] += known[fid]
+        return QueryWeights(known, totals[False], totals[True])
 
-    def recall(self, analysis: Analysis, limit: int) -> npt.NDArray[np.int32]:
-        """The ids of the `limit` documents with the best BM25 score for this question."""
+    def recall(
+        self, analysis: Analysis, limit: int
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]:
+        """The `limit` documents with the best BM25 score for this question, best first, and
+        their scores."""
         known = [self.vocab[f] for f in analysis.features if f in self.vocab]
         if not known or self.size == 0:
-            return np.empty(0, dtype=np.int32)
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
         known.sort(key=lambda fid: self.df[fid])
         rare = [fid for fid in known if self.df[fid] <= self.common_df]
         chosen = rare if len(rare) >= _MIN_RECALL_FEATURES else known[:_MIN_RECALL_FEATURES]
@@ -119,7 +141,19 @@ class Index:
         scores = np.bincount(docs, weights=weights, minlength=self.size)
         hits = int(np.count_nonzero(scores))
         top = np.flatnonzero(scores) if hits <= limit else np.argpartition(-scores, limit)[:limit]
-        return top[np.argsort(-scores[top], kind="stable")].astype(np.int32)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return top.astype(np.int32), scores[top].astype(np.float64)
+
+    def entry_feature_ids(self, first_doc: int, last_doc: int) -> set[int]:
+        """Every feature id of a run of documents (an entry's documents are contiguous)."""
+        return set(self.doc_feats[self.doc_ptr[first_doc] : self.doc_ptr[last_doc + 1]].tolist())
+
+    def idf_share(self, feature: str) -> float:
+        """How informative a feature is, 0..1 (1 = no knowledge text has it)."""
+        fid = self.vocab.get(feature)
+        if fid is None:
+            return 1.0
+        return float(self.feature_weight[fid]) / (WEIGHTS[feature[0]] * self.max_idf)
 
     def doc_feature_ids(self, doc_id: int) -> npt.NDArray[np.int32]:
         """The feature ids of one document."""

@@ -215,11 +215,21 @@ def demo_files() -> list[Path]:
     return [data / "district.yaml", *sorted((data / "kb").glob("*.yaml"))]
 
 
+_LANGUAGE = Path(__file__).with_name("data") / "synonyms.yaml"
+
+
 def load_rewrites_table() -> dict[str, str]:
     """The dialect, confusable-name and synonym rewrites shipped with Linli."""
-    path = Path(__file__).with_name("data") / "synonyms.yaml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = yaml.safe_load(_LANGUAGE.read_text(encoding="utf-8")) or {}
     table: dict[str, str] = {}
-    for section in doc.values():
-        table.update({str(k): str(v) for k, v in (section or {}).items() if str(k) != str(v)})
+    for name in ("dialect", "confusable", "synonym"):
+        section = doc.get(name) or {}
+        table.update({str(k): str(v) for k, v in section.items() if str(k) != str(v)})
     return table
+
+
+def load_question_kinds() -> dict[str, tuple[str, ...]]:
+    """Kinds of question (price, time, route ...) and the words that ask them."""
+    doc = yaml.safe_load(_LANGUAGE.read_text(encoding="utf-8")) or {}
+    kinds = doc.get("question_kinds") or {}
+    return {str(kind): tuple(str(w) for w in words) for kind, words in kinds.items()}

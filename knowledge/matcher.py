@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.analyze import Analysis, Analyzer
+from knowledge.calibration import CANDIDATE_FEATURES, Calibration
 from knowledge.entry import Entry
-from knowledge.index import Doc, Index
+from knowledge.index import Doc, Index, QueryWeights
 
 Decision = Literal["answer", "clarify", "fallback"]
 _RECALL_DOCS = 64
 _MAX_CANDIDATES = 8
+_LOCAL_BONUS = 0.02  # the resident's own community wins a tie
+_BALANCE = CANDIDATE_FEATURES.index("balance")
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Where the confidence turns a match into an answer, a clarify, or an honest fallback."""
 
-    answer: float = 0.62
-    clarify: float = 0.40
+    answer: float = 0.5
+    clarify: float = 0.15
     suggestions: int = 3
-    suggestion_gap: float = 0.2  # a suggestion scores at most this far below the best
+    suggestion_floor: float = 0.1  # a suggestion is at least this likely to be the one
+    # The best candidate must hold at least this share of the top three's (squared)
+    # probability to be answered outright: "社区" fits many entries about equally well.
+    min_share: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,17 @@ class Candidate:
     """An entry that may answer the question, with the evidence for it."""
 
     entry: Entry
-    score: float
-    coverage: float  # how much of the question (by worth) this entry's best text has
-    recall: float  # how much of that text the question has
-    similarity: float  # character / sound similarity of the whole strings, 0..1
+    score: float  # probability that this is the entry the resident wants
+    features: tuple[float, ...]  # see calibration.CANDIDATE_FEATURES
     question: str  # the entry's text that matched best
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Every candidate for one question, unranked, and how unfamiliar the question is."""
+
+    candidates: list[tuple[int, tuple[float, ...], str]]  # (entry number, features, text)
+    unknown: float  # share of the question's worth that no knowledge text has
 
 
 @dataclass(frozen=True)
@@ -56,20 +70,47 @@ class Match:
 class Matcher:
     """Built once from the knowledge entries; `match` is the per-question call."""
 
-    def __init__(self, entries: Sequence[Entry], analyzer: Analyzer, thresholds: Thresholds):
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        analyzer: Analyzer,
+        thresholds: Thresholds,
+        calibration: Calibration | None = None,
+    ):
         self.entries = list(entries)
         self.analyzer = analyzer
         self.thresholds = thresholds
+        self.calibration = calibration or Calibration.load()
         analyzer.add_words(k for e in self.entries for k in e.keywords)
         docs: list[Doc] = []
         self._doc_text: list[str] = []
+        self._is_question: list[bool] = []  # a question or paraphrase, not a bare keyword
+        self._entry_kinds: list[frozenset[str]] = []
+        # What each answer talks about, as feature hashes: a word of the question that the
+        # answer uses is explained even if no question of the entry uses it.
+        answer_ptr: list[int] = [0]
+        answer_hashes: list[int] = []
         for number, entry in enumerate(self.entries):
+            kinds: set[str] = set()
+            questions = set(entry.questions)
             for text in dict.fromkeys((*entry.questions, *entry.keywords)):
                 analysis = analyzer.analyze(text)
+                kinds |= analysis.kinds
                 if analysis.features:
                     docs.append(Doc(number, analysis))
                     self._doc_text.append(text)
+                    self._is_question.append(text in questions)
+            answer = analyzer.analyze(entry.answer)
+            self._entry_kinds.append(frozenset(kinds | answer.kinds))
+            answer_ptr.append(answer_ptr[-1] + len(answer.features))
+            answer_hashes.extend(_stable_hash(f) for f in answer.features)
         self.index = Index(docs)
+        self._answer_ptr = np.array(answer_ptr, dtype=np.int64)
+        self._answer_hashes = np.array(answer_hashes, dtype=np.int64)
+        self._entry_docs: dict[int, tuple[int, int]] = {}
+        for doc_id, doc in enumerate(docs):
+            first, _ = self._entry_docs.get(doc.entry, (doc_id, doc_id))
+            self._entry_docs[doc.entry] = (first, doc_id)
         self._by_id = {e.id: n for n, e in enumerate(self.entries)}
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -87,74 +128,116 @@ class Matcher:
             community: the resident's community id; its own entries win ties.
             among: only consider these entry ids (used to resolve a clarify reply).
         """
-        query = self.analyzer.analyze(text)
-        allowed = None if among is None else {self._by_id[i] for i in among if i in self._by_id}
-        candidates = self._rank(query, community, allowed)
-        return self._decide(candidates)
+        evidence = self.evidence(text, among)
+        calibration = self.calibration
+        ranked = []
+        for number, features, question in evidence.candidates:
+            entry = self.entries[number]
+            score = calibration.candidate_probability(features)
+            if community is not None and entry.community == community:
+                score = min(1.0, score + _LOCAL_BONUS)
+            ranked.append(Candidate(entry, score, features, question))
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        return self._decide(ranked[:_MAX_CANDIDATES], evidence.unknown)
 
-    def _rank(
-        self, query: Analysis, community: str | None, allowed: set[int] | None
-    ) -> list[Candidate]:
-        known, total = self.index.query_weights(query)
-        if total <= 0:
-            return []
-        best: dict[int, Candidate] = {}
-        for doc_id in self.index.recall(query, _RECALL_DOCS).tolist():
+    def evidence(self, text: str, among: Iterable[str] | None = None) -> Evidence:
+        """What the index knows about each entry that may answer `text` (also used to fit
+        the calibration)."""
+        query = self.analyzer.analyze(text)
+        weights = self.index.query_weights(query)
+        if weights.total <= 0:
+            return Evidence([], 1.0)
+        allowed = None if among is None else {self._by_id[i] for i in among if i in self._by_id}
+        doc_ids, bm25 = self.index.recall(query, _RECALL_DOCS)
+        per_entry: dict[int, list[float]] = {}
+        best_text: dict[int, tuple[float, str]] = {}
+        top_bm25 = float(bm25[0]) if len(bm25) else 1.0
+        for doc_id, doc_bm25 in zip(doc_ids.tolist(), bm25.tolist(), strict=True):
             number = int(self.index.doc_entry[doc_id])
             if allowed is not None and number not in allowed:
                 continue
-            candidate = self._score(query, known, total, doc_id, number, community)
-            if number not in best or candidate.score > best[number].score:
-                best[number] = candidate
-        ranked = sorted(best.values(), key=lambda c: c.score, reverse=True)
-        return ranked[:_MAX_CANDIDATES]
+            features = self._doc_evidence(query, weights, doc_id, doc_bm25 / top_bm25)
+            # "asked": the best two-way match among questions only. A keyword alone (三苏祠)
+            # says the entity was named, not that this entry answers what was asked about it.
+            features.append(features[_BALANCE] if self._is_question[doc_id] else 0.0)
+            current = per_entry.setdefault(number, [0.0] * len(features))
+            per_entry[number] = [max(a, b) for a, b in zip(current, features, strict=True)]
+            if features[_BALANCE] > best_text.get(number, (-1.0, ""))[0]:
+                best_text[number] = (features[3], self._doc_text[doc_id])
+        unknown = 1.0 - sum(weights.known.values()) / weights.total
+        candidates = [
+            (n, (*f, self._novelty(query, n), self._mismatch(query, n)), best_text[n][1])
+            for n, f in per_entry.items()
+        ]
+        return Evidence(candidates, unknown)
 
-    def _score(
-        self,
-        query: Analysis,
-        known: dict[int, float],
-        total: float,
-        doc_id: int,
-        number: int,
-        community: str | None,
-    ) -> Candidate:
+    def _doc_evidence(
+        self, query: Analysis, weights: QueryWeights, doc_id: int, bm25: float
+    ) -> list[float]:
         index = self.index
+        known = weights.known
         shared = [fid for fid in index.doc_feature_ids(doc_id).tolist() if fid in known]
         matched = sum(known[fid] for fid in shared)
-        coverage = matched / total
+        by_sound = sum(known[fid] for fid in shared if index.is_sound[fid])
+        coverage = matched / weights.total
         recall = matched / max(float(index.doc_weight[doc_id]), 1e-9)
         similarity = _similarity(query, index.doc_hanzi[doc_id], index.doc_pinyin[doc_id])
-        entry = self.entries[number]
-        score = 0.55 * coverage + 0.15 * recall + 0.30 * similarity
-        if community is not None and entry.community == community:
-            score += 0.02
-        return Candidate(entry, score, coverage, recall, similarity, self._doc_text[doc_id])
+        balance = 2 * coverage * recall / (coverage + recall) if matched else 0.0
+        # The better of the two channels: a typo loses characters but keeps the sound.
+        explained = max(
+            (matched - by_sound) / weights.chars if weights.chars else 0.0,
+            by_sound / weights.sound if weights.sound else 0.0,
+        )
+        return [coverage, recall, similarity, balance, bm25, explained]
 
-    def _decide(self, candidates: list[Candidate]) -> Match:
+    def _novelty(self, query: Analysis, number: int) -> float:
+        """How informative the question's most informative word is that entry `number` does
+        not explain by characters or by sound (0 when it explains every word)."""
+        first, last = self._entry_docs[number]
+        vocabulary = self.index.entry_feature_ids(first, last)
+        span = slice(self._answer_ptr[number], self._answer_ptr[number + 1])
+        answer = set(self._answer_hashes[span].tolist())
+        vocab = self.index.vocab
+
+        def known(feature: str) -> bool:
+            return vocab.get(feature) in vocabulary or _stable_hash(feature) in answer
+
+        novelty = 0.0
+        for word, sound in query.words.items():
+            if known(word) or (sound and all(known(q) for q in sound)):
+                continue
+            novelty = max(novelty, self.index.idf_share(word))
+        return novelty
+
+    def _mismatch(self, query: Analysis, number: int) -> float:
+        """1 when the question asks a kind of thing (price, route ...) that neither the
+        entry's questions nor its answer touch, else 0."""
+        return 1.0 if query.kinds and not (query.kinds & self._entry_kinds[number]) else 0.0
+
+    def _decide(self, candidates: list[Candidate], unknown: float) -> Match:
         if not candidates:
             return Match("fallback", 0.0, ())
         top = candidates[0].score
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        confidence = _confidence(top, top - runner_up)
+        confidence = self.calibration.confidence(
+            top, top - runner_up, unknown, candidates[0].features
+        )
         limits = self.thresholds
-        if confidence >= limits.answer:
+        share = top**2 / sum(c.score**2 for c in candidates[:3])
+        if confidence >= limits.answer and share >= limits.min_share:
             return Match("answer", confidence, tuple(candidates))
         if confidence >= limits.clarify:
-            close = [c for c in candidates if c.score >= top - limits.suggestion_gap]
-            return Match("clarify", confidence, tuple(close[: limits.suggestions]))
+            likely = [c for c in candidates if c.score >= limits.suggestion_floor] or candidates
+            return Match("clarify", confidence, tuple(likely[: limits.suggestions]))
         return Match("fallback", confidence, tuple(candidates))
+
+
+def _stable_hash(feature: str) -> int:
+    """The same number in every process (str hash is salted per process)."""
+    return zlib.crc32(feature.encode("utf-8"))
 
 
 def _similarity(query: Analysis, hanzi: str, pinyin: str) -> float:
     by_sound = fuzz.ratio(query.pinyin, pinyin) if query.pinyin and pinyin else 0.0
     by_char = fuzz.ratio(query.hanzi, hanzi) if query.hanzi and hanzi else 0.0
     return max(by_sound, by_char) / 100.0
-
-
-def _confidence(top: float, margin: float) -> float:
-    """One number in 0..1: how sure we are the best entry answers the question.
-
-    A narrow margin between the best two distinct entries is the strongest sign of doubt.
-    """
-    penalty = max(0.0, 0.12 - margin) * 1.5
-    return max(0.0, min(1.0, top - penalty))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import zhconv
 
 # Sentence-final particles and fillers carry no meaning for matching.
-_PARTICLES = "啊呀呢吧嘛哦喔哈啦噻撒咯嘞哇嗷嘛呐么"
+_PARTICLES = "啊呀呢吧嘛哦喔哈啦噻撒咯嘞哇嗷呐"
 _TRAILING_PARTICLES = re.compile(rf"[{_PARTICLES}吗]+(?=[\s,.!?;:~，。！？；：、…]|$)")
 _FILLERS = re.compile(
     r"^(请问一下|请问|麻烦问一下|麻烦问下|麻烦|我想问一下|我想问下|想问一下|想问下|问一下|问下|"
@@ -43,7 +43,8 @@ class Rewrites:
 def to_simplified(text: str) -> str:
     """NFKC (full-width → half-width), lower case, traditional → simplified."""
     text = unicodedata.normalize("NFKC", text)
-    return zhconv.convert(text.lower(), "zh-cn")
+    simplified: str = zhconv.convert(text.lower(), "zh-cn")
+    return simplified
 
 
 def normalize(text: str, rewrites: Rewrites | None = None, fillers: bool = False) -> str:
