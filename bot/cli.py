@@ -197,14 +197,17 @@ def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _shared_questions(entries: Sequence[object]) -> list[str]:
     from knowledge.entry import Entry
-    from knowledge.normalize import normalize
+    from knowledge.loader import load_rewrites_table
+    from knowledge.normalize import Rewrites, normalize
+
+    rewrites = Rewrites(load_rewrites_table())
 
     owner: dict[str, str] = {}
     problems = []
     for entry in entries:
         assert isinstance(entry, Entry)
         for question in entry.questions:
-            key = normalize(question)
+            key = normalize(question, rewrites)
             if key in owner and owner[key] != entry.id:
                 problems.append(f"{entry.id}: 问法“{question}”和 {owner[key]} 的一样，会答不准")
             owner.setdefault(key, entry.id)

@@ -58,6 +58,25 @@ class ConversationSettings(_Section):
     timeout_minutes: int = Field(30, ge=1)
 
 
+class ActivitySettings(_Section):
+    """Sign-ups, waitlist offers and reminders."""
+
+    reminder_offsets_minutes: list[int] = [24 * 60, 120]  # remind this long before the start
+    offer_window_hours: float = Field(12, gt=0)  # how long a freed seat is held for its claim
+    offer_cutoff_hours: float = Field(2, ge=0)  # no waitlist offers this close to the start
+    misfire_grace_minutes: int = Field(10, ge=0)  # a late reminder still goes within this
+    list_limit: int = Field(8, ge=1, le=20)  # activities shown in one list
+
+
+class DeliverySettings(_Section):
+    """The outbox: how pushed messages (reminders, notices) are delivered."""
+
+    interval_seconds: float = Field(1.0, gt=0)
+    max_attempts: int = Field(6, ge=1)
+    backoff_seconds: float = Field(30, gt=0)  # doubled after each failed attempt
+    console_per_second: float = Field(50, gt=0)
+
+
 class StaffSettings(_Section):
     """How residents reach a person."""
 
@@ -72,6 +91,8 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
     conversation: ConversationSettings = ConversationSettings()
+    activities: ActivitySettings = ActivitySettings()
+    delivery: DeliverySettings = DeliverySettings()
     staff: StaffSettings = StaffSettings()
 
     @property

@@ -15,10 +15,7 @@ def pending(session: Session, user_id: int, now: dt.datetime) -> Conversation | 
     conversation = session.get(Conversation, user_id)
     if conversation is None:
         return None
-    expires = conversation.expires_at
-    if expires.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
-        expires = expires.replace(tzinfo=dt.UTC)
-    if expires <= now:
+    if conversation.expires_at <= now:
         session.delete(conversation)
         session.flush()
         return None

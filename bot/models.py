@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -14,8 +15,35 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware datetime stored in UTC and read back aware, on SQLite as on PostgreSQL.
+
+    SQLite keeps no offset, so a naive value going in is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Linli stores timezone-aware datetimes only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
 def _when(nullable: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
 
 
 class User(SQLModel, table=True):
@@ -25,7 +53,7 @@ class User(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=64)
     community_id: str | None = Field(default=None, max_length=80)
     created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
 
 
@@ -78,7 +106,7 @@ class Conversation(SQLModel, table=True):
     user_id: int = Field(primary_key=True, foreign_key="user.id")
     flow: str = Field(max_length=32)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    expires_at: dt.datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ProcessedMessage(SQLModel, table=True):
@@ -89,7 +117,7 @@ class ProcessedMessage(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id")
     outcome: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
 
 
@@ -105,6 +133,101 @@ class UnansweredQuestion(SQLModel, table=True):
     best_entry_id: str | None = Field(default=None, max_length=80)
     confidence: float | None = None
     created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     resolved_at: dt.datetime | None = _when(nullable=True)
+
+
+class Activity(SQLModel, table=True):
+    """A community activity residents can sign up for."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=80)
+    community_id: str | None = Field(default=None, max_length=80)  # None = district-wide
+    audience: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    starts_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ends_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    place: str = Field(max_length=120)
+    capacity: int
+    signup_deadline: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    cancel_deadline: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    max_party: int = 1
+    collect: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="published", max_length=16)  # draft | published | cancelled
+    description: str = Field(default="", max_length=1000)
+    checkin_code: str = Field(default="", max_length=12)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Registration(SQLModel, table=True):
+    """One resident's (and their party's) place at an activity, or on its waitlist."""
+
+    __table_args__ = (
+        Index("ix_registration_activity_status", "activity_id", "status"),
+        UniqueConstraint("activity_id", "user_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id")
+    user_id: int = Field(foreign_key="user.id", index=True)
+    party: int = 1
+    # confirmed | waitlisted | offered | cancelled | attended | no_show
+    status: str = Field(max_length=16)
+    name: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=16)
+    waitlist_seq: int | None = None  # arrival order on the waitlist
+    offer_expires_at: dt.datetime | None = _when(nullable=True)
+    rating: int | None = None
+    comment: str | None = Field(default=None, max_length=500)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Outbox(SQLModel, table=True):
+    """A message to push to a user (not a reply): delivered by the delivery job, once."""
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=32)  # reminder | waitlist_offer | activity_cancelled | ...
+    dedupe_key: str = Field(max_length=160, unique=True)  # the same notice is queued once
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # pending | sent | undeliverable | failed
+    status: str = Field(default="pending", max_length=16)
+    channel: str | None = Field(default=None, max_length=16)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    sent_at: dt.datetime | None = _when(nullable=True)
+
+
+class ReminderLog(SQLModel, table=True):
+    """What became of each reminder: queued once (sent) or missed; never twice."""
+
+    __table_args__ = (UniqueConstraint("registration_id", "offset_minutes"),)
+    id: int | None = Field(default=None, primary_key=True)
+    registration_id: int = Field(foreign_key="registration.id")
+    offset_minutes: int
+    due_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    outcome: str = Field(max_length=16)  # queued | missed | skipped
+    recorded_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process runs the scheduler; the lease must be renewed before it expires."""
+
+    name: str = Field(primary_key=True, max_length=32)
+    owner: str = Field(max_length=80)
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -33,6 +33,9 @@ class Thresholds:
     # The best candidate must hold at least this share of the top three's (squared)
     # probability to be answered outright: "社区" fits many entries about equally well.
     min_share: float = 0.5
+    # A question made only of words many entries use ("社区", "活动") names no one entry:
+    # its most telling feature must be at least this informative (idf share) to be answered.
+    min_specificity: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Evidence:
 
     candidates: list[tuple[int, tuple[float, ...], str]]  # (entry number, features, text)
     unknown: float  # share of the question's worth that no knowledge text has
+    specificity: float = 1.0  # how telling the question's most telling known feature is
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ class Matcher:
                 score = min(1.0, score + _LOCAL_BONUS)
             ranked.append(Candidate(entry, score, features, question))
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return self._decide(ranked[:_MAX_CANDIDATES], evidence.unknown)
+        return self._decide(ranked[:_MAX_CANDIDATES], evidence)
 
     def evidence(self, text: str, among: Iterable[str] | None = None) -> Evidence:
         """What the index knows about each entry that may answer `text` (also used to fit
@@ -165,11 +169,12 @@ class Matcher:
             if features[_BALANCE] > best_text.get(number, (-1.0, ""))[0]:
                 best_text[number] = (features[3], self._doc_text[doc_id])
         unknown = 1.0 - sum(weights.known.values()) / weights.total
+        specificity = max((self.index.idf_share(f) for f in query.features), default=0.0)
         candidates = [
             (n, (*f, self._novelty(query, n), self._mismatch(query, n)), best_text[n][1])
             for n, f in per_entry.items()
         ]
-        return Evidence(candidates, unknown)
+        return Evidence(candidates, unknown, specificity)
 
     def _doc_evidence(
         self, query: Analysis, weights: QueryWeights, doc_id: int, bm25: float
@@ -214,17 +219,18 @@ class Matcher:
         entry's questions nor its answer touch, else 0."""
         return 1.0 if query.kinds and not (query.kinds & self._entry_kinds[number]) else 0.0
 
-    def _decide(self, candidates: list[Candidate], unknown: float) -> Match:
+    def _decide(self, candidates: list[Candidate], evidence: Evidence) -> Match:
         if not candidates:
             return Match("fallback", 0.0, ())
         top = candidates[0].score
         runner_up = candidates[1].score if len(candidates) > 1 else 0.0
         confidence = self.calibration.confidence(
-            top, top - runner_up, unknown, candidates[0].features
+            top, top - runner_up, evidence.unknown, candidates[0].features
         )
         limits = self.thresholds
         share = top**2 / sum(c.score**2 for c in candidates[:3])
-        if confidence >= limits.answer and share >= limits.min_share:
+        clear = share >= limits.min_share and evidence.specificity >= limits.min_specificity
+        if confidence >= limits.answer and clear:
             return Match("answer", confidence, tuple(candidates))
         if confidence >= limits.clarify:
             likely = [c for c in candidates if c.score >= limits.suggestion_floor] or candidates

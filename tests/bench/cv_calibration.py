@@ -24,11 +24,16 @@ FOLDS = 5
 
 
 def outcomes(matcher: Matcher, items: list[Labelled]) -> list[tuple[str, float, str, list[str]]]:
+    """(expected, confidence, best id, top-3 ids); the best id is "" when the ambiguity rule
+    (the best must hold enough of the top three's probability) would not let it answer."""
     rows = []
     for item in items:
         match = matcher.match(item.text)
         ranked = [c.entry.id for c in match.candidates]
-        rows.append((item.expect, match.confidence, ranked[0] if ranked else "", ranked[:3]))
+        scores = [c.score**2 for c in match.candidates[:3]]
+        clear = bool(scores) and scores[0] / sum(scores) >= matcher.thresholds.min_share
+        best = ranked[0] if ranked and clear else ""
+        rows.append((item.expect, match.confidence, best, ranked[:3]))
     return rows
 
 
@@ -61,9 +66,13 @@ def main() -> None:
             if clarify >= answer:
                 continue
             top1 = sum(r[1] >= answer and r[2] == r[0] for r in answerable) / len(answerable)
-            rescued = sum(clarify <= r[1] < answer and r[0] in r[3] for r in answerable)
+            rescued = sum(
+                r[0] in r[3] and (clarify <= r[1] < answer or (r[1] >= answer and not r[2]))
+                for r in answerable
+            )
             fallback = sum(r[1] < clarify for r in out_of_scope) / len(out_of_scope)
-            wrong = sum(r[1] >= answer and r[2] != r[0] for r in rows) / len(rows)
+            # an ambiguous best answers nothing: it is a clarify, counted in `rescued`
+            wrong = sum(r[1] >= answer and r[2] not in ("", r[0]) for r in rows) / len(rows)
             print(
                 f"{answer:>6} {clarify:>7} {top1:>6.1%} {top1 + rescued / len(answerable):>8.1%} "
                 f"{fallback:>7.1%} {wrong:>6.1%}"

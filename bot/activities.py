@@ -1,0 +1,329 @@
+"""Activities and registrations: capacity that is never exceeded, a fair waitlist, offers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from bot.config import ActivitySettings
+from bot.errors import UserFacingError
+from bot.models import Activity, Registration
+from bot.notifier import Notifier
+
+logger = logging.getLogger(__name__)
+
+AUDIENCES = ("老人", "儿童", "亲子", "残疾人", "青少年", "妇女", "党员", "志愿者", "全体居民")
+COLLECTABLE = ("name", "phone")
+HOLDS_SEAT = ("confirmed", "offered", "attended")
+ACTIVE = ("confirmed", "waitlisted", "offered")
+
+
+class ActivityError(UserFacingError):
+    """A request about an activity that cannot be done; the message says why, kindly."""
+
+
+@dataclass
+class ActivityInput:
+    """What staff give to create or change an activity (times are timezone-aware)."""
+
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str
+    capacity: int
+    community_id: str | None = None
+    audience: list[str] = field(default_factory=list)
+    signup_deadline: dt.datetime | None = None  # default: the start
+    cancel_deadline: dt.datetime | None = None  # default: 2 hours before the start
+    max_party: int = 1
+    collect: list[str] = field(default_factory=list)
+    description: str = ""
+    status: str = "published"
+
+
+def problems(data: ActivityInput, now: dt.datetime, communities: Iterable[str]) -> list[str]:
+    """Everything wrong with an activity, in plain Chinese; empty when it is fine."""
+    found = []
+    if not data.title.strip():
+        found.append("活动名称不能为空")
+    if any(t.tzinfo is None for t in (data.starts_at, data.ends_at)):
+        found.append("时间需要带时区")
+        return found
+    if data.starts_at <= now:
+        found.append("开始时间已经过去了")
+    if data.ends_at <= data.starts_at:
+        found.append("结束时间要晚于开始时间")
+    if data.capacity <= 0:
+        found.append("名额要大于 0")
+    if not 1 <= data.max_party <= 10:
+        found.append("每人最多可带的人数要在 1 到 10 之间")
+    if not data.place.strip():
+        found.append("活动地点不能为空")
+    if data.community_id is not None and data.community_id not in set(communities):
+        found.append(f"没有这个社区：{data.community_id}")
+    unknown = [a for a in data.audience if a not in AUDIENCES]
+    if unknown:
+        found.append(f"不认识的对象标签：{'、'.join(unknown)}（可用：{'、'.join(AUDIENCES)}）")
+    if [c for c in data.collect if c not in COLLECTABLE]:
+        found.append("要收集的信息只能是 name（姓名）和 phone（电话）")
+    if data.status not in ("draft", "published"):
+        found.append("状态只能是 draft 或 published")
+    for label, deadline in (("报名截止", data.signup_deadline), ("取消截止", data.cancel_deadline)):
+        if deadline is not None and (deadline.tzinfo is None or deadline > data.starts_at):
+            found.append(f"{label}时间要带时区，并且不晚于开始时间")
+    return found
+
+
+def create_activity(
+    session: Session, data: ActivityInput, now: dt.datetime, communities: Iterable[str]
+) -> Activity:
+    """Create an activity after checking it; raises ActivityError listing every problem."""
+    wrong = problems(data, now, communities)
+    if wrong:
+        raise ActivityError("；".join(wrong))
+    activity = Activity(
+        title=data.title.strip(),
+        community_id=data.community_id,
+        audience=list(data.audience),
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        place=data.place.strip(),
+        capacity=data.capacity,
+        signup_deadline=data.signup_deadline or data.starts_at,
+        cancel_deadline=data.cancel_deadline or data.starts_at - dt.timedelta(hours=2),
+        max_party=data.max_party,
+        collect=list(data.collect),
+        status=data.status,
+        description=data.description.strip(),
+        checkin_code=f"{secrets.randbelow(10000):04d}",
+    )
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+def locked(session: Session, activity_id: int) -> Activity:
+    """The activity, locked for this transaction so sign-ups to it queue up one by one.
+
+    On PostgreSQL a row lock (SELECT ... FOR UPDATE); on SQLite every write transaction
+    already holds the database lock (BEGIN IMMEDIATE, see bot.db).
+    """
+    activity = session.exec(
+        select(Activity).where(Activity.id == activity_id).with_for_update()
+    ).first()
+    if activity is None:
+        raise ActivityError("没有找到这个活动，发“活动”看看最近有哪些。")
+    return activity
+
+
+def seats_taken(session: Session, activity_id: int) -> int:
+    """Seats held by confirmed, offered and attended registrations (party sizes counted)."""
+    total = session.exec(
+        select(func.coalesce(func.sum(Registration.party), 0)).where(
+            Registration.activity_id == activity_id, col(Registration.status).in_(HOLDS_SEAT)
+        )
+    ).one()
+    return int(total)
+
+
+def registration_of(session: Session, activity_id: int, user_id: int) -> Registration | None:
+    """The user's registration for an activity, whatever its status."""
+    return session.exec(
+        select(Registration).where(
+            Registration.activity_id == activity_id, Registration.user_id == user_id
+        )
+    ).first()
+
+
+def sign_up(
+    session: Session,
+    activity_id: int,
+    user_id: int,
+    party: int,
+    now: dt.datetime,
+    name: str | None = None,
+    phone: str | None = None,
+) -> Registration:
+    """Register a party: confirmed while seats last, otherwise on the waitlist in order.
+
+    Raises:
+        ActivityError: closed, cancelled, too large a party, or already registered.
+    """
+    activity = locked(session, activity_id)
+    _check_open(activity, now)
+    if not 1 <= party <= activity.max_party:
+        raise ActivityError(f"这个活动每次最多报 {activity.max_party} 人。")
+    existing = registration_of(session, activity_id, user_id)
+    if existing is not None and existing.status in ACTIVE:
+        raise ActivityError("您已经报过这个活动啦，发“我的报名”可以查看。")
+    registration = existing or Registration(activity_id=activity_id, user_id=user_id, status="")
+    registration.party, registration.name, registration.phone = party, name, phone
+    registration.offer_expires_at, registration.updated_at = None, now
+    if seats_taken(session, activity_id) + party <= activity.capacity and not _queue(
+        session, activity_id
+    ):
+        registration.status, registration.waitlist_seq = "confirmed", None
+    else:
+        registration.status = "waitlisted"
+        registration.waitlist_seq = _next_seq(session, activity_id)
+    session.add(registration)
+    session.flush()
+    return registration
+
+
+def waitlist_position(session: Session, registration: Registration) -> int:
+    """1 for the first in line."""
+    ahead = session.exec(
+        select(func.count()).where(
+            Registration.activity_id == registration.activity_id,
+            Registration.status == "waitlisted",
+            col(Registration.waitlist_seq) < (registration.waitlist_seq or 0),
+        )
+    ).one()
+    return int(ahead) + 1
+
+
+def cancel_registration(
+    session: Session,
+    registration: Registration,
+    now: dt.datetime,
+    notifier: Notifier,
+    settings: ActivitySettings,
+) -> None:
+    """Cancel a registration before the activity's cancellation deadline; offer the seats."""
+    activity = locked(session, registration.activity_id)
+    if registration.status not in ACTIVE:
+        raise ActivityError("这个报名已经取消过了。")
+    if registration.status != "waitlisted" and now > activity.cancel_deadline:
+        raise ActivityError("已经过了取消截止时间，来不了的话请联系社区工作人员。")
+    registration.status, registration.updated_at = "cancelled", now
+    session.add(registration)
+    session.flush()
+    offer_freed_seats(session, activity, now, notifier, settings)
+
+
+def offer_freed_seats(
+    session: Session,
+    activity: Activity,
+    now: dt.datetime,
+    notifier: Notifier,
+    settings: ActivitySettings,
+) -> list[Registration]:
+    """Offer free seats to the waitlist in arrival order; a party moves up only when there
+    are seats for all of it, and nobody jumps the queue. No offers after the cut-off."""
+    cutoff = activity.starts_at - dt.timedelta(hours=settings.offer_cutoff_hours)
+    if activity.status != "published" or now >= cutoff:
+        return []
+    window = min(dt.timedelta(hours=settings.offer_window_hours), (cutoff - now) / 2)
+    free = activity.capacity - seats_taken(session, activity.id or 0)
+    offered = []
+    for waiting in _queue(session, activity.id or 0):
+        if waiting.party > free:
+            break
+        waiting.status, waiting.offer_expires_at, waiting.updated_at = "offered", now + window, now
+        session.add(waiting)
+        free -= waiting.party
+        offered.append(waiting)
+        notifier.waitlist_offer(session, waiting, activity)
+    session.flush()
+    return offered
+
+
+def claim_offer(session: Session, registration: Registration, now: dt.datetime) -> None:
+    """The resident takes the seat offered to them, within the claim window."""
+    locked(session, registration.activity_id)
+    if registration.status != "offered":
+        raise ActivityError("这个名额已经不在了，您还在候补名单上的话，有空位会再通知您。")
+    if registration.offer_expires_at is None or now > registration.offer_expires_at:
+        raise ActivityError("抱歉，保留时间已过，名额让给下一位了。")
+    registration.status, registration.offer_expires_at = "confirmed", None
+    registration.updated_at = now
+    session.add(registration)
+    session.flush()
+
+
+def expire_offers(
+    session: Session, now: dt.datetime, notifier: Notifier, settings: ActivitySettings
+) -> int:
+    """Unclaimed offers past their window pass on to the next in line. Returns how many."""
+    stale = session.exec(
+        select(Registration).where(
+            Registration.status == "offered", col(Registration.offer_expires_at) < now
+        )
+    ).all()
+    for registration in stale:
+        activity = locked(session, registration.activity_id)
+        registration.status, registration.updated_at = "cancelled", now
+        session.add(registration)
+        session.flush()
+        offer_freed_seats(session, activity, now, notifier, settings)
+    return len(stale)
+
+
+def upcoming(
+    session: Session,
+    now: dt.datetime,
+    community: str | None = None,
+    audience: str | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 8,
+) -> Sequence[Activity]:
+    """Published activities still to come, soonest first, for a community (and the district)."""
+    statement = select(Activity).where(Activity.status == "published", Activity.starts_at > now)
+    if community is not None:
+        statement = statement.where(
+            or_(col(Activity.community_id) == community, col(Activity.community_id).is_(None))
+        )
+    if until is not None:
+        statement = statement.where(Activity.starts_at < until)
+    rows = session.exec(statement.order_by(col(Activity.starts_at))).all()
+    if audience is not None:
+        rows = [a for a in rows if audience in a.audience or "全体居民" in a.audience]
+    return rows[:limit]
+
+
+def my_registrations(
+    session: Session, user_id: int, now: dt.datetime
+) -> list[tuple[Registration, Activity]]:
+    """The user's active registrations for activities still to come, soonest first."""
+    rows = session.exec(
+        select(Registration, Activity)
+        .join(Activity, col(Activity.id) == Registration.activity_id)
+        .where(
+            Registration.user_id == user_id,
+            col(Registration.status).in_(ACTIVE),
+            Activity.ends_at > now,
+        )
+        .order_by(col(Activity.starts_at))
+    ).all()
+    return [(r, a) for r, a in rows]
+
+
+def _check_open(activity: Activity, now: dt.datetime) -> None:
+    if activity.status == "cancelled":
+        raise ActivityError("这个活动已经取消了。")
+    if activity.status != "published":
+        raise ActivityError("这个活动还没开放报名。")
+    if now >= activity.signup_deadline:
+        raise ActivityError("这个活动已经截止报名了。")
+
+
+def _queue(session: Session, activity_id: int) -> Sequence[Registration]:
+    return session.exec(
+        select(Registration)
+        .where(Registration.activity_id == activity_id, Registration.status == "waitlisted")
+        .order_by(col(Registration.waitlist_seq))
+    ).all()
+
+
+def _next_seq(session: Session, activity_id: int) -> int:
+    last = session.exec(
+        select(func.max(Registration.waitlist_seq)).where(Registration.activity_id == activity_id)
+    ).one()
+    return int(last or 0) + 1
