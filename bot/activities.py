@@ -327,3 +327,138 @@ def _next_seq(session: Session, activity_id: int) -> int:
         select(func.max(Registration.waitlist_seq)).where(Registration.activity_id == activity_id)
     ).one()
     return int(last or 0) + 1
+
+
+def activity(session: Session, activity_id: int) -> Activity:
+    """An activity by id, or a friendly error."""
+    found = session.get(Activity, activity_id)
+    if found is None:
+        raise ActivityError(f"没有编号为 {activity_id} 的活动。")
+    return found
+
+
+def registrations(
+    session: Session, activity_id: int, statuses: Iterable[str] = ACTIVE
+) -> Sequence[Registration]:
+    """An activity's registrations with these statuses, in sign-up order."""
+    return session.exec(
+        select(Registration)
+        .where(Registration.activity_id == activity_id, col(Registration.status).in_(statuses))
+        .order_by(col(Registration.id))
+    ).all()
+
+
+def update_activity(
+    session: Session,
+    activity_id: int,
+    changes: dict[str, object],
+    now: dt.datetime,
+    communities: Iterable[str],
+    notifier: Notifier,
+    settings: ActivitySettings,
+) -> Activity:
+    """Change an activity; the whole result is checked again, and people registered are told
+    when the time or place moves. Capacity cannot drop below the seats already taken.
+
+    Raises:
+        ActivityError: unknown field, or the changed activity is not valid.
+    """
+    current = locked(session, activity_id)
+    if current.status == "cancelled":
+        raise ActivityError("这个活动已经取消了，不能再修改。")
+    fields = ActivityInput.__dataclass_fields__
+    unknown = [name for name in changes if name not in fields]
+    if unknown:
+        raise ActivityError(f"不能修改的字段：{'、'.join(unknown)}")
+    merged = ActivityInput(**{name: getattr(current, name) for name in fields})
+    for name, value in changes.items():
+        setattr(merged, name, value)
+    wrong = problems(merged, now, communities)
+    taken = seats_taken(session, activity_id)
+    if merged.capacity < taken:
+        wrong.append(f"名额不能少于已经报名的 {taken} 人")
+    if wrong:
+        raise ActivityError("；".join(wrong))
+    moved = (merged.starts_at, merged.ends_at, merged.place) != (
+        current.starts_at, current.ends_at, current.place,
+    )  # fmt: skip
+    for name in fields:
+        setattr(current, name, getattr(merged, name))
+    session.add(current)
+    session.flush()
+    if moved:
+        for registration in registrations(session, activity_id):
+            notifier.activity_moved(session, registration, current)
+    if merged.capacity > taken:
+        offer_freed_seats(session, current, now, notifier, settings)
+    return current
+
+
+def cancel_activity(
+    session: Session, activity_id: int, now: dt.datetime, notifier: Notifier
+) -> int:
+    """Cancel an activity and tell everyone registered or waiting. Returns how many."""
+    current = locked(session, activity_id)
+    if current.status == "cancelled":
+        raise ActivityError("这个活动已经取消过了。")
+    current.status = "cancelled"
+    session.add(current)
+    told = 0
+    for registration in registrations(session, activity_id):
+        registration.status, registration.updated_at = "cancelled", now
+        session.add(registration)
+        told += notifier.activity_cancelled(session, registration, current)
+    session.flush()
+    return told
+
+
+def check_in(session: Session, user_id: int, code: str, now: dt.datetime) -> Activity:
+    """A resident checks in with the code shown at the activity (from an hour before the start
+    until its end)."""
+    for registration, found in my_registrations(session, user_id, now - dt.timedelta(hours=6)):
+        opens = found.starts_at - dt.timedelta(hours=1)
+        if found.checkin_code == code.strip() and opens <= now <= found.ends_at:
+            if registration.status != "confirmed":
+                raise ActivityError("您的报名还没确认，请找现场工作人员。")
+            registration.status, registration.updated_at = "attended", now
+            session.add(registration)
+            session.flush()
+            return found
+    raise ActivityError("签到码不对，或者现在不在签到时间（活动开始前 1 小时到结束）。")
+
+
+def record_attendance(
+    session: Session,
+    activity_id: int,
+    attended_user_ids: Iterable[int],
+    now: dt.datetime,
+    notifier: Notifier,
+) -> tuple[int, int]:
+    """Staff close an activity: these users attended, every other confirmed one is a no-show.
+    Attendees are asked for a rating. Returns (attended, no-shows)."""
+    present = set(attended_user_ids)
+    attended = no_show = 0
+    current = activity(session, activity_id)
+    for registration in registrations(session, activity_id, ("confirmed", "attended")):
+        if registration.user_id in present or registration.status == "attended":
+            registration.status = "attended"
+            attended += 1
+            notifier.rating_request(session, registration, current)
+        else:
+            registration.status = "no_show"
+            no_show += 1
+        registration.updated_at = now
+        session.add(registration)
+    session.flush()
+    return attended, no_show
+
+
+def rate(session: Session, registration: Registration, stars: int, comment: str | None) -> None:
+    """An attendee's 1-5 rating and optional comment."""
+    if registration.status != "attended":
+        raise ActivityError("参加过的活动才能打分哦。")
+    if not 1 <= stars <= 5:
+        raise ActivityError("请回复 1 到 5 的数字打分。")
+    registration.rating, registration.comment = stars, (comment or None)
+    session.add(registration)
+    session.flush()
