@@ -96,7 +96,7 @@ def create_activity(
         place=data.place.strip(),
         capacity=data.capacity,
         signup_deadline=data.signup_deadline or data.starts_at,
-        cancel_deadline=data.cancel_deadline or data.starts_at - dt.timedelta(hours=2),
+        cancel_deadline=data.cancel_deadline or max(now, data.starts_at - dt.timedelta(hours=2)),
         max_party=data.max_party,
         collect=list(data.collect),
         status=data.status,
@@ -384,6 +384,7 @@ def update_activity(
     )  # fmt: skip
     for name in fields:
         setattr(current, name, getattr(merged, name))
+    current.updated_at = now
     session.add(current)
     session.flush()
     if moved:
@@ -401,7 +402,7 @@ def cancel_activity(
     current = locked(session, activity_id)
     if current.status == "cancelled":
         raise ActivityError("这个活动已经取消过了。")
-    current.status = "cancelled"
+    current.status, current.updated_at = "cancelled", now
     session.add(current)
     told = 0
     for registration in registrations(session, activity_id):

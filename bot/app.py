@@ -11,10 +11,12 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.db import create_schema, make_engine
+from bot.demo_activities import seed_activities
 from bot.dispatcher import Dispatcher
 from bot.intent import Intent
 from bot.knowledge_base import build_matcher, seed_demo, stored_entries
 from bot.models import utcnow
+from intents.activities import ActivitiesIntent
 from intents.faq import FaqIntent
 from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
@@ -48,6 +50,7 @@ def build_app(settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> 
     engine = open_database(settings)
     if settings.knowledge.load_demo:
         seed_demo(engine, clock().astimezone(settings.zone).date())
+        seed_activities(engine, clock(), settings.zone)
     with Session(engine) as session:
         matcher = build_matcher(stored_entries(session), settings)
     app = App(settings, engine, matcher, Dispatcher(engine, [], clock))
@@ -66,6 +69,7 @@ def build_dispatcher(
     intents: list[Intent] = [
         HandoffIntent(settings.staff),
         HelpIntent(),
+        ActivitiesIntent(settings.activities, settings.zone, timeout),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
     ]
     return Dispatcher(engine, intents, clock)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,6 +28,7 @@ from bot.knowledge_base import (
 )
 from bot.models import UnansweredQuestion, utcnow
 from knowledge.loader import KnowledgeError, load_files
+from scheduler.service import SchedulerService, upcoming_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,23 @@ def _parser() -> argparse.ArgumentParser:
         "--write", type=Path, help="写到哪里（默认数据目录下的 calibration.json）"
     )
     kb_calibrate.set_defaults(run=_kb_calibrate)
+
+    serve = commands.add_parser(
+        "serve", help="后台服务：定时提醒、消息投递（以后还有微信/Telegram）"
+    )
+    serve.set_defaults(run=_serve)
+
+    reminders = commands.add_parser("reminders", help="提醒").add_subparsers(
+        required=True, metavar="REMINDERS_COMMAND"
+    )
+    reminders_list = reminders.add_parser("list", help="列出排好的提醒")
+    reminders_list.add_argument("--json", action="store_true")
+    reminders_list.set_defaults(run=_reminders_list)
+
+    inbox = commands.add_parser("inbox", help="终端渠道收到的推送（提醒、通知）")
+    inbox.add_argument("--user", default="resident")
+    inbox.add_argument("--json", action="store_true")
+    inbox.set_defaults(run=_inbox)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
     unanswered.add_argument("--json", action="store_true")
@@ -256,6 +276,48 @@ def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     report = evaluate(app.matcher, settings, items)
     for name, value in report.rates().items():
         print(f"{name:>22}: {value:6.1%}")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    app = build_app(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    service = SchedulerService(app.engine, settings)
+    print(f"linli serve：已启动（{service.owner}），按 Ctrl+C 停止。", flush=True)
+    service.run(stop)
+    return 0
+
+
+def _reminders_list(args: argparse.Namespace, settings: Settings) -> int:
+    jobs = upcoming_reminders(open_database(settings))
+    for job in jobs:
+        if args.json:
+            print(json.dumps(job, ensure_ascii=False))
+        else:
+            print(f"{job['due']}  报名#{job['registration']}  提前 {job['offset_minutes']:g} 分钟")
+    if not jobs and not args.json:
+        print("没有排好的提醒。")
+    return 0
+
+
+def _inbox(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_database(settings)
+    with Session(engine) as session:
+        rows = console.delivered(session, args.user)
+    for row in rows:
+        texts = [str(r["text"]) for r in row.payload.get("replies", [])]
+        if args.json:
+            record = {
+                "id": row.id,
+                "kind": row.kind,
+                "sent_at": str(row.sent_at),
+                "text": "\n".join(texts),
+            }
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"[{row.kind}] " + "\n".join(texts), end="\n\n")
     return 0
 
 

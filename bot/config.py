@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -61,10 +62,10 @@ class ConversationSettings(_Section):
 class ActivitySettings(_Section):
     """Sign-ups, waitlist offers and reminders."""
 
-    reminder_offsets_minutes: list[int] = [24 * 60, 120]  # remind this long before the start
+    reminder_offsets_minutes: list[float] = [24 * 60, 120]  # remind this long before the start
     offer_window_hours: float = Field(12, gt=0)  # how long a freed seat is held for its claim
     offer_cutoff_hours: float = Field(2, ge=0)  # no waitlist offers this close to the start
-    misfire_grace_minutes: int = Field(10, ge=0)  # a late reminder still goes within this
+    misfire_grace_minutes: float = Field(10, ge=0)  # a late reminder still goes within this
     list_limit: int = Field(8, ge=1, le=20)  # activities shown in one list
 
 
@@ -75,6 +76,12 @@ class DeliverySettings(_Section):
     max_attempts: int = Field(6, ge=1)
     backoff_seconds: float = Field(30, gt=0)  # doubled after each failed attempt
     console_per_second: float = Field(50, gt=0)
+
+
+class SchedulerSettings(_Section):
+    """The one process that runs scheduled work holds a lease in the database."""
+
+    lease_seconds: float = Field(30, gt=0)  # a standby takes over this long after a crash
 
 
 class StaffSettings(_Section):
@@ -93,6 +100,7 @@ class Settings(_Section):
     conversation: ConversationSettings = ConversationSettings()
     activities: ActivitySettings = ActivitySettings()
     delivery: DeliverySettings = DeliverySettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     staff: StaffSettings = StaffSettings()
 
     @property
@@ -145,7 +153,8 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None
             continue
         target = _SHORTCUTS.get(name) or _section_field(name)
         if target is not None:
-            data.setdefault(target[0], {})[target[1]] = value
+            parsed = json.loads(value) if value.strip().startswith("[") else value
+            data.setdefault(target[0], {})[target[1]] = parsed
 
 
 def _section_field(name: str) -> tuple[str, str] | None:

@@ -159,6 +159,9 @@ class Activity(SQLModel, table=True):
     created_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    updated_at: dt.datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
 
 
 class Registration(SQLModel, table=True):
@@ -184,7 +187,7 @@ class Registration(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     updated_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
 
 
@@ -217,7 +220,7 @@ class ReminderLog(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("registration_id", "offset_minutes"),)
     id: int | None = Field(default=None, primary_key=True)
     registration_id: int = Field(foreign_key="registration.id")
-    offset_minutes: int
+    offset_minutes: float
     due_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     outcome: str = Field(max_length=16)  # queued | missed | skipped
     recorded_at: dt.datetime = Field(

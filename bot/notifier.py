@@ -56,11 +56,13 @@ class Notifier:
         return True
 
     def reminder(
-        self, session: Session, registration: Registration, activity: Activity, offset: int
+        self, session: Session, registration: Registration, activity: Activity, offset: float
     ) -> bool:
         """The reminder `offset` minutes before the start: what, when, where, how to cancel."""
         hours = offset / 60
-        ahead = f"{hours:g} 小时后" if hours < 24 else "明天"
+        ahead = (
+            "明天" if hours >= 24 else f"{hours:g} 小时后" if hours >= 1 else f"{offset:g} 分钟后"
+        )
         text = (
             f"⏰ 活动提醒：{ahead}开始\n"
             f"【{activity.title}】\n时间：{span(activity.starts_at, activity.ends_at, self.zone)}\n"
@@ -72,7 +74,7 @@ class Notifier:
             session, registration.user_id, REMINDER_FLOW, {"registration": registration.id},
             activity.starts_at,
         )  # fmt: skip
-        key = f"reminder:{registration.id}:{offset}"
+        key = f"reminder:{registration.id}:{offset:g}"
         return self.send(session, registration.user_id, "reminder", key, [Reply(text)])
 
     def waitlist_offer(

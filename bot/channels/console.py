@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from sqlmodel import Session, col, select
+
 from bot.dispatcher import Dispatcher
+from bot.models import ChannelIdentity, Outbox
 from bot.types import Incoming, Outcome
 
 CHANNEL = "console"
@@ -21,6 +24,22 @@ def incoming(user: str, text: str) -> Incoming:
     return Incoming(channel=CHANNEL, user_key=user, text=text, msg_id=uuid.uuid4().hex)
 
 
+def delivered(session: Session, user: str, after_id: int = 0) -> Sequence[Outbox]:
+    """Pushed messages delivered to a console user (reminders, offers...), oldest first."""
+    return session.exec(
+        select(Outbox)
+        .join(ChannelIdentity, col(ChannelIdentity.user_id) == Outbox.user_id)
+        .where(
+            ChannelIdentity.channel == CHANNEL,
+            ChannelIdentity.external_id == user,
+            Outbox.status == "sent",
+            Outbox.channel == CHANNEL,
+            col(Outbox.id) > after_id,
+        )
+        .order_by(col(Outbox.id))
+    ).all()
+
+
 def render(outcome: Outcome) -> str:
     """The replies as terminal text."""
     return outcome.text
@@ -30,6 +49,7 @@ def chat(dispatcher: Dispatcher, user: str, lines: Iterable[str], out: TextIO, t
     """Talk until the input ends or the resident says goodbye. Returns the exit status."""
     if tty:
         out.write(WELCOME + "\n")
+    seen = _last_delivered(dispatcher, user)
     for line in lines:
         text = line.rstrip("\r\n")
         if text.strip().lower() in _QUIT:
@@ -37,5 +57,22 @@ def chat(dispatcher: Dispatcher, user: str, lines: Iterable[str], out: TextIO, t
             break
         outcome = dispatcher.handle(incoming(user, text))
         out.write(f"{BOT}{render(outcome)}\n\n" if tty else f"{render(outcome)}\n\n")
+        seen = _show_notices(dispatcher, user, seen, out)
         out.flush()
     return 0
+
+
+def _last_delivered(dispatcher: Dispatcher, user: str) -> int:
+    with Session(dispatcher.engine) as session:
+        rows = delivered(session, user)
+    return rows[-1].id or 0 if rows else 0
+
+
+def _show_notices(dispatcher: Dispatcher, user: str, seen: int, out: TextIO) -> int:
+    """Print notices delivered since the last look (a reminder arriving mid-chat)."""
+    with Session(dispatcher.engine) as session:
+        rows = delivered(session, user, seen)
+    for row in rows:
+        for reply in row.payload.get("replies", []):
+            out.write(f"📬 {reply['text']}\n\n")
+    return rows[-1].id or seen if rows else seen

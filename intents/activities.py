@@ -1,0 +1,225 @@
+"""Residents and activities: list, details, sign up, my sign-ups, cancel, claim a freed seat,
+check in, rate. Numbers shown are activity ids ("编号"), the same everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from bot import activities, conversation
+from bot.activities import ActivityError
+from bot.config import ActivitySettings
+from bot.intent import Context
+from bot.models import Activity, Conversation, Registration
+from bot.notifier import OFFER_FLOW, REMINDER_FLOW, Notifier
+from bot.timefmt import span, when
+from bot.types import Outcome, Reply
+from intents.phrases import plain
+from intents.signup import FLOW as SIGNUP_FLOW
+from intents.signup import SignupForm
+
+LIST_FLOW = "activity_list"
+_FILLER = re.compile(
+    r"(最近|近期|这周|本周|这个星期|下周|周末|这几天|今天|明天|有没有|有什么|有哪些|有啥|什么|哪些|"
+    r"我们|我|社区|的|有|想|参加|适合|给|带|可以|能|去|玩|看看|一下|安排|列表|吗|呢|嘛|啊|么|"
+    r"老人|老年人|小孩|孩子|儿童|亲子|残疾人|活动)"
+)
+_AUDIENCE = (("老人", "老人"), ("老年", "老人"), ("小孩", "儿童"), ("孩子", "儿童"),
+             ("儿童", "儿童"), ("亲子", "亲子"), ("残疾", "残疾人"))  # fmt: skip
+_DETAIL = re.compile(r"^(?:活动|第)?(\d{1,6})(?:号|个)?(?:活动)?(?:详情)?$")
+_SIGNUP = re.compile(r"^(?:我要|我想|帮我)?报名(?:参加)?(?:第)?(\d{1,6})?(?:号)?(?:活动)?$")
+_HOW_TO_SIGNUP = re.compile(r"(怎么|如何)报名|报名(怎么|咋)")
+_MINE = re.compile(r"^(我的报名|我报(了|的)(哪些|什么|啥)(活动)?|我报名的活动|我的活动|查报名)$")
+_CANCEL = re.compile(
+    r"^(?:我要|我想|帮我)?取消(?:报名)?(?:第)?(\d{1,6})?(?:号)?(?:活动)?(?:的报名)?$"
+)
+_CHECKIN = re.compile(r"^签到(\d{4})$")
+_YES = re.compile(r"^(确认|确定|要|要的|要得|好|好的|是|是的|保留|可以)[啊吧了呀的]*$")
+_STARS = re.compile(r"^([1-5])(?:分|星)?(.*)$")
+
+
+class ActivitiesIntent:
+    """Everything a resident does with activities, by free text and by number."""
+
+    name = "activities"
+    flows: tuple[str, ...] = (LIST_FLOW, SIGNUP_FLOW, REMINDER_FLOW, OFFER_FLOW, "rating")
+
+    def __init__(self, settings: ActivitySettings, zone: ZoneInfo, timeout: dt.timedelta):
+        self.settings = settings
+        self.zone = zone
+        self.notifier = Notifier(zone)
+        self.form = SignupForm(zone, timeout)
+        self.timeout = timeout
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Claim messages about activities; questions about a programme go to the FAQ."""
+        text = plain(ctx.text)
+        try:
+            return self._route(ctx, text)
+        except ActivityError as exc:
+            return _say(str(exc), "activities")
+
+    def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
+        """Replies to a list, a form, a reminder, a seat offer or a rating request."""
+        text = plain(ctx.text)
+        try:
+            if pending.flow == SIGNUP_FLOW:
+                return self.form.resume(ctx, pending)
+            registration = ctx.session.get(Registration, pending.data.get("registration", 0))
+            if pending.flow == LIST_FLOW and text.isdigit():
+                return self._detail(ctx, int(text))
+            if pending.flow == REMINDER_FLOW and registration and text in ("取消", "取消报名"):
+                return self._cancel(ctx, registration)
+            if pending.flow == OFFER_FLOW and registration and _YES.match(text):
+                return self._claim(ctx, registration)
+            if pending.flow == "rating" and registration and _STARS.match(text):
+                return self._rate(ctx, registration, ctx.text.strip())
+        except ActivityError as exc:
+            conversation.finish(ctx.session, ctx.user_id)
+            return _say(str(exc), "activities")
+        return None
+
+    def _route(self, ctx: Context, text: str) -> Outcome | None:
+        if found := _SIGNUP.match(text):
+            return self._signup(ctx, found.group(1))
+        if _HOW_TO_SIGNUP.search(text) and len(text) <= 12:
+            return _say(
+                "发“活动”看看最近有哪些活动，再回复“报名 编号”就行，比如“报名 3”。", "activity_list"
+            )
+        if _MINE.match(text):
+            return self._mine(ctx)
+        if found := _CANCEL.match(text):
+            return self._cancel_by_number(ctx, found.group(1))
+        if found := _CHECKIN.match(text):
+            checked = activities.check_in(ctx.session, ctx.user_id, found.group(1), ctx.now)
+            return _say(f"✅ 签到成功！欢迎参加【{checked.title}】。", "checkin")
+        found = _DETAIL.match(text)
+        if found and (text.startswith(("活动", "第")) or text.endswith(("活动", "号", "详情"))):
+            return self._detail(ctx, int(found.group(1)))
+        if "活动" in text and not _FILLER.sub("", text):
+            return self._list(ctx, text)
+        return None
+
+    def _list(self, ctx: Context, text: str) -> Outcome:
+        until = None
+        local = ctx.now.astimezone(self.zone)
+        if any(w in text for w in ("这周", "本周", "这个星期")):
+            until = _day_start(local + dt.timedelta(days=7 - local.weekday()))
+        elif any(w in text for w in ("今天",)):
+            until = _day_start(local + dt.timedelta(days=1))
+        audience = next((tag for word, tag in _AUDIENCE if word in text), None)
+        found = activities.upcoming(
+            ctx.session, ctx.now, community=ctx.user.community_id if "社区" in text else None,
+            audience=audience, until=until, limit=self.settings.list_limit,
+        )  # fmt: skip
+        if not found:
+            return _say(
+                "最近还没有合适的活动，有新活动会在这里公布，也可以过几天再来问问 😊",
+                "activity_list",
+            )
+        conversation.start(ctx.session, ctx.user_id, LIST_FLOW, {}, ctx.now + self.timeout)
+        lines = ["最近的活动（回复编号看详情，回复“报名 编号”报名）："]
+        lines += [self._line(ctx, a) for a in found]
+        return _say("\n".join(lines), "activity_list")
+
+    def _line(self, ctx: Context, activity: Activity) -> str:
+        left = activity.capacity - activities.seats_taken(ctx.session, activity.id or 0)
+        seats = f"剩 {left} 个名额" if left > 0 else "已满，可候补"
+        return f"【{activity.id}】{activity.title}｜{when(activity.starts_at, self.zone)}｜{seats}"
+
+    def _detail(self, ctx: Context, activity_id: int) -> Outcome:
+        found = activities.activity(ctx.session, activity_id)
+        if found.status != "published":
+            raise ActivityError("这个活动已经取消了，发“活动”看看别的吧。")
+        left = found.capacity - activities.seats_taken(ctx.session, activity_id)
+        lines = [
+            f"【{found.id}】{found.title}",
+            f"时间：{span(found.starts_at, found.ends_at, self.zone)}",
+            f"地点：{found.place}",
+        ]
+        if found.audience:
+            lines.append(f"适合：{'、'.join(found.audience)}")
+        if found.description:
+            lines.append(found.description)
+        seats = f"还剩 {left} 个" if left > 0 else "已满，可以排候补"
+        lines.append(f"名额：{found.capacity} 个，{seats}")
+        lines.append(f"报名截止：{when(found.signup_deadline, self.zone)}")
+        lines.append(f"想参加就回复“报名 {found.id}”。")
+        conversation.finish(ctx.session, ctx.user_id)
+        return _say("\n".join(lines), "activity_detail")
+
+    def _signup(self, ctx: Context, number: str | None) -> Outcome:
+        if number is None:
+            return _say(
+                "想报哪个活动？回复“报名 编号”，比如“报名 3”；发“活动”可以看编号。", "signup"
+            )
+        return self.form.begin(ctx, activities.activity(ctx.session, int(number)))
+
+    def _mine(self, ctx: Context) -> Outcome:
+        mine = activities.my_registrations(ctx.session, ctx.user_id, ctx.now)
+        if not mine:
+            return _say("您现在没有报名的活动。发“活动”看看最近有什么吧。", "my_registrations")
+        lines = ["您报名的活动："]
+        for registration, found in mine:
+            status = self._status(ctx, registration)
+            lines.append(
+                f"【{found.id}】{found.title}｜{when(found.starts_at, self.zone)}｜{status}"
+            )
+        lines.append("要取消的话，回复“取消报名 编号”。")
+        return _say("\n".join(lines), "my_registrations")
+
+    def _status(self, ctx: Context, registration: Registration) -> str:
+        if registration.status == "waitlisted":
+            return f"候补第 {activities.waitlist_position(ctx.session, registration)} 位"
+        if registration.status == "offered" and registration.offer_expires_at:
+            return f"有名额，请在 {when(registration.offer_expires_at, self.zone)} 前回复“确认”"
+        party = f"（{registration.party} 位）" if registration.party > 1 else ""
+        return "已报名" + party
+
+    def _cancel_by_number(self, ctx: Context, number: str | None) -> Outcome:
+        mine = activities.my_registrations(ctx.session, ctx.user_id, ctx.now)
+        if number is not None:
+            chosen = [r for r, a in mine if a.id == int(number)]
+        else:
+            chosen = [r for r, _ in mine] if len(mine) == 1 else []
+        if not chosen:
+            return self._mine(ctx) if mine else _say("您现在没有可以取消的报名。", "cancel")
+        return self._cancel(ctx, chosen[0])
+
+    def _cancel(self, ctx: Context, registration: Registration) -> Outcome:
+        activities.cancel_registration(
+            ctx.session, registration, ctx.now, self.notifier, self.settings
+        )
+        conversation.finish(ctx.session, ctx.user_id)
+        found = activities.activity(ctx.session, registration.activity_id)
+        return _say(f"已取消【{found.title}】的报名。想再参加可以重新报名。", "cancel")
+
+    def _claim(self, ctx: Context, registration: Registration) -> Outcome:
+        activities.claim_offer(ctx.session, registration, ctx.now)
+        conversation.finish(ctx.session, ctx.user_id)
+        found = activities.activity(ctx.session, registration.activity_id)
+        time = span(found.starts_at, found.ends_at, self.zone)
+        return _say(
+            f"✅ 名额保留好了！【{found.title}】\n时间：{time}\n地点：{found.place}", "claim"
+        )
+
+    def _rate(self, ctx: Context, registration: Registration, text: str) -> Outcome:
+        found = _STARS.match(plain(text))
+        assert found is not None
+        comment = text.lstrip("12345 分星，,。").strip() or None
+        activities.rate(ctx.session, registration, int(found.group(1)), comment)
+        conversation.finish(ctx.session, ctx.user_id)
+        return _say("谢谢您的评价！我们会继续把活动办好 🙏", "rating")
+
+
+def _day_start(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _say(text: str, intent: str) -> Outcome:
+    return Outcome(intent, (Reply(text),), confidence=1.0)
+
+
+__all__: Sequence[str] = ["ActivitiesIntent"]

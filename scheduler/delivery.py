@@ -1,0 +1,168 @@
+"""Outbox delivery: each pushed message sent once through its user's channel, within that
+channel's rate, retried with back-off, and its outcome recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from bot.config import DeliverySettings
+from bot.db import session_scope
+from bot.errors import ChannelError
+from bot.models import ChannelIdentity, Outbox
+
+logger = logging.getLogger(__name__)
+_BATCH = 200
+
+
+class Undeliverable(Exception):
+    """The message can never reach this user on this channel (blocked, unsubscribed...)."""
+
+
+class Sender(Protocol):
+    """Sends pushed messages on one channel."""
+
+    channel: str
+    per_second: float
+
+    def send(self, external_id: str, texts: Sequence[str]) -> None:
+        """Send, or raise ChannelError (retry later) or Undeliverable (give up, record why)."""
+
+
+class ConsoleSender:
+    """The terminal channel: messages are appended to a log a chat session reads."""
+
+    channel = "console"
+
+    def __init__(self, log: Path, per_second: float):
+        self.log = log
+        self.per_second = per_second
+        self._lock = threading.Lock()
+
+    def send(self, external_id: str, texts: Sequence[str]) -> None:
+        """Append one JSON line per message."""
+        record = {"user": external_id, "text": "\n".join(texts), "at": time.time()}
+        with self._lock, self.log.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@dataclass
+class _Bucket:
+    """A token bucket: at most `rate` sends a second on one channel."""
+
+    rate: float
+    next_free: float = 0.0
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if self.next_free > now:
+            time.sleep(self.next_free - now)
+        self.next_free = max(now, self.next_free) + 1.0 / self.rate
+
+
+class Delivery:
+    """Delivers due outbox rows. One instance runs in the process holding the scheduler lease."""
+
+    def __init__(self, engine: Engine, senders: Mapping[str, Sender], settings: DeliverySettings):
+        self.engine = engine
+        self.senders = dict(senders)
+        self.settings = settings
+        self._buckets = {name: _Bucket(s.per_second) for name, s in senders.items()}
+
+    def recover(self) -> int:
+        """After a crash, rows caught mid-send may or may not have gone out: they are marked
+        'unknown' for staff, never sent a second time. Returns how many."""
+        with session_scope(self.engine) as session:
+            stuck = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
+            for row in stuck:
+                row.status, row.last_error = "unknown", "interrupted while sending"
+                session.add(row)
+        return len(stuck)
+
+    def run_once(self, now: dt.datetime) -> int:
+        """Send every due message (in batches). Returns how many were handled."""
+        handled = 0
+        while True:
+            claimed = self._claim(now)
+            for row_id, user_id, texts in claimed:
+                self._deliver(row_id, user_id, texts, now)
+            handled += len(claimed)
+            if len(claimed) < _BATCH:
+                return handled
+
+    def _claim(self, now: dt.datetime) -> list[tuple[int, int, list[str]]]:
+        """Mark a batch of due rows 'sending' (committed before anything is sent)."""
+        with session_scope(self.engine) as session:
+            rows = session.exec(
+                select(Outbox)
+                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+                .limit(_BATCH)
+                .with_for_update(skip_locked=True)
+            ).all()
+            claimed = []
+            for row in rows:
+                row.status = "sending"
+                session.add(row)
+                texts = [str(r["text"]) for r in row.payload.get("replies", [])]
+                claimed.append((row.id or 0, row.user_id, texts))
+            return claimed
+
+    def _deliver(self, row_id: int, user_id: int, texts: list[str], now: dt.datetime) -> None:
+        with Session(self.engine) as session:
+            identity = _identity(session, user_id, self.senders)
+        status, error, channel = "sent", None, identity.channel if identity else None
+        try:
+            if identity is None:
+                raise Undeliverable("no channel this user can be reached on")
+            self._buckets[identity.channel].wait()
+            self.senders[identity.channel].send(identity.external_id, texts)
+        except Undeliverable as exc:
+            status, error = "undeliverable", str(exc)
+        except ChannelError as exc:
+            status, error = "retry", str(exc)
+        except Exception as exc:  # a bug in a sender: record it, keep delivering the rest
+            logger.exception("sender failed for outbox row %s", row_id)
+            status, error = "retry", exc.__class__.__name__
+        self._record(row_id, status, error, channel, now)
+
+    def _record(
+        self, row_id: int, status: str, error: str | None, channel: str | None, now: dt.datetime
+    ) -> None:
+        with session_scope(self.engine) as session:
+            row = session.get(Outbox, row_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.channel, row.last_error = channel, error
+            if status == "retry":
+                wait = self.settings.backoff_seconds * 2 ** (row.attempts - 1)
+                failed = row.attempts >= self.settings.max_attempts
+                row.status = "failed" if failed else "pending"
+                row.next_attempt_at = now + dt.timedelta(seconds=wait)
+            else:
+                row.status = status
+                row.sent_at = now if status == "sent" else None
+            session.add(row)
+
+
+def _identity(
+    session: Session, user_id: int, senders: Mapping[str, Sender]
+) -> ChannelIdentity | None:
+    """The identity to reach a user on: the most recently linked one we have a sender for."""
+    identities = session.exec(
+        select(ChannelIdentity)
+        .where(ChannelIdentity.user_id == user_id)
+        .order_by(col(ChannelIdentity.id).desc())
+    ).all()
+    return next((i for i in identities if i.channel in senders), None)

@@ -1,0 +1,161 @@
+"""The scheduler service `linli serve` runs: a lease decides the one active process; it runs
+APScheduler (reminders) on the database job store, delivers the outbox and passes on expired
+waitlist offers. The others stand by and take over when the lease lapses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from bot import activities
+from bot.config import Settings
+from bot.db import session_scope
+from bot.models import utcnow
+from bot.notifier import Notifier
+from scheduler import lease, runtime
+from scheduler.delivery import ConsoleSender, Delivery, Sender
+from scheduler.reminders import Planner
+
+logger = logging.getLogger(__name__)
+_SKEW = dt.timedelta(seconds=5)  # other processes' clocks and commits may lag a little
+
+
+class SchedulerService:
+    """Call `tick()` regularly (or `run()` until stopped)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Callable[[], dt.datetime] = utcnow,
+        senders: Mapping[str, Sender] | None = None,
+    ):
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.notifier = Notifier(settings.zone)
+        console = ConsoleSender(
+            settings.home / "console-outbox.jsonl", settings.delivery.console_per_second
+        )
+        self.delivery = Delivery(engine, senders or {"console": console}, settings.delivery)
+        self.scheduler: BackgroundScheduler | None = None
+        self._planner: Planner | None = None
+        self._watermark: dt.datetime | None = None
+
+    @property
+    def leader(self) -> bool:
+        """Whether this process runs the scheduler now."""
+        return self.scheduler is not None
+
+    def tick(self) -> None:
+        """One round: hold the lease, plan changed reminders, pass on offers, deliver."""
+        now = self.clock()
+        ttl = dt.timedelta(seconds=self.settings.scheduler.lease_seconds)
+        if not lease.acquire(self.engine, self.owner, now, ttl):
+            if self.leader:
+                logger.warning("lost the scheduler lease; standing by")
+                self._stop_scheduler()
+            return
+        if not self.leader:
+            self._start_scheduler(now)
+        self._plan_changes(now)
+        with session_scope(self.engine) as session:
+            activities.expire_offers(session, now, self.notifier, self.settings.activities)
+        self.delivery.run_once(now)
+
+    def run(self, stop: threading.Event) -> None:
+        """Tick until `stop` is set, then hand the lease over."""
+        try:
+            while not stop.is_set():
+                try:
+                    self.tick()
+                except Exception:
+                    logger.exception("scheduler tick failed; trying again")
+                stop.wait(self.settings.delivery.interval_seconds)
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop the scheduler and release the lease."""
+        if self.leader:
+            self._stop_scheduler()
+            lease.release(self.engine, self.owner)
+
+    def plan_registration(self, registration_id: int) -> None:
+        """(Re)plan one registration's reminders (used by a job that found its activity moved)."""
+        if self._planner is None:
+            return
+        self._planner.plan([registration_id], self.clock())
+
+    def _start_scheduler(self, now: dt.datetime) -> None:
+        grace = dt.timedelta(minutes=self.settings.activities.misfire_grace_minutes)
+        scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.engine)},
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=dt.UTC,
+        )
+        runtime.install(runtime.Runtime(
+            self.engine, self.settings, self.clock, self.notifier, self.plan_registration,
+        ))  # fmt: skip
+        scheduler.start(paused=True)  # plan first, then let due jobs run
+        self.scheduler = scheduler
+        offsets = list(self.settings.activities.reminder_offsets_minutes)
+        self._planner = Planner(self.engine, scheduler, offsets, grace)
+        recovered = self.delivery.recover()
+        planned = self._planner.plan_upcoming(now)
+        self._watermark = now
+        scheduler.resume()
+        logger.info(
+            "scheduler started by %s: %s reminder jobs planned, %s sends recovered",
+            self.owner,
+            planned,
+            recovered,
+        )
+
+    def _plan_changes(self, now: dt.datetime) -> None:
+        if self._planner is None or self._watermark is None:
+            return
+        self._planner.plan_changed(self._watermark - _SKEW, now)
+        self._watermark = now
+
+    def _stop_scheduler(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        self.scheduler, self._planner = None, None
+        runtime.install(None)
+
+
+def upcoming_reminders(engine: Engine) -> list[dict[str, object]]:
+    """The reminder jobs waiting in the job store, soonest first (for `linli reminders list`)."""
+    query = text(
+        "SELECT id, next_run_time FROM apscheduler_jobs WHERE id LIKE 'reminder:%' "
+        "ORDER BY next_run_time"
+    )
+    with Session(engine) as session:
+        try:
+            rows = session.execute(query).all()
+        except DBAPIError:  # no job store yet: nothing is planned
+            return []
+    out: list[dict[str, object]] = []
+    for key, when in rows:
+        _, registration, offset = str(key).split(":")
+        due = dt.datetime.fromtimestamp(float(when), dt.UTC)
+        out.append({
+            "job": key, "registration": int(registration), "offset_minutes": float(offset),
+            "due": due.isoformat(),
+        })  # fmt: skip
+    return out

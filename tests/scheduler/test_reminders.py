@@ -1,0 +1,129 @@
+"""Reminder jobs with a controlled clock: offsets, exactly once, none when cancelled, missed
+when too late, moved with their activity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session, select
+
+from bot import activities
+from bot.activities import ActivityInput
+from bot.app import App
+from bot.db import session_scope
+from bot.models import Activity, Outbox, ReminderLog
+from bot.notifier import Notifier
+from scheduler import runtime
+from scheduler.reminders import send_reminder
+from tests.conftest import NOW, Clock
+
+START = NOW + dt.timedelta(days=2)
+
+
+@pytest.fixture
+def installed(app: App, clock: Clock) -> Iterator[list[int]]:
+    """A runtime on the test clock; planning requests are recorded, not run."""
+    planned: list[int] = []
+    runtime.install(
+        runtime.Runtime(
+            app.engine, app.settings, clock, Notifier(app.settings.zone), planned.append
+        )
+    )
+    yield planned
+    runtime.install(None)
+
+
+def make_activity(app: App, users: list[int], capacity: int = 5) -> tuple[int, list[int]]:
+    """An activity two days out and confirmed registrations for `users`."""
+    with session_scope(app.engine) as session:
+        data = ActivityInput(
+            title="义诊", starts_at=START, ends_at=START + dt.timedelta(hours=2),
+            place="社区", capacity=capacity,
+        )  # fmt: skip
+        found = activities.create_activity(session, data, NOW, [])
+        assert found.id is not None
+        ids = []
+        for user in users:
+            registration = activities.sign_up(session, found.id, user, 1, NOW)
+            ids.append(registration.id or 0)
+        return found.id, ids
+
+
+def users(app: App, count: int) -> list[int]:
+    from bot.identity import resolve_user
+
+    with session_scope(app.engine) as session:
+        return [resolve_user(session, "console", f"u{n}").id or 0 for n in range(count)]
+
+
+def reminders(app: App) -> list[Outbox]:
+    with Session(app.engine) as session:
+        return list(session.exec(select(Outbox).where(Outbox.kind == "reminder")).all())
+
+
+def test_offsets_exactly_once(app: App, clock: Clock, installed: list[int]) -> None:
+    _, (first,) = make_activity(app, users(app, 1))
+    clock.now = START - dt.timedelta(hours=24)
+    assert send_reminder(first, 1440) == "queued"
+    assert send_reminder(first, 1440) == "duplicate"  # a second firing sends nothing
+    clock.now = START - dt.timedelta(hours=2)
+    assert send_reminder(first, 120) == "queued"
+    texts = [r.payload["replies"][0]["text"] for r in reminders(app)]
+    assert len(texts) == 2
+    assert "明天" in texts[0]
+    assert "2 小时后" in texts[1]
+    assert all("义诊" in t and "社区" in t and "取消" in t for t in texts)
+
+
+def test_cancelled_registration_gets_nothing(app: App, clock: Clock, installed: list[int]) -> None:
+    _, (first,) = make_activity(app, users(app, 1))
+    with session_scope(app.engine) as session:
+        registration = session.get(activities.Registration, first)
+        assert registration is not None
+        activities.cancel_registration(
+            session, registration, NOW, Notifier(app.settings.zone), app.settings.activities
+        )
+    clock.now = START - dt.timedelta(hours=24)
+    assert send_reminder(first, 1440) == "skipped"
+    assert reminders(app) == []
+
+
+def test_cancelled_activity_sends_nothing(app: App, clock: Clock, installed: list[int]) -> None:
+    activity_id, (first,) = make_activity(app, users(app, 1))
+    with session_scope(app.engine) as session:
+        activities.cancel_activity(session, activity_id, NOW, Notifier(app.settings.zone))
+    clock.now = START - dt.timedelta(hours=2)
+    assert send_reminder(first, 120) == "skipped"
+    assert reminders(app) == []
+
+
+def test_too_late_is_missed_not_sent(app: App, clock: Clock, installed: list[int]) -> None:
+    _, (first,) = make_activity(app, users(app, 1))
+    clock.now = START - dt.timedelta(hours=2) + dt.timedelta(minutes=11)  # grace is 10 min
+    assert send_reminder(first, 120) == "missed"
+    assert reminders(app) == []
+    with Session(app.engine) as session:
+        log = session.exec(select(ReminderLog)).one()
+    assert log.outcome == "missed"
+
+
+def test_late_within_grace_still_goes(app: App, clock: Clock, installed: list[int]) -> None:
+    _, (first,) = make_activity(app, users(app, 1))
+    clock.now = START - dt.timedelta(hours=2) + dt.timedelta(minutes=9)
+    assert send_reminder(first, 120) == "queued"
+
+
+def test_a_moved_activity_moves_its_reminder(app: App, clock: Clock, installed: list[int]) -> None:
+    activity_id, (first,) = make_activity(app, users(app, 1))
+    with session_scope(app.engine) as session:
+        found = session.get(Activity, activity_id)
+        assert found is not None
+        found.starts_at += dt.timedelta(days=1)
+        found.ends_at += dt.timedelta(days=1)
+        session.add(found)
+    clock.now = START - dt.timedelta(hours=24)  # the old due time
+    assert send_reminder(first, 1440) == "moved"
+    assert installed == [first]
+    assert reminders(app) == []
