@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from bot.app import App, build_app, open_database
 from bot.channels import console
+from bot.cli_activity import add_commands as add_activity_commands
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.evaluation import calibrate, evaluate, read_labelled
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linli", description="邻里 Linli 社区小助手")
     parser.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    add_activity_commands(commands)
 
     chat = commands.add_parser("chat", help="在终端里以居民身份和小助手聊天")
     chat.add_argument("--user", default="resident", help="居民标识（默认 resident）")
