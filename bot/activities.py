@@ -463,3 +463,22 @@ def rate(session: Session, registration: Registration, stars: int, comment: str 
     registration.rating, registration.comment = stars, (comment or None)
     session.add(registration)
     session.flush()
+
+
+def close_finished(session: Session, now: dt.datetime, notifier: Notifier) -> int:
+    """Activities over for an hour are closed: when residents checked in with the code, the
+    others confirmed are recorded as no-shows and attendees are asked for a rating. Returns
+    how many activities were closed."""
+    ended = session.exec(
+        select(Activity).where(
+            Activity.status == "published", Activity.ends_at < now - dt.timedelta(hours=1)
+        )
+    ).all()
+    for found in ended:
+        came = [r.user_id for r in registrations(session, found.id or 0, ("attended",))]
+        if came:
+            record_attendance(session, found.id or 0, came, now, notifier)
+        found.status, found.updated_at = "finished", now
+        session.add(found)
+    session.flush()
+    return len(ended)

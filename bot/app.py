@@ -16,10 +16,12 @@ from bot.dispatcher import Dispatcher
 from bot.intent import Intent
 from bot.knowledge_base import build_matcher, seed_demo, stored_entries
 from bot.models import utcnow
+from bot.notifier import Notifier
 from intents.activities import ActivitiesIntent
 from intents.faq import FaqIntent
 from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
+from intents.staff import StaffIntent
 from knowledge.matcher import Matcher
 
 
@@ -69,6 +71,7 @@ def build_dispatcher(
     intents: list[Intent] = [
         HandoffIntent(settings.staff),
         HelpIntent(),
+        StaffIntent(Notifier(settings.zone)),
         ActivitiesIntent(settings.activities, settings.zone, timeout),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
     ]

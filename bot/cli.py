@@ -18,8 +18,10 @@ from bot.app import App, build_app, open_database
 from bot.channels import console
 from bot.cli_activity import add_commands as add_activity_commands
 from bot.config import Settings, load_settings
+from bot.db import session_scope
 from bot.errors import ConfigError
 from bot.evaluation import calibrate, evaluate, read_labelled
+from bot.identity import find_user
 from bot.knowledge_base import (
     calibration_path,
     import_files,
@@ -28,6 +30,7 @@ from bot.knowledge_base import (
     stored_entries,
 )
 from bot.models import UnansweredQuestion, utcnow
+from bot.roles import ROLES, grant, revoke, roles_of
 from knowledge.loader import KnowledgeError, load_files
 from scheduler.service import SchedulerService, upcoming_reminders
 
@@ -108,6 +111,19 @@ def _parser() -> argparse.ArgumentParser:
     inbox.add_argument("--user", default="resident")
     inbox.add_argument("--json", action="store_true")
     inbox.set_defaults(run=_inbox)
+
+    role = commands.add_parser("role", help="管理员：给用户加减角色").add_subparsers(
+        required=True, metavar="ROLE_COMMAND"
+    )
+    for action in ("grant", "revoke"):
+        change = role.add_parser(action, help="加角色" if action == "grant" else "去掉角色")
+        change.add_argument("user", help="用户：编号，或 渠道:标识，如 console:ann")
+        change.add_argument("role", choices=ROLES)
+        change.add_argument("--community", default="", help="社区编号；不写为全区")
+        change.set_defaults(run=_role_change, action=action)
+    role_list = role.add_parser("list", help="列出某个用户的角色")
+    role_list.add_argument("user")
+    role_list.set_defaults(run=_role_list)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
     unanswered.add_argument("--json", action="store_true")
@@ -320,6 +336,33 @@ def _inbox(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(record, ensure_ascii=False))
         else:
             print(f"[{row.kind}] " + "\n".join(texts), end="\n\n")
+    return 0
+
+
+def _role_change(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        user_id = find_user(session, args.user)
+        if user_id is None:
+            print(f"没有找到用户 {args.user}（先让对方和小助手说句话）", file=sys.stderr)
+            return 1
+        change = grant if args.action == "grant" else revoke
+        changed = change(session, user_id, args.role, args.community)
+    where = args.community or "全区"
+    verb = "已加上" if args.action == "grant" else "已去掉"
+    print(f"{verb} {args.user} 在{where}的 {args.role} 角色。" if changed else "没有变化。")
+    return 0
+
+
+def _role_list(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_database(settings)
+    with Session(engine) as session:
+        user_id = find_user(session, args.user)
+        rows = roles_of(session, user_id) if user_id is not None else []
+    for row in rows:
+        print(f"{row.role} @ {row.community_id or '全区'}")
+    if not rows:
+        print("居民（没有其他角色）")
     return 0
 
 

@@ -29,8 +29,9 @@ from bot.app import open_database
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
+from bot.identity import find_user
 from bot.knowledge_base import seed_demo, stored_communities
-from bot.models import Activity, ChannelIdentity, Registration, User, utcnow
+from bot.models import Activity, Registration, utcnow
 from bot.notifier import Notifier
 from bot.timefmt import span
 from knowledge.entry import Community
@@ -255,7 +256,7 @@ def _present_users(session: Session, activity_id: int, people: Sequence[str]) ->
     """The user ids of these people; each must hold a confirmed (or attended) sign-up."""
     found, strangers = [], []
     for who in people:
-        user_id = _user_id(session, who.strip())
+        user_id = find_user(session, who.strip())
         signup = (
             None if user_id is None else activities.registration_of(session, activity_id, user_id)
         )
@@ -268,17 +269,6 @@ def _present_users(session: Session, activity_id: int, people: Sequence[str]) ->
             f"这些人没有这个活动的有效报名：{'、'.join(strangers)}（{_WHO}）。没有做任何登记。"
         )
     return found
-
-
-def _user_id(session: Session, who: str) -> int | None:
-    if who.isdigit():
-        return int(who) if session.get(User, int(who)) is not None else None
-    channel, _, external_id = who.partition(":")
-    return session.exec(
-        select(ChannelIdentity.user_id).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-        )
-    ).first()
 
 
 def _line(desk: Desk, activity: Activity) -> str:

@@ -28,3 +28,16 @@ def resolve_user(session: Session, channel: str, external_id: str) -> User:
     session.add(ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id))
     session.flush()
     return user
+
+
+def find_user(session: Session, who: str) -> int | None:
+    """A user by id ("12") or by channel identity ("console:ann", "wechat:oAbc..."); None if
+    there is no such user."""
+    if who.isdigit():
+        return int(who) if session.get(User, int(who)) is not None else None
+    channel, _, external_id = who.partition(":")
+    return session.exec(
+        select(ChannelIdentity.user_id).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    ).first()

@@ -153,7 +153,8 @@ class Activity(SQLModel, table=True):
     cancel_deadline: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     max_party: int = 1
     collect: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="published", max_length=16)  # draft | published | cancelled
+    # draft | published | cancelled | finished (closed an hour after its end)
+    status: str = Field(default="published", max_length=16)
     description: str = Field(default="", max_length=1000)
     checkin_code: str = Field(default="", max_length=12)
     created_at: dt.datetime = Field(

@@ -74,6 +74,7 @@ class SchedulerService:
         self._plan_changes(now)
         with session_scope(self.engine) as session:
             activities.expire_offers(session, now, self.notifier, self.settings.activities)
+            activities.close_finished(session, now, self.notifier)
         self.delivery.run_once(now)
 
     def run(self, stop: threading.Event) -> None:

@@ -127,3 +127,22 @@ def test_a_moved_activity_moves_its_reminder(app: App, clock: Clock, installed: 
     assert send_reminder(first, 1440) == "moved"
     assert installed == [first]
     assert reminders(app) == []
+
+
+def test_checked_in_attendees_are_asked_to_rate(app: App, clock: Clock) -> None:
+    activity_id, (came, missed) = make_activity(app, users(app, 2))
+    with session_scope(app.engine) as session:
+        code = session.get(Activity, activity_id).checkin_code  # type: ignore[union-attr]
+        registration = session.get(activities.Registration, came)
+        assert registration is not None
+        activities.check_in(session, registration.user_id, code, START)
+    with session_scope(app.engine) as session:
+        closed = activities.close_finished(
+            session, START + dt.timedelta(hours=4), Notifier(app.settings.zone)
+        )
+    assert closed == 1
+    with Session(app.engine) as session:
+        statuses = {r.id: r.status for r in session.exec(select(activities.Registration)).all()}
+        asked = session.exec(select(Outbox).where(Outbox.kind == "rating_request")).all()
+    assert statuses == {came: "attended", missed: "no_show"}
+    assert len(asked) == 1

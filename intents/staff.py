@@ -1,0 +1,71 @@
+"""Staff commands in chat, checked against the sender's role: a resident who tries one gets a
+polite refusal, and the attempt is logged."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot import activities, roles
+from bot.activity_io import attendance_summary
+from bot.intent import Context
+from bot.masking import mask_name, mask_phone
+from bot.models import Conversation
+from bot.notifier import Notifier
+from bot.types import Outcome, Reply
+from intents.phrases import plain
+
+logger = logging.getLogger(__name__)
+_COMMAND = re.compile(r"^(取消活动|活动名单|报名名单|签到码|活动统计)(\d{1,6})$")
+REFUSAL = "这个功能只有社区工作人员可以用哦。有需要请发“找人工”联系工作人员。"
+
+
+class StaffIntent:
+    """取消活动 N · 活动名单 N · 签到码 N · 活动统计 N (staff and admins only)."""
+
+    name = "staff"
+    flows: tuple[str, ...] = ()
+
+    def __init__(self, notifier: Notifier):
+        self.notifier = notifier
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Run a staff command for staff; refuse it, politely, for everyone else."""
+        found = _COMMAND.match(plain(ctx.text))
+        if found is None:
+            return None
+        command, number = found.group(1), int(found.group(2))
+        if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
+            logger.warning("user %s (not staff) tried the staff command %s", ctx.user_id, command)
+            return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
+        try:
+            text = self._run(ctx, command, number)
+        except activities.ActivityError as exc:
+            text = str(exc)
+        return Outcome(self.name, (Reply(text),), confidence=1.0)
+
+    def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+        """Staff commands are one message each."""
+        return None
+
+    def _run(self, ctx: Context, command: str, number: int) -> str:
+        found = activities.activity(ctx.session, number)
+        if command == "取消活动":
+            told = activities.cancel_activity(ctx.session, number, ctx.now, self.notifier)
+            return f"已取消【{found.title}】，已通知 {told} 位报名的居民。"
+        if command == "签到码":
+            code = found.checkin_code
+            return f"【{found.title}】的签到码：{code}（居民发“签到{code}”）"
+        if command == "活动统计":
+            summary = attendance_summary(ctx.session, number)
+            return (
+                f"【{found.title}】名额 {summary['capacity']}，已占 {summary['confirmed_seats']}，"
+                f"候补 {summary['waitlisted']}，签到 {summary['attended']}，"
+                f"未到 {summary['no_show']}，评分 {summary['average_rating'] or '暂无'}"
+            )
+        lines = [f"【{found.title}】报名名单（完整电话请用 linli activity export 导出）："]
+        for n, registration in enumerate(activities.registrations(ctx.session, number), 1):
+            name = mask_name(registration.name) if registration.name else "（未填姓名）"
+            phone = mask_phone(registration.phone) if registration.phone else ""
+            lines.append(f"{n}. {name} {phone} {registration.party}位 {registration.status}")
+        return "\n".join(lines)

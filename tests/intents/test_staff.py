@@ -1,0 +1,64 @@
+"""Staff commands in chat: staff can, residents cannot (every command walked as a resident)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import Session, select
+
+from bot import activities
+from bot.activities import ActivityInput
+from bot.app import App
+from bot.db import session_scope
+from bot.identity import resolve_user
+from bot.models import Activity, Outbox
+from bot.roles import grant
+from bot.types import Incoming
+from intents.staff import REFUSAL
+from tests.conftest import NOW
+
+COMMANDS = ["取消活动{n}", "活动名单{n}", "签到码{n}", "活动统计{n}"]
+
+
+def make_activity(app: App) -> int:
+    start = NOW + dt.timedelta(days=2)
+    with session_scope(app.engine) as session:
+        data = ActivityInput(
+            title="普法小课堂", starts_at=start, ends_at=start + dt.timedelta(hours=1),
+            place="广场", capacity=10, collect=["name", "phone"],
+        )  # fmt: skip
+        number = activities.create_activity(session, data, NOW, []).id or 0
+        resident = resolve_user(session, "console", "ann").id or 0
+        activities.sign_up(session, number, resident, 1, NOW, name="王小明", phone="13812345678")
+    return number
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_resident_cannot_run_staff_commands(
+    app: App, text: Callable[..., Incoming], command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    number = make_activity(app)
+    outcome = app.dispatcher.handle(text(command.format(n=number), user="ann"))
+    assert outcome.intent == "staff_refused"
+    assert outcome.text == REFUSAL
+    assert "tried the staff command" in caplog.text
+    with Session(app.engine) as session:
+        assert session.get(Activity, number).status == "published"  # type: ignore[union-attr]
+
+
+def test_staff_run_them(app: App, text: Callable[..., Incoming]) -> None:
+    number = make_activity(app)
+    with session_scope(app.engine) as session:
+        grant(session, resolve_user(session, "console", "wang").id or 0, "staff")
+    roster = app.dispatcher.handle(text(f"活动名单{number}", user="wang")).text
+    assert "王*明" in roster
+    assert "138****5678" in roster  # masked in chat; full numbers only in the export
+    assert "13812345678" not in roster
+    assert "签到" in app.dispatcher.handle(text(f"签到码{number}", user="wang")).text
+    assert "名额 10" in app.dispatcher.handle(text(f"活动统计{number}", user="wang")).text
+    assert "已通知 1 位" in app.dispatcher.handle(text(f"取消活动{number}", user="wang")).text
+    with Session(app.engine) as session:
+        kinds = [row.kind for row in session.exec(select(Outbox)).all()]
+    assert kinds == ["activity_cancelled"]

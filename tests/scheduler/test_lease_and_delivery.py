@@ -1,0 +1,129 @@
+"""One scheduler at a time; outbox delivery: once, within the rate, retried, recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from bot.app import App
+from bot.config import DeliverySettings
+from bot.db import session_scope
+from bot.errors import ChannelError
+from bot.identity import resolve_user
+from bot.models import Outbox
+from bot.notifier import Notifier
+from bot.types import Reply
+from scheduler import lease
+from scheduler.delivery import Delivery, Undeliverable
+from tests.conftest import NOW
+
+TTL = dt.timedelta(seconds=30)
+
+
+def test_only_one_process_holds_the_lease(app: App) -> None:
+    assert lease.acquire(app.engine, "a", NOW, TTL)
+    assert not lease.acquire(app.engine, "b", NOW + dt.timedelta(seconds=10), TTL)
+    assert lease.acquire(app.engine, "a", NOW + dt.timedelta(seconds=20), TTL)  # renewed
+    assert not lease.acquire(app.engine, "b", NOW + dt.timedelta(seconds=45), TTL)
+    assert lease.acquire(app.engine, "b", NOW + dt.timedelta(seconds=51), TTL)  # a lapsed
+    assert not lease.acquire(app.engine, "a", NOW + dt.timedelta(seconds=52), TTL)
+    lease.release(app.engine, "b")
+    assert lease.acquire(app.engine, "a", NOW + dt.timedelta(seconds=53), TTL)
+
+
+class Recorder:
+    """A fake channel: fails the first `failures` sends, or refuses a user for good."""
+
+    channel = "console"
+    per_second = 1000.0
+
+    def __init__(self, failures: int = 0, blocked: str = ""):
+        self.failures = failures
+        self.blocked = blocked
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, external_id: str, texts: Sequence[str]) -> None:
+        if external_id == self.blocked:
+            raise Undeliverable("the user blocked the account")
+        if self.failures:
+            self.failures -= 1
+            raise ChannelError("timeout")
+        self.sent.append((external_id, texts[0]))
+
+
+def queue(app: App, name: str, key: str) -> None:
+    with session_scope(app.engine) as session:
+        user = resolve_user(session, "console", name)
+        notifier = Notifier(app.settings.zone)
+        assert notifier.send(session, user.id or 0, "notice", key, [Reply("通知")], due=NOW)
+        assert not notifier.send(session, user.id or 0, "notice", key, [Reply("通知")], due=NOW)
+
+
+def rows(app: App) -> list[Outbox]:
+    with Session(app.engine) as session:
+        return list(session.exec(select(Outbox)).all())
+
+
+def settings(**changes: float) -> DeliverySettings:
+    return DeliverySettings.model_validate({"max_attempts": 3, "backoff_seconds": 10, **changes})
+
+
+def test_each_notice_is_queued_once_and_sent_once(app: App) -> None:
+    queue(app, "ann", "k1")
+    sender = Recorder()
+    delivery = Delivery(app.engine, {"console": sender}, settings())
+    assert delivery.run_once(NOW) == 1
+    assert delivery.run_once(NOW) == 0
+    assert sender.sent == [("ann", "通知")]
+    (row,) = rows(app)
+    assert row.status == "sent"
+    assert row.channel == "console"
+
+
+def test_failures_back_off_then_give_up(app: App) -> None:
+    queue(app, "ann", "k1")
+    sender = Recorder(failures=5)
+    delivery = Delivery(app.engine, {"console": sender}, settings())
+    delivery.run_once(NOW)
+    (row,) = rows(app)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at == NOW + dt.timedelta(seconds=10)
+    assert delivery.run_once(NOW + dt.timedelta(seconds=5)) == 0  # not due yet
+    delivery.run_once(NOW + dt.timedelta(seconds=10))
+    (row,) = rows(app)
+    assert row.next_attempt_at == NOW + dt.timedelta(seconds=30)  # doubled
+    delivery.run_once(NOW + dt.timedelta(seconds=30))
+    (row,) = rows(app)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 3, "timeout")
+    assert sender.sent == []
+
+
+def test_undeliverable_is_recorded_not_dropped(app: App) -> None:
+    queue(app, "ann", "k1")
+    Delivery(app.engine, {"console": Recorder(blocked="ann")}, settings()).run_once(NOW)
+    (row,) = rows(app)
+    assert row.status == "undeliverable"
+    assert row.last_error == "the user blocked the account"
+
+
+def test_no_channel_to_reach_the_user(app: App) -> None:
+    queue(app, "ann", "k1")
+    Delivery(app.engine, {}, settings()).run_once(NOW)
+    (row,) = rows(app)
+    assert row.status == "undeliverable"
+
+
+def test_a_send_interrupted_by_a_crash_is_not_repeated(app: App) -> None:
+    queue(app, "ann", "k1")
+    with session_scope(app.engine) as session:
+        (row,) = session.exec(select(Outbox)).all()
+        row.status = "sending"  # the process died between claiming and recording
+        session.add(row)
+    sender = Recorder()
+    delivery = Delivery(app.engine, {"console": sender}, settings())
+    assert delivery.recover() == 1
+    delivery.run_once(NOW)
+    assert sender.sent == []
+    assert rows(app)[0].status == "unknown"
