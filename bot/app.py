@@ -18,6 +18,7 @@ from bot.knowledge_base import build_matcher, seed_demo, stored_entries
 from bot.models import utcnow
 from bot.notifier import Notifier
 from intents.activities import ActivitiesIntent
+from intents.channel_events import ChannelEventsIntent
 from intents.faq import FaqIntent
 from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
@@ -69,6 +70,7 @@ def build_dispatcher(
     """The dispatcher with every intent, in the order they are tried (the intent registry)."""
     timeout = dt.timedelta(minutes=settings.conversation.timeout_minutes)
     intents: list[Intent] = [
+        ChannelEventsIntent(),
         HandoffIntent(settings.staff),
         HelpIntent(),
         StaffIntent(Notifier(settings.zone)),

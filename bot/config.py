@@ -84,6 +84,37 @@ class SchedulerSettings(_Section):
     lease_seconds: float = Field(30, gt=0)  # a standby takes over this long after a crash
 
 
+class ServerSettings(_Section):
+    """Where `linli serve` listens for webhooks."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class WeChatSettings(_Section):
+    """The WeChat official account (公众号). Secrets belong in config.toml or LINLI_WECHAT_*."""
+
+    enabled: bool = False
+    path: str = "/wechat"
+    token: str = ""
+    app_id: str = ""
+    app_secret: str = ""
+    encoding_aes_key: str = ""
+    previous_encoding_aes_key: str = ""  # still accepted while rotating keys
+    api_base: str = "https://api.weixin.qq.com/cgi-bin/"
+    reply_budget_seconds: float = Field(4.0, gt=0, le=4.8)  # WeChat waits 5 s for a reply
+    max_body_bytes: int = Field(65536, ge=1024)
+    timestamp_tolerance_seconds: int = Field(300, ge=10)
+    service_window_hours: float = Field(48, gt=0)  # customer-service messages after a message
+    service_quota: int = Field(5, ge=1)  # ...at most this many per window
+    per_second: float = Field(20, gt=0)  # outbound API calls per second
+    # template message ids by notice kind, used outside the 48-hour window, e.g.
+    # {reminder = "TEMPLATE_ID"}; a kind without one is recorded as not deliverable
+    templates: dict[str, str] = {}
+    # CLICK menu keys → the text they stand for, e.g. {MENU_ACTIVITIES = "活动"}
+    menu_keys: dict[str, str] = {}
+
+
 class StaffSettings(_Section):
     """How residents reach a person."""
 
@@ -101,6 +132,8 @@ class Settings(_Section):
     activities: ActivitySettings = ActivitySettings()
     delivery: DeliverySettings = DeliverySettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    server: ServerSettings = ServerSettings()
+    wechat: WeChatSettings = WeChatSettings()
     staff: StaffSettings = StaffSettings()
 
     @property

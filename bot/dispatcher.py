@@ -59,7 +59,9 @@ class Dispatcher:
             stored = self._lookup(session, incoming)
             if stored is not None:
                 return stored
-            user = resolve_user(session, incoming.channel, incoming.user_key)
+            user = resolve_user(
+                session, incoming.channel, incoming.user_key, seen_at=incoming.received_at
+            )
             ctx = Context(session, user, incoming, self.clock())
             outcome = self._route(ctx)
             if incoming.msg_id:

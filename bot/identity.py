@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Session, select
 
 from bot.models import ChannelIdentity, User
 
 
-def resolve_user(session: Session, channel: str, external_id: str) -> User:
+def resolve_user(
+    session: Session, channel: str, external_id: str, seen_at: dt.datetime | None = None
+) -> User:
     """The user known on `channel` as `external_id`, created on first contact.
 
     A concurrent first contact from another process raises IntegrityError at flush; the
@@ -19,15 +23,27 @@ def resolve_user(session: Session, channel: str, external_id: str) -> User:
         .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
     )
     user = session.exec(statement).first()
-    if user is not None:
-        return user
-    user = User()
-    session.add(user)
-    session.flush()
-    assert user.id is not None
-    session.add(ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id))
-    session.flush()
+    if user is None:
+        user = User()
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        session.add(ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id))
+        session.flush()
+    if seen_at is not None:
+        _seen(session, channel, external_id, seen_at)
     return user
+
+
+def _seen(session: Session, channel: str, external_id: str, seen_at: dt.datetime) -> None:
+    """A message from this identity: it can be written back to, and it is following again."""
+    identity = session.exec(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    ).one()
+    identity.last_seen_at, identity.unsubscribed_at = seen_at, None
+    session.add(identity)
 
 
 def find_user(session: Session, who: str) -> int | None:

@@ -65,6 +65,9 @@ class ChannelIdentity(SQLModel, table=True):
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=128)
     user_id: int = Field(foreign_key="user.id", index=True)
+    # the last message from this identity: WeChat lets us write back for 48 hours after it
+    last_seen_at: dt.datetime | None = _when(nullable=True)
+    unsubscribed_at: dt.datetime | None = _when(nullable=True)  # no pushes after this
 
 
 class UserRole(SQLModel, table=True):
@@ -235,3 +238,24 @@ class SchedulerLease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=32)
     owner: str = Field(max_length=80)
     expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AccessToken(SQLModel, table=True):
+    """A platform access token shared by every process (one refresher at a time)."""
+
+    app_id: str = Field(primary_key=True, max_length=64)
+    token: str = Field(default="", max_length=600)
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    fetches: int = 0
+
+
+class ReminderRun(SQLModel, table=True):
+    """A reminder job that has run, for the activity time it was planned for."""
+
+    __table_args__ = (UniqueConstraint("activity_id", "offset_minutes", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    offset_minutes: float
+    due_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    outcome: str = Field(max_length=16)  # queued | missed
+    ran_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

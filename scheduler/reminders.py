@@ -1,10 +1,12 @@
-"""Reminders: one APScheduler job per (registration, offset) in the database job store. Jobs
-carry ids only; when one fires it re-reads the database, and a unique ReminderLog row makes
-sure each reminder is queued once — never twice, never late and wrong.
+"""Reminders: one APScheduler job per (activity, offset) in the database job store. A job
+carries ids only; when it fires it re-reads the database and queues a reminder for every
+registration confirmed at that moment. A unique ReminderLog row per (registration, offset)
+makes each reminder queued once — never twice — and one that comes too late is recorded as
+missed, never sent late and wrong.
 
 On SQLite a write transaction holds the database lock, and the job store writes through its
 own connection: so planning reads in one short session, then changes jobs with no session
-open, then records what it must in another short one.
+open.
 """
 
 from __future__ import annotations
@@ -17,59 +19,103 @@ from dataclasses import dataclass, field
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import bindparam, or_, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.db import session_scope
-from bot.models import Activity, Registration, ReminderLog
+from bot.models import Activity, Registration, ReminderLog, ReminderRun
+from bot.notifier import Notifier
 from scheduler import runtime
 
 logger = logging.getLogger(__name__)
 _EARLY = dt.timedelta(seconds=2)  # fired this much before its due time: the activity moved
 
 
-def job_id(registration_id: int, offset: float) -> str:
-    """The job's id: the same reminder is one job however often it is planned."""
-    return f"reminder:{registration_id}:{offset:g}"
+def job_id(activity_id: int, offset: float) -> str:
+    """The job's id: one job per activity and offset, however often it is planned."""
+    return f"reminder:{activity_id}:{offset:g}"
 
 
-def send_reminder(registration_id: int, offset: float) -> str:
-    """The job: queue the reminder if it is still wanted and on time. Returns what it did."""
+def send_reminders(activity_id: int, offset: float) -> str:
+    """The job: queue this offset's reminder for everyone confirmed, if still on time."""
     rt = runtime.current()
     now = rt.clock()
     grace = dt.timedelta(minutes=rt.settings.activities.misfire_grace_minutes)
     with session_scope(rt.engine) as session:
-        registration = session.get(Registration, registration_id)
-        found = session.get(Activity, registration.activity_id) if registration else None
-        if registration is None or found is None:
-            return "gone"
+        found = session.get(Activity, activity_id)
+        if found is None or found.status != "published":
+            return "skipped"
         due = found.starts_at - dt.timedelta(minutes=offset)
-        if registration.status != "confirmed" or found.status != "published":
-            return _log(session, registration_id, offset, due, "skipped")
-        if now > due + grace:
-            return _log(session, registration_id, offset, due, "missed")
-        moved = now < due - _EARLY
-        if not moved:
-            outcome = _log(session, registration_id, offset, due, "queued")
-            if outcome == "queued":
-                rt.notifier.reminder(session, registration, found, offset)
-            return outcome
-    rt.plan(registration_id)  # the activity moved later: its job moves with it
+        ran = session.exec(
+            select(ReminderRun.id).where(
+                ReminderRun.activity_id == activity_id,
+                ReminderRun.offset_minutes == offset,
+                ReminderRun.due_at == due,
+            )
+        ).first()
+        if ran is not None:
+            return "done"  # this job already ran (a second firing sends nothing)
+        if now >= due - _EARLY:
+            return _run(session, rt.notifier, found, offset, due, now > due + grace, now)
+    rt.plan(activity_id)  # the activity moved later: its job moves with it
     return "moved"
+
+
+def _run(
+    session: Session,
+    notifier: Notifier,
+    found: Activity,
+    offset: float,
+    due: dt.datetime,
+    late: bool,
+    now: dt.datetime,
+) -> str:
+    """Queue (or, too late, record as missed) the reminder of every confirmed registration
+    that has none for this offset; then record that the job ran."""
+    outcome = "missed" if late else "queued"
+    for registration in _awaiting(session, found.id or 0, offset):
+        if late and registration.created_at > due:
+            continue  # it was never due for someone who signed up after its time
+        session.add(ReminderLog(
+            registration_id=registration.id or 0, offset_minutes=offset, due_at=due,
+            outcome=outcome,
+        ))  # fmt: skip
+        if not late:
+            notifier.reminder(session, registration, found, offset)
+    session.add(ReminderRun(
+        activity_id=found.id or 0, offset_minutes=offset, due_at=due, outcome=outcome, ran_at=now,
+    ))  # fmt: skip
+    if late:
+        logger.warning(
+            "reminders %s due at %s recorded as missed", job_id(found.id or 0, offset), due
+        )
+    return outcome
+
+
+def _awaiting(session: Session, activity_id: int, offset: float) -> list[Registration]:
+    """Confirmed registrations that have no record for this offset yet."""
+    done = select(ReminderLog.registration_id).where(ReminderLog.offset_minutes == offset)
+    return list(
+        session.exec(
+            select(Registration).where(
+                Registration.activity_id == activity_id,
+                Registration.status == "confirmed",
+                col(Registration.id).not_in(done),
+            )
+        ).all()
+    )
 
 
 @dataclass
 class _Actions:
     add: list[tuple[str, dt.datetime, int, float]] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
-    missed: list[tuple[int, float, dt.datetime]] = field(default_factory=list)
 
 
 @dataclass
 class Planner:
-    """Keeps the job store in step with the registrations, reading what exists in bulk."""
+    """Keeps the job store in step with the activities, reading what exists in bulk."""
 
     engine: Engine
     scheduler: BaseScheduler
@@ -77,78 +123,65 @@ class Planner:
     grace: dt.timedelta
 
     def plan_upcoming(self, now: dt.datetime) -> int:
-        """Plan every registration of an activity not yet over the grace (at start-up)."""
+        """Plan every activity not yet started (at start-up). Returns jobs added or moved."""
         with Session(self.engine) as session:
             ids = session.exec(
-                select(Registration.id)
-                .join(Activity, col(Activity.id) == Registration.activity_id)
-                .where(Activity.starts_at > now - self.grace)
+                select(Activity.id).where(Activity.starts_at > now - self.grace)
             ).all()
         return self.plan([i for i in ids if i is not None], now)
 
     def plan_changed(self, since: dt.datetime, now: dt.datetime) -> int:
-        """Plan registrations that changed, or whose activity changed, since `since`."""
+        """Plan activities created or changed since `since`."""
         with Session(self.engine) as session:
-            moved = select(Activity.id).where(Activity.updated_at >= since)
-            ids = session.exec(
-                select(Registration.id).where(
-                    or_(
-                        col(Registration.updated_at) >= since,
-                        col(Registration.activity_id).in_(moved),
-                    )
-                )
-            ).all()
+            ids = session.exec(select(Activity.id).where(Activity.updated_at >= since)).all()
         return self.plan([i for i in ids if i is not None], now)
 
-    def plan(self, registration_ids: Iterable[int], now: dt.datetime) -> int:
-        """Add, move or remove jobs so each wanted reminder has one at the right time.
-        Returns how many jobs were added or moved."""
-        ids = list(registration_ids)
+    def plan(self, activity_ids: Iterable[int], now: dt.datetime) -> int:
+        """Add, move or remove jobs so each activity has one per offset at the right time.
+        A due time already past (the server was down) is planned for now: the job then sends
+        within the grace, or records the reminders as missed. Returns jobs added or moved."""
+        ids = list(activity_ids)
         actions = _Actions()
         for start in range(0, len(ids), 500):
             self._decide(ids[start : start + 500], now, actions)
         for key in actions.remove:
             with contextlib.suppress(JobLookupError):  # it ran, or was removed, meanwhile
                 self.scheduler.remove_job(key)
-        grace = max(1, int(self.grace.total_seconds()))
-        for key, run_at, registration_id, offset in actions.add:
+        for key, run_at, activity_id, offset in actions.add:
+            # misfire_grace_time=None: APScheduler always runs a late job; the job itself
+            # decides between sending (within the grace) and recording "missed"
             self.scheduler.add_job(
-                send_reminder, "date", run_date=run_at, args=[registration_id, offset], id=key,
-                replace_existing=True, misfire_grace_time=grace,
+                send_reminders, "date", run_date=run_at, args=[activity_id, offset], id=key,
+                replace_existing=True, misfire_grace_time=None, coalesce=True,
             )  # fmt: skip
-        if actions.missed:
-            with session_scope(self.engine) as session:
-                for registration_id, offset, due in actions.missed:
-                    _log(session, registration_id, offset, due, "missed")
         return len(actions.add)
 
     def _decide(self, ids: list[int], now: dt.datetime, actions: _Actions) -> None:
         with Session(self.engine) as session:
-            rows = session.exec(
-                select(Registration, Activity)
-                .join(Activity, col(Activity.id) == Registration.activity_id)
-                .where(col(Registration.id).in_(ids))
-            ).all()
-            logged = set(
-                session.exec(
-                    select(ReminderLog.registration_id, ReminderLog.offset_minutes).where(
-                        col(ReminderLog.registration_id).in_(ids)
-                    )
-                ).all()
-            )
+            found = session.exec(select(Activity).where(col(Activity.id).in_(ids))).all()
             existing = _job_times(session, [job_id(i, o) for i in ids for o in self.offsets])
-        for registration, found in rows:
-            wanted = registration.status == "confirmed" and found.status == "published"
+            ran = {
+                (r.activity_id, r.offset_minutes, r.due_at)
+                for r in session.exec(
+                    select(ReminderRun).where(col(ReminderRun.activity_id).in_(ids))
+                ).all()
+            }
+        for activity in found:
             for offset in self.offsets:
-                key = job_id(registration.id or 0, offset)
-                due = found.starts_at - dt.timedelta(minutes=offset)
-                if not wanted or (registration.id, offset) in logged:
+                key = job_id(activity.id or 0, offset)
+                due = activity.starts_at - dt.timedelta(minutes=offset)
+                wanted = (
+                    activity.status == "published"
+                    and (activity.id, offset, due) not in ran
+                    and due >= activity.created_at  # never due if created after its time
+                )
+                if not wanted:
                     if key in existing:
                         actions.remove.append(key)
-                elif due + self.grace < now:  # should have gone while nobody ran: say so
-                    actions.missed.append((registration.id or 0, offset, due))
-                elif abs(existing.get(key, -1.0) - max(due, now).timestamp()) > 0.001:
-                    actions.add.append((key, max(due, now), registration.id or 0, offset))
+                    continue
+                run_at = max(due, now)
+                if abs(existing.get(key, -1.0) - run_at.timestamp()) > 0.001:
+                    actions.add.append((key, run_at, activity.id or 0, offset))
 
 
 def _job_times(session: Session, keys: list[str]) -> dict[str, float]:
@@ -161,31 +194,3 @@ def _job_times(session: Session, keys: list[str]) -> dict[str, float]:
         rows = session.execute(query, {"ids": keys[start : start + 500]}).all()
         times.update({str(key): float(when) for key, when in rows if when is not None})
     return times
-
-
-def _log(
-    session: Session, registration_id: int, offset: float, due: dt.datetime, outcome: str
-) -> str:
-    """Record what became of a reminder; whatever got there first stands (unique row)."""
-    exists = session.exec(
-        select(ReminderLog.id).where(
-            ReminderLog.registration_id == registration_id, ReminderLog.offset_minutes == offset
-        )
-    ).first()
-    if exists is not None:
-        return "duplicate"
-    savepoint = session.begin_nested()
-    try:
-        row = ReminderLog(
-            registration_id=registration_id, offset_minutes=offset, due_at=due, outcome=outcome
-        )
-        session.add(row)
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return "duplicate"
-    savepoint.commit()
-    if outcome == "missed":
-        key = job_id(registration_id, offset)
-        logger.warning("reminder %s was due at %s: recorded as missed, not sent late", key, due)
-    return outcome

@@ -22,7 +22,7 @@ class Runtime:
     settings: Settings
     clock: Callable[[], dt.datetime]
     notifier: Notifier
-    plan: Callable[[int], None]  # (re)plan one registration's reminders
+    plan: Callable[[int], None]  # (re)plan one activity's reminders
 
 
 _current: Runtime | None = None

@@ -95,11 +95,10 @@ class SchedulerService:
             self._stop_scheduler()
             lease.release(self.engine, self.owner)
 
-    def plan_registration(self, registration_id: int) -> None:
-        """(Re)plan one registration's reminders (used by a job that found its activity moved)."""
-        if self._planner is None:
-            return
-        self._planner.plan([registration_id], self.clock())
+    def plan_activity(self, activity_id: int) -> None:
+        """(Re)plan one activity's reminders (used by a job that found its activity moved)."""
+        if self._planner is not None:
+            self._planner.plan([activity_id], self.clock())
 
     def _start_scheduler(self, now: dt.datetime) -> None:
         grace = dt.timedelta(minutes=self.settings.activities.misfire_grace_minutes)
@@ -110,7 +109,7 @@ class SchedulerService:
             timezone=dt.UTC,
         )
         runtime.install(runtime.Runtime(
-            self.engine, self.settings, self.clock, self.notifier, self.plan_registration,
+            self.engine, self.settings, self.clock, self.notifier, self.plan_activity,
         ))  # fmt: skip
         scheduler.start(paused=True)  # plan first, then let due jobs run
         self.scheduler = scheduler

@@ -16,7 +16,7 @@ from bot.db import session_scope
 from bot.models import Activity, Outbox, ReminderLog
 from bot.notifier import Notifier
 from scheduler import runtime
-from scheduler.reminders import send_reminder
+from scheduler.reminders import send_reminders
 from tests.conftest import NOW, Clock
 
 START = NOW + dt.timedelta(days=2)
@@ -64,12 +64,12 @@ def reminders(app: App) -> list[Outbox]:
 
 
 def test_offsets_exactly_once(app: App, clock: Clock, installed: list[int]) -> None:
-    _, (first,) = make_activity(app, users(app, 1))
+    activity_id, _ = make_activity(app, users(app, 1))
     clock.now = START - dt.timedelta(hours=24)
-    assert send_reminder(first, 1440) == "queued"
-    assert send_reminder(first, 1440) == "duplicate"  # a second firing sends nothing
+    assert send_reminders(activity_id, 1440) == "queued"
+    assert send_reminders(activity_id, 1440) == "done"  # a second firing sends nothing
     clock.now = START - dt.timedelta(hours=2)
-    assert send_reminder(first, 120) == "queued"
+    assert send_reminders(activity_id, 120) == "queued"
     texts = [r.payload["replies"][0]["text"] for r in reminders(app)]
     assert len(texts) == 2
     assert "明天" in texts[0]
@@ -78,7 +78,7 @@ def test_offsets_exactly_once(app: App, clock: Clock, installed: list[int]) -> N
 
 
 def test_cancelled_registration_gets_nothing(app: App, clock: Clock, installed: list[int]) -> None:
-    _, (first,) = make_activity(app, users(app, 1))
+    activity_id, (first,) = make_activity(app, users(app, 1))
     with session_scope(app.engine) as session:
         registration = session.get(activities.Registration, first)
         assert registration is not None
@@ -86,23 +86,23 @@ def test_cancelled_registration_gets_nothing(app: App, clock: Clock, installed: 
             session, registration, NOW, Notifier(app.settings.zone), app.settings.activities
         )
     clock.now = START - dt.timedelta(hours=24)
-    assert send_reminder(first, 1440) == "skipped"
+    assert send_reminders(activity_id, 1440) == "queued"  # for nobody: the one was cancelled
     assert reminders(app) == []
 
 
 def test_cancelled_activity_sends_nothing(app: App, clock: Clock, installed: list[int]) -> None:
-    activity_id, (first,) = make_activity(app, users(app, 1))
+    activity_id, _ = make_activity(app, users(app, 1))
     with session_scope(app.engine) as session:
         activities.cancel_activity(session, activity_id, NOW, Notifier(app.settings.zone))
     clock.now = START - dt.timedelta(hours=2)
-    assert send_reminder(first, 120) == "skipped"
+    assert send_reminders(activity_id, 120) == "skipped"
     assert reminders(app) == []
 
 
 def test_too_late_is_missed_not_sent(app: App, clock: Clock, installed: list[int]) -> None:
-    _, (first,) = make_activity(app, users(app, 1))
+    activity_id, _ = make_activity(app, users(app, 1))
     clock.now = START - dt.timedelta(hours=2) + dt.timedelta(minutes=11)  # grace is 10 min
-    assert send_reminder(first, 120) == "missed"
+    assert send_reminders(activity_id, 120) == "missed"
     assert reminders(app) == []
     with Session(app.engine) as session:
         log = session.exec(select(ReminderLog)).one()
@@ -110,13 +110,14 @@ def test_too_late_is_missed_not_sent(app: App, clock: Clock, installed: list[int
 
 
 def test_late_within_grace_still_goes(app: App, clock: Clock, installed: list[int]) -> None:
-    _, (first,) = make_activity(app, users(app, 1))
+    activity_id, _ = make_activity(app, users(app, 1))
     clock.now = START - dt.timedelta(hours=2) + dt.timedelta(minutes=9)
-    assert send_reminder(first, 120) == "queued"
+    assert send_reminders(activity_id, 120) == "queued"
+    assert len(reminders(app)) == 1
 
 
 def test_a_moved_activity_moves_its_reminder(app: App, clock: Clock, installed: list[int]) -> None:
-    activity_id, (first,) = make_activity(app, users(app, 1))
+    activity_id, _ = make_activity(app, users(app, 1))
     with session_scope(app.engine) as session:
         found = session.get(Activity, activity_id)
         assert found is not None
@@ -124,8 +125,8 @@ def test_a_moved_activity_moves_its_reminder(app: App, clock: Clock, installed: 
         found.ends_at += dt.timedelta(days=1)
         session.add(found)
     clock.now = START - dt.timedelta(hours=24)  # the old due time
-    assert send_reminder(first, 1440) == "moved"
-    assert installed == [first]
+    assert send_reminders(activity_id, 1440) == "moved"
+    assert installed == [activity_id]
     assert reminders(app) == []
 
 

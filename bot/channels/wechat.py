@@ -1,0 +1,178 @@
+"""The WeChat official-account webhook: signature checked, decrypted (safe and compatible
+modes, the previous EncodingAESKey still accepted while rotating), parsed without entity
+expansion, and answered within WeChat's five seconds — or with "success" and the answer sent
+through the outbox when the work takes longer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeXML
+from defusedxml import DefusedXmlException
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+from bot.config import WeChatSettings
+from bot.types import Incoming, Outcome
+
+logger = logging.getLogger(__name__)
+CHANNEL = "wechat"
+SUCCESS = b"success"  # tells WeChat "received, no passive reply"
+_QUIET_EVENTS = ("VIEW", "TEMPLATESENDJOBFINISH", "MASSSENDJOBFINISH", "LOCATION")
+
+
+class WebhookError(Exception):
+    """A request to refuse: its HTTP status, and a reason for the log (never the body)."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A verified request: the message fields, and how to answer (encrypted or not)."""
+
+    fields: Mapping[str, str]
+    encrypted: bool
+    nonce: str
+    crypto: WeChatCrypto | None
+
+
+class WeChatWebhook:
+    """Turns WeChat's HTTP requests into Incoming messages and Outcomes into passive replies."""
+
+    def __init__(self, settings: WeChatSettings, clock: Callable[[], float] = time.time):
+        self.settings = settings
+        self.clock = clock
+        keys = [settings.encoding_aes_key, settings.previous_encoding_aes_key]
+        self._cryptos = [WeChatCrypto(settings.token, k, settings.app_id) for k in keys if k]
+
+    def verify_url(self, query: Mapping[str, str]) -> str:
+        """The GET WeChat sends when the URL is configured: echo `echostr` if signed by us."""
+        self._check_signature(query)
+        return query.get("echostr", "")
+
+    def open(self, query: Mapping[str, str], body: bytes) -> Envelope:
+        """Check and decrypt a POSTed message.
+
+        Raises:
+            WebhookError: 413 too large, 403 bad signature / stale / undecryptable, 400 bad XML.
+        """
+        if len(body) > self.settings.max_body_bytes:
+            raise WebhookError(413, "body too large")
+        self._check_signature(query)
+        outer = _parse(body)
+        if query.get("encrypt_type", "raw") != "aes":
+            return Envelope(outer, False, "", None)
+        encrypt = outer.get("Encrypt", "")
+        for crypto in self._cryptos:
+            try:
+                plain = crypto.decrypt_message(
+                    {"Encrypt": encrypt}, query.get("msg_signature", ""),
+                    query.get("timestamp", ""), query.get("nonce", ""),
+                )  # fmt: skip
+            except (InvalidSignatureException, InvalidAppIdException, ValueError, TypeError):
+                continue
+            return Envelope(_parse(_utf8(plain)), True, query.get("nonce", ""), crypto)
+        raise WebhookError(403, "message could not be decrypted with any configured key")
+
+    def reply(self, envelope: Envelope, outcome: Outcome) -> bytes:
+        """The passive reply XML (encrypted when the request was)."""
+        text = outcome.text.strip()
+        if not text:
+            return SUCCESS
+        fields = envelope.fields
+        xml = TextReply(
+            source=fields.get("ToUserName", ""), target=fields.get("FromUserName", ""), content=text
+        ).render()
+        if envelope.crypto is None:
+            return _utf8(xml)
+        return _utf8(envelope.crypto.encrypt_message(xml, envelope.nonce, str(int(self.clock()))))
+
+    def incoming(self, envelope: Envelope) -> Incoming | None:
+        """The channel-neutral message, or None for events answered with "success" only."""
+        fields = envelope.fields
+        openid = fields.get("FromUserName", "")
+        if not openid:
+            raise WebhookError(400, "message without a sender")
+        kind = fields.get("MsgType", "")
+        msg_id = (
+            fields.get("MsgId")
+            or f"{openid}:{fields.get('CreateTime', '')}:{fields.get('Event', '')}"
+        )
+        text, event_key = _text_of(kind, fields, self.settings.menu_keys)
+        if kind == "event" and fields.get("Event", "").upper() in _QUIET_EVENTS:
+            return None
+        return Incoming(
+            channel=CHANNEL, user_key=openid, text=text, kind=_kind_of(kind, fields),
+            event_key=event_key, msg_id=msg_id[:128],
+        )  # fmt: skip
+
+    def _check_signature(self, query: Mapping[str, str]) -> None:
+        stamp = query.get("timestamp", "")
+        if (
+            not stamp.isdigit()
+            or abs(self.clock() - int(stamp)) > self.settings.timestamp_tolerance_seconds
+        ):
+            raise WebhookError(403, "timestamp missing or too far from now")
+        try:
+            check_signature(
+                self.settings.token, query.get("signature", ""), stamp, query.get("nonce", "")
+            )
+        except InvalidSignatureException as exc:
+            raise WebhookError(403, "bad signature") from exc
+
+
+async def within_budget(work: Callable[[], Outcome], budget: float) -> Outcome | None:
+    """Run blocking work in a thread; its Outcome if it ends within `budget` seconds, else None
+    (the work carries on and its caller delivers the result later)."""
+    task = asyncio.ensure_future(asyncio.to_thread(work))
+    done, _ = await asyncio.wait({task}, timeout=budget)
+    return task.result() if done else None
+
+
+def _parse(body: bytes) -> dict[str, str]:
+    try:
+        root: Element = SafeXML.fromstring(body)
+    except (SafeXML.ParseError, DefusedXmlException, ValueError) as exc:
+        raise WebhookError(400, f"malformed XML ({exc.__class__.__name__})") from exc
+    if root.tag != "xml":
+        raise WebhookError(400, "not a WeChat message")
+    return {child.tag: (child.text or "").strip() for child in root if len(child) == 0}
+
+
+def _text_of(
+    kind: str, fields: Mapping[str, str], menu: Mapping[str, str]
+) -> tuple[str, str | None]:
+    """What the message says, as text the dispatcher understands."""
+    if kind == "text":
+        return fields.get("Content", ""), None
+    if kind == "voice":
+        return fields.get("Recognition", ""), None
+    if kind == "event":
+        event, key = fields.get("Event", "").upper(), fields.get("EventKey") or None
+        if event == "CLICK" and key is not None:
+            return menu.get(key, ""), key
+        return "", key
+    if kind == "location":
+        return fields.get("Label", ""), None
+    return "", None
+
+
+def _kind_of(kind: str, fields: Mapping[str, str]) -> str:
+    if kind == "event":
+        event = fields.get("Event", "").lower()
+        return "event" if event in ("click",) else f"event:{event}"
+    return kind or "unknown"
+
+
+def _utf8(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("utf-8")

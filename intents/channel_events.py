@@ -1,0 +1,79 @@
+"""What channels send besides text: follows and unfollows, scans of a community QR code,
+voice without recognition, pictures, locations. Kind answers, nothing left unanswered."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.intent import Context
+from bot.models import ChannelIdentity, Community, Conversation
+from bot.types import Outcome, Reply
+from intents.help import HELP_TEXT
+
+NOT_TEXT = "我现在只看得懂文字哦 😊 有什么想问的，直接打字告诉我就行。"
+VOICE = "这条语音我没听清，麻烦您打字告诉我，谢谢 🙏"
+_COMMUNITY_SCENE = "community_"
+
+
+class ChannelEventsIntent:
+    """Claims every message that is not plain text (a CLICK with a mapped key is text)."""
+
+    name = "channel_event"
+    flows: tuple[str, ...] = ()
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Answer follows, unfollows, scans, voice, pictures and locations."""
+        kind = ctx.incoming.kind
+        if kind in ("text", "event") or (kind == "voice" and ctx.text):
+            return None
+        if kind == "event:unsubscribe":
+            return self._unsubscribe(ctx)
+        if kind in ("event:subscribe", "event:scan"):
+            return self._welcome(ctx, kind == "event:subscribe")
+        if kind == "voice":
+            return _say(VOICE)
+        if kind == "location":
+            return _say(
+                self._communities(ctx, "收到您的位置！我还不能按位置找社区，您住哪个社区呢？")
+            )
+        return _say(NOT_TEXT)
+
+    def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+        """No multi-step flow."""
+        return None
+
+    def _unsubscribe(self, ctx: Context) -> Outcome:
+        identity = self._identity(ctx)
+        if identity is not None:
+            identity.unsubscribed_at = ctx.now
+            ctx.session.add(identity)
+        return Outcome(self.name, (), confidence=1.0)  # nobody to answer: WeChat gets "success"
+
+    def _welcome(self, ctx: Context, follow: bool) -> Outcome:
+        scene = (ctx.incoming.event_key or "").removeprefix("qrscene_")
+        community = None
+        if scene.startswith(_COMMUNITY_SCENE):
+            community = ctx.session.get(Community, scene[len(_COMMUNITY_SCENE) :])
+        if community is not None:
+            ctx.user.community_id = community.id
+            ctx.session.add(ctx.user)
+            return _say(f"欢迎！已为您选好{community.name} 🏠\n\n{HELP_TEXT}")
+        if not follow:
+            return Outcome(self.name, (), confidence=1.0)
+        return _say("欢迎关注！\n\n" + HELP_TEXT)
+
+    def _identity(self, ctx: Context) -> ChannelIdentity | None:
+        return ctx.session.exec(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == ctx.incoming.channel,
+                ChannelIdentity.external_id == ctx.incoming.user_key,
+            )
+        ).first()
+
+    def _communities(self, ctx: Context, opening: str) -> str:
+        names = [c.name for c in ctx.session.exec(select(Community)).all()]
+        return opening + ("\n" + "、".join(names) if names else "")
+
+
+def _say(text: str) -> Outcome:
+    return Outcome("channel_event", (Reply(text),), confidence=1.0)
