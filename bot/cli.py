@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import uvicorn
 from sqlmodel import Session, select
 
 from bot.app import App, build_app, open_database
@@ -31,6 +31,7 @@ from bot.knowledge_base import (
 )
 from bot.models import UnansweredQuestion, utcnow
 from bot.roles import ROLES, grant, revoke, roles_of
+from bot.web import create_web_app
 from knowledge.loader import KnowledgeError, load_files
 from scheduler.service import SchedulerService, upcoming_reminders
 
@@ -300,11 +301,18 @@ def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings)
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     service = SchedulerService(app.engine, settings)
-    print(f"linli serve：已启动（{service.owner}），按 Ctrl+C 停止。", flush=True)
-    service.run(stop)
+    worker = threading.Thread(target=service.run, args=(stop,), name="scheduler", daemon=True)
+    worker.start()
+    host, port = settings.server.host, settings.server.port
+    channels = "微信" if settings.wechat.enabled else "（未启用微信）"
+    print(f"linli serve：http://{host}:{port} {channels}，按 Ctrl+C 停止。", flush=True)
+    web = uvicorn.Config(
+        create_web_app(app), host=host, port=port, log_level="warning", lifespan="off"
+    )
+    uvicorn.Server(web).run()  # returns on SIGINT / SIGTERM
+    stop.set()
+    worker.join(timeout=30)
     return 0
 
 

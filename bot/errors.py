@@ -15,3 +15,7 @@ class UserFacingError(LinliError):
 
 class ChannelError(LinliError):
     """A channel could not deliver now; retry later."""
+
+
+class Undeliverable(LinliError):
+    """A message can never reach this user on this channel (blocked, unfollowed...)."""

@@ -18,15 +18,11 @@ from sqlmodel import Session, col, select
 
 from bot.config import DeliverySettings
 from bot.db import session_scope
-from bot.errors import ChannelError
+from bot.errors import ChannelError, Undeliverable
 from bot.models import ChannelIdentity, Outbox
 
 logger = logging.getLogger(__name__)
 _BATCH = 200
-
-
-class Undeliverable(Exception):
-    """The message can never reach this user on this channel (blocked, unsubscribed...)."""
 
 
 class Sender(Protocol):
@@ -35,8 +31,9 @@ class Sender(Protocol):
     channel: str
     per_second: float
 
-    def send(self, external_id: str, texts: Sequence[str]) -> None:
-        """Send, or raise ChannelError (retry later) or Undeliverable (give up, record why)."""
+    def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
+        """Send; returns the route taken (usually the channel's name). Raises ChannelError
+        (retry later) or Undeliverable (give up, recording why)."""
 
 
 class ConsoleSender:
@@ -49,11 +46,17 @@ class ConsoleSender:
         self.per_second = per_second
         self._lock = threading.Lock()
 
-    def send(self, external_id: str, texts: Sequence[str]) -> None:
+    def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         """Append one JSON line per message."""
-        record = {"user": external_id, "text": "\n".join(texts), "at": time.time()}
+        record = {
+            "user": identity.external_id,
+            "kind": kind,
+            "text": "\n".join(texts),
+            "at": time.time(),
+        }
         with self._lock, self.log.open("a", encoding="utf-8") as out:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return self.channel
 
 
 @dataclass
@@ -94,13 +97,13 @@ class Delivery:
         handled = 0
         while True:
             claimed = self._claim(now)
-            for row_id, user_id, texts in claimed:
-                self._deliver(row_id, user_id, texts, now)
+            for row_id, user_id, texts, kind in claimed:
+                self._deliver(row_id, user_id, texts, kind, now)
             handled += len(claimed)
             if len(claimed) < _BATCH:
                 return handled
 
-    def _claim(self, now: dt.datetime) -> list[tuple[int, int, list[str]]]:
+    def _claim(self, now: dt.datetime) -> list[tuple[int, int, list[str], str]]:
         """Mark a batch of due rows 'sending' (committed before anything is sent)."""
         with session_scope(self.engine) as session:
             rows = session.exec(
@@ -115,10 +118,12 @@ class Delivery:
                 row.status = "sending"
                 session.add(row)
                 texts = [str(r["text"]) for r in row.payload.get("replies", [])]
-                claimed.append((row.id or 0, row.user_id, texts))
+                claimed.append((row.id or 0, row.user_id, texts, row.kind))
             return claimed
 
-    def _deliver(self, row_id: int, user_id: int, texts: list[str], now: dt.datetime) -> None:
+    def _deliver(
+        self, row_id: int, user_id: int, texts: list[str], kind: str, now: dt.datetime
+    ) -> None:
         with Session(self.engine) as session:
             identity = _identity(session, user_id, self.senders)
         status, error, channel = "sent", None, identity.channel if identity else None
@@ -126,7 +131,7 @@ class Delivery:
             if identity is None:
                 raise Undeliverable("no channel this user can be reached on")
             self._buckets[identity.channel].wait()
-            self.senders[identity.channel].send(identity.external_id, texts)
+            channel = self.senders[identity.channel].send(identity, texts, kind)
         except Undeliverable as exc:
             status, error = "undeliverable", str(exc)
         except ChannelError as exc:

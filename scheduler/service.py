@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 
+import httpx
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot import activities
+from bot.channels.wechat_api import TokenStore, WeChatAPI, WeChatSender
 from bot.config import Settings
 from bot.db import session_scope
 from bot.models import utcnow
@@ -159,3 +161,21 @@ def upcoming_reminders(engine: Engine) -> list[dict[str, object]]:
             "due": due.isoformat(),
         })  # fmt: skip
     return out
+
+
+def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
+    """A sender for every configured channel (the terminal one always)."""
+    log = settings.home / "console-outbox.jsonl"
+    senders: dict[str, Sender] = {
+        "console": ConsoleSender(log, settings.delivery.console_per_second)
+    }
+    if settings.wechat.enabled:
+        senders["wechat"] = wechat_sender(engine, settings)
+    return senders
+
+
+def wechat_sender(engine: Engine, settings: Settings) -> WeChatSender:
+    """The WeChat sender with its shared token store."""
+    http = httpx.Client(timeout=10)
+    tokens = TokenStore(engine, settings.wechat, http)
+    return WeChatSender(engine, settings.wechat, WeChatAPI(settings.wechat, tokens, http))

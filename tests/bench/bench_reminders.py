@@ -38,9 +38,10 @@ class CountingSender:
         self.received: Counter[str] = Counter()
         self.lock = threading.Lock()
 
-    def send(self, external_id: str, texts: Sequence[str]) -> None:
+    def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         with self.lock:
-            self.received[external_id + "|" + texts[0][:40]] += 1
+            self.received[identity.external_id + "|" + texts[0][:40]] += 1
+        return self.channel
 
 
 def populate(settings: Settings, count: int, fire_at: dt.datetime) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,12 @@ from bot.notifier import Notifier
 OFFSETS = [0.25, 0.15]  # minutes before the start: 15 s and 9 s
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def environment(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
     env.update({
@@ -35,6 +42,7 @@ def environment(home: Path) -> dict[str, str]:
         "LINLI_ACTIVITIES_MISFIRE_GRACE_MINUTES": "0.1",
         "LINLI_SCHEDULER_LEASE_SECONDS": "2",
         "LINLI_DELIVERY_INTERVAL_SECONDS": "0.2",
+        "LINLI_SERVER_PORT": str(free_port()),
     })  # fmt: skip
     return env
 

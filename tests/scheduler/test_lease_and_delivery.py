@@ -10,13 +10,13 @@ from sqlmodel import Session, select
 from bot.app import App
 from bot.config import DeliverySettings
 from bot.db import session_scope
-from bot.errors import ChannelError
+from bot.errors import ChannelError, Undeliverable
 from bot.identity import resolve_user
-from bot.models import Outbox
+from bot.models import ChannelIdentity, Outbox
 from bot.notifier import Notifier
 from bot.types import Reply
 from scheduler import lease
-from scheduler.delivery import Delivery, Undeliverable
+from scheduler.delivery import Delivery
 from tests.conftest import NOW
 
 TTL = dt.timedelta(seconds=30)
@@ -44,13 +44,14 @@ class Recorder:
         self.blocked = blocked
         self.sent: list[tuple[str, str]] = []
 
-    def send(self, external_id: str, texts: Sequence[str]) -> None:
-        if external_id == self.blocked:
+    def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
+        if identity.external_id == self.blocked:
             raise Undeliverable("the user blocked the account")
         if self.failures:
             self.failures -= 1
             raise ChannelError("timeout")
-        self.sent.append((external_id, texts[0]))
+        self.sent.append((identity.external_id, texts[0]))
+        return self.channel
 
 
 def queue(app: App, name: str, key: str) -> None:

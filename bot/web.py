@@ -1,0 +1,130 @@
+"""The ASGI app `linli serve` hosts: the WeChat webhook (and later Telegram), plus /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.app import App
+from bot.channels.wechat import SUCCESS, Envelope, WebhookError, WeChatWebhook
+from bot.db import session_scope
+from bot.identity import resolve_user
+from bot.models import Outbox
+from bot.types import Incoming, Outcome
+
+logger = logging.getLogger(__name__)
+
+
+class WeChatEndpoint:
+    """GET: URL verification. POST: a message, answered within the budget or by the outbox."""
+
+    def __init__(self, app: App, webhook: WeChatWebhook):
+        self.app = app
+        self.webhook = webhook
+        self.budget = app.settings.wechat.reply_budget_seconds
+
+    async def get(self, request: Request) -> Response:
+        try:
+            return PlainTextResponse(self.webhook.verify_url(request.query_params))
+        except WebhookError as exc:
+            logger.warning("wechat verification refused (%s): %s", exc.status, exc)
+            return Response(status_code=exc.status)
+
+    async def post(self, request: Request) -> Response:
+        try:
+            body = await _read_capped(request, self.app.settings.wechat.max_body_bytes)
+            envelope = self.webhook.open(request.query_params, body)
+            incoming = self.webhook.incoming(envelope)
+        except WebhookError as exc:
+            logger.warning("wechat request refused (%s): %s", exc.status, exc)
+            return Response(status_code=exc.status)
+        if incoming is None:
+            return Response(SUCCESS)
+        return await self._answer(envelope, incoming)
+
+    async def _answer(self, envelope: Envelope, incoming: Incoming) -> Response:
+        task = asyncio.ensure_future(asyncio.to_thread(self.app.dispatcher.handle, incoming))
+        done, _ = await asyncio.wait({task}, timeout=self.budget)
+        if not done:
+            await asyncio.to_thread(self._hold_reply, incoming)
+            task.add_done_callback(lambda t: self._send_late(incoming, t))
+            return Response(SUCCESS)
+        outcome = task.result()
+        if await asyncio.to_thread(self._reply_is_late, incoming):
+            return Response(SUCCESS)  # an earlier copy ran out of time: the outbox answers
+        return Response(self.webhook.reply(envelope, outcome), media_type="application/xml")
+
+    def _hold_reply(self, incoming: Incoming) -> None:
+        """Reserve the late reply's outbox row now, so no later copy answers passively too."""
+        with session_scope(self.app.engine) as session:
+            if _late_row(session, incoming) is None:
+                user_id = _user_id(session, incoming)
+                if user_id is not None:
+                    session.add(Outbox(
+                        user_id=user_id, kind="late_reply", dedupe_key=_late_key(incoming),
+                        status="held", payload={"replies": []},
+                    ))  # fmt: skip
+
+    def _send_late(self, incoming: Incoming, task: asyncio.Future[Outcome]) -> None:
+        if task.cancelled() or task.exception() is not None:
+            logger.error("late wechat reply failed for a %s message", incoming.kind)
+            return
+        outcome = task.result()
+        with session_scope(self.app.engine) as session:
+            row = _late_row(session, incoming)
+            if row is not None and row.status == "held":
+                row.payload = {"replies": [{"text": r.as_text()} for r in outcome.replies]}
+                row.status = "pending" if outcome.replies else "sent"
+                session.add(row)
+
+    def _reply_is_late(self, incoming: Incoming) -> bool:
+        with session_scope(self.app.engine) as session:
+            return _late_row(session, incoming) is not None
+
+
+def create_web_app(app: App) -> Starlette:
+    """Routes for the configured channels."""
+    routes = [Route("/healthz", _health, methods=["GET"])]
+    settings = app.settings.wechat
+    if settings.enabled:
+        endpoint = WeChatEndpoint(app, WeChatWebhook(settings))
+        routes += [
+            Route(settings.path, endpoint.get, methods=["GET"]),
+            Route(settings.path, endpoint.post, methods=["POST"]),
+        ]
+    return Starlette(routes=routes)
+
+
+async def _health(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise WebhookError(413, "body too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WebhookError(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _late_key(incoming: Incoming) -> str:
+    return f"late-reply:{incoming.channel}:{incoming.msg_id}"
+
+
+def _late_row(session: Session, incoming: Incoming) -> Outbox | None:
+    return session.exec(select(Outbox).where(Outbox.dedupe_key == _late_key(incoming))).first()
+
+
+def _user_id(session: Session, incoming: Incoming) -> int | None:
+    return resolve_user(session, incoming.channel, incoming.user_key).id
