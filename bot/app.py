@@ -22,6 +22,7 @@ from intents.channel_events import ChannelEventsIntent
 from intents.faq import FaqIntent
 from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
+from intents.notices import NoticesIntent
 from intents.staff import StaffIntent
 from knowledge.matcher import Matcher
 
@@ -73,6 +74,7 @@ def build_dispatcher(
         ChannelEventsIntent(),
         HandoffIntent(settings.staff),
         HelpIntent(),
+        NoticesIntent(),
         StaffIntent(Notifier(settings.zone)),
         ActivitiesIntent(settings.activities, settings.zone, timeout),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from bot.app import App, build_app, open_database
 from bot.channels import console
 from bot.cli_activity import add_commands as add_activity_commands
+from bot.cli_wechat import add_commands as add_wechat_commands
 from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.errors import ConfigError
@@ -60,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     add_activity_commands(commands)
+    add_wechat_commands(commands)
 
     chat = commands.add_parser("chat", help="在终端里以居民身份和小助手聊天")
     chat.add_argument("--user", default="resident", help="居民标识（默认 resident）")

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot import conversation
+from bot import conversation, notices
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.intent import Context, Intent
@@ -63,7 +63,7 @@ class Dispatcher:
                 session, incoming.channel, incoming.user_key, seen_at=incoming.received_at
             )
             ctx = Context(session, user, incoming, self.clock())
-            outcome = self._route(ctx)
+            outcome = _with_unread_note(ctx, self._route(ctx))
             if incoming.msg_id:
                 session.add(
                     ProcessedMessage(
@@ -118,3 +118,12 @@ class Dispatcher:
 
 def _shortened(incoming: Incoming) -> Incoming:
     return dataclasses.replace(incoming, text=incoming.text[:MAX_TEXT])
+
+
+def _with_unread_note(ctx: Context, outcome: Outcome) -> Outcome:
+    """Say so when notices could not be pushed since the resident last heard of them."""
+    fresh = notices.announce(ctx.session, ctx.user_id, ctx.now)
+    if not fresh or not outcome.replies:
+        return outcome
+    note = Reply(f"📬 您有 {fresh} 条未读通知，发“通知”查看。")
+    return dataclasses.replace(outcome, replies=(*outcome.replies, note))

@@ -216,6 +216,9 @@ class Outbox(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     sent_at: dt.datetime | None = _when(nullable=True)
+    # a notice that could not be pushed is told on the resident's next message, then read
+    announced_at: dt.datetime | None = _when(nullable=True)
+    read_at: dt.datetime | None = _when(nullable=True)
 
 
 class ReminderLog(SQLModel, table=True):

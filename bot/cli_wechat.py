@@ -1,0 +1,97 @@
+"""`linli wechat menu push FILE | menu show`: the official account's custom menu."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.app import open_database
+from bot.config import Settings
+from bot.errors import ChannelError, Undeliverable
+from scheduler.service import wechat_sender
+
+_TOP, _SUB = 3, 5  # WeChat allows 3 buttons, each with up to 5 sub-buttons
+_TYPES = {"click": "key", "view": "url", "miniprogram": "url"}
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `linli wechat ...`."""
+    wechat = commands.add_parser("wechat", help="微信公众号：自定义菜单").add_subparsers(
+        required=True, metavar="WECHAT_COMMAND"
+    )
+    menu = wechat.add_parser("menu", help="自定义菜单").add_subparsers(
+        required=True, metavar="MENU_COMMAND"
+    )
+    push = menu.add_parser("push", help="检查并上传菜单（JSON 文件）")
+    push.add_argument("file", type=Path)
+    push.set_defaults(run=_push)
+    show = menu.add_parser("show", help="看看现在的菜单")
+    show.set_defaults(run=_show)
+
+
+def menu_problems(menu: Any) -> list[str]:
+    """Everything wrong with a menu, in plain Chinese; empty when WeChat will accept it."""
+    if not isinstance(menu, dict) or not isinstance(menu.get("button"), list):
+        return ['菜单文件要写成 {"button": [...]}']
+    buttons = menu["button"]
+    problems = [] if 1 <= len(buttons) <= _TOP else [f"一级菜单要有 1 到 {_TOP} 个"]
+    for n, button in enumerate(buttons, 1):
+        problems += _button_problems(button, f"第 {n} 个菜单", top=True)
+    return problems
+
+
+def _button_problems(button: Any, where: str, top: bool) -> list[str]:
+    if not isinstance(button, dict) or not str(button.get("name", "")).strip():
+        return [f"{where}缺少名称"]
+    limit = 16 if top else 60
+    problems = (
+        [] if len(button["name"].encode()) <= limit else [f"{where}名称太长（最多 {limit} 字节）"]
+    )
+    children = button.get("sub_button")
+    if children:
+        if not top or not isinstance(children, list) or len(children) > _SUB:
+            return problems + [f"{where}的子菜单最多 {_SUB} 个，且只能有一层"]
+        for n, child in enumerate(children, 1):
+            problems += _button_problems(child, f"{where}第 {n} 个子菜单", top=False)
+        return problems
+    kind = button.get("type")
+    if kind not in _TYPES or not button.get(_TYPES[kind]):
+        problems.append(f"{where}需要 type（click 配 key，view 配 url）")
+    return problems
+
+
+def _push(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        menu = json.loads(args.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"读不了菜单文件：{exc}", file=sys.stderr)
+        return 1
+    problems = menu_problems(menu)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    return _call(settings, lambda api: api.post("menu/create", menu), "菜单已上传。")
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> int:
+    return _call(settings, lambda api: api.get("menu/get"), None)
+
+
+def _call(settings: Settings, work: Any, done: str | None) -> int:
+    if not settings.wechat.enabled:
+        print(
+            "还没有启用微信：请在 config.toml 的 [wechat] 里填好并设 enabled = true",
+            file=sys.stderr,
+        )
+        return 2
+    api = wechat_sender(open_database(settings), settings).api
+    try:
+        result = work(api)
+    except (ChannelError, Undeliverable) as exc:
+        print(f"微信没有接受：{exc}", file=sys.stderr)
+        return 1
+    print(done or json.dumps(result, ensure_ascii=False, indent=1))
+    return 0

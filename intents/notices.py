@@ -1,0 +1,33 @@
+""" "通知": the notices Linli could not push to the resident, shown when they ask."""
+
+from __future__ import annotations
+
+import re
+
+from bot import notices
+from bot.intent import Context
+from bot.models import Conversation
+from bot.types import Outcome, Reply
+from intents.phrases import plain
+
+_ASK = re.compile(r"^(通知|我的通知|未读通知|看通知|查看通知|消息通知)$")
+
+
+class NoticesIntent:
+    """Shows unread notices and marks them read."""
+
+    name = "notices"
+    flows: tuple[str, ...] = ()
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Answer "通知"."""
+        if not _ASK.match(plain(ctx.text)):
+            return None
+        texts = notices.read_all(ctx.session, ctx.user_id, ctx.now)
+        if not texts:
+            return Outcome(self.name, (Reply("没有未读通知 😊"),), confidence=1.0)
+        return Outcome(self.name, tuple(Reply(t) for t in texts[-5:]), confidence=1.0)
+
+    def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+        """No multi-step flow."""
+        return None
