@@ -27,7 +27,7 @@ class WeChatEndpoint:
     def __init__(self, app: App, webhook: WeChatWebhook):
         self.app = app
         self.webhook = webhook
-        self.budget = app.settings.wechat.reply_budget_seconds
+        self._late: set[str] = set()  # messages whose answer goes by the outbox
 
     async def get(self, request: Request) -> Response:
         try:
@@ -50,38 +50,32 @@ class WeChatEndpoint:
 
     async def _answer(self, envelope: Envelope, incoming: Incoming) -> Response:
         task = asyncio.ensure_future(asyncio.to_thread(self.app.dispatcher.handle, incoming))
-        done, _ = await asyncio.wait({task}, timeout=self.budget)
+        budget = self.app.settings.wechat.reply_budget_seconds
+        done, _ = await asyncio.wait({task}, timeout=budget)
         if not done:
-            await asyncio.to_thread(self._hold_reply, incoming)
+            # No database work here: on SQLite the slow transaction holds the lock.
+            self._late.add(_late_key(incoming))
             task.add_done_callback(lambda t: self._send_late(incoming, t))
             return Response(SUCCESS)
         outcome = task.result()
-        if await asyncio.to_thread(self._reply_is_late, incoming):
+        late = _late_key(incoming) in self._late
+        if late or await asyncio.to_thread(self._reply_is_late, incoming):
             return Response(SUCCESS)  # an earlier copy ran out of time: the outbox answers
         return Response(self.webhook.reply(envelope, outcome), media_type="application/xml")
 
-    def _hold_reply(self, incoming: Incoming) -> None:
-        """Reserve the late reply's outbox row now, so no later copy answers passively too."""
-        with session_scope(self.app.engine) as session:
-            if _late_row(session, incoming) is None:
-                user_id = _user_id(session, incoming)
-                if user_id is not None:
-                    session.add(Outbox(
-                        user_id=user_id, kind="late_reply", dedupe_key=_late_key(incoming),
-                        status="held", payload={"replies": []},
-                    ))  # fmt: skip
-
     def _send_late(self, incoming: Incoming, task: asyncio.Future[Outcome]) -> None:
+        """The work finished after WeChat stopped waiting: queue its answer, once."""
         if task.cancelled() or task.exception() is not None:
             logger.error("late wechat reply failed for a %s message", incoming.kind)
             return
-        outcome = task.result()
+        replies = [{"text": r.as_text()} for r in task.result().replies]
         with session_scope(self.app.engine) as session:
-            row = _late_row(session, incoming)
-            if row is not None and row.status == "held":
-                row.payload = {"replies": [{"text": r.as_text()} for r in outcome.replies]}
-                row.status = "pending" if outcome.replies else "sent"
-                session.add(row)
+            if _late_row(session, incoming) is None and replies:
+                user_id = resolve_user(session, incoming.channel, incoming.user_key).id or 0
+                session.add(Outbox(
+                    user_id=user_id, kind="late_reply", dedupe_key=_late_key(incoming),
+                    payload={"replies": replies},
+                ))  # fmt: skip
 
     def _reply_is_late(self, incoming: Incoming) -> bool:
         with session_scope(self.app.engine) as session:
@@ -124,7 +118,3 @@ def _late_key(incoming: Incoming) -> str:
 
 def _late_row(session: Session, incoming: Incoming) -> Outbox | None:
     return session.exec(select(Outbox).where(Outbox.dedupe_key == _late_key(incoming))).first()
-
-
-def _user_id(session: Session, incoming: Incoming) -> int | None:
-    return resolve_user(session, incoming.channel, incoming.user_key).id

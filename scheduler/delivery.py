@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
-from bot.models import ChannelIdentity, Outbox
+from bot.models import ChannelIdentity, Outbox, utcnow
 
 logger = logging.getLogger(__name__)
 _BATCH = 200
@@ -93,12 +93,18 @@ class Delivery:
         return len(stuck)
 
     def run_once(self, now: dt.datetime) -> int:
-        """Send every due message (in batches). Returns how many were handled."""
+        """Send every due message, a batch at a time: claim (one transaction), send, record
+        the outcomes (one transaction). Returns how many were handled."""
         handled = 0
         while True:
             claimed = self._claim(now)
-            for row_id, user_id, texts, kind in claimed:
-                self._deliver(row_id, user_id, texts, kind, now)
+            with Session(self.engine) as session:
+                reach = _identities(
+                    session, {user_id for _, user_id, _, _ in claimed}, self.senders
+                )
+            outcomes = [self._deliver(row_id, reach.get(user_id), texts, kind)
+                        for row_id, user_id, texts, kind in claimed]  # fmt: skip
+            self._record(outcomes, now)
             handled += len(claimed)
             if len(claimed) < _BATCH:
                 return handled
@@ -122,52 +128,67 @@ class Delivery:
             return claimed
 
     def _deliver(
-        self, row_id: int, user_id: int, texts: list[str], kind: str, now: dt.datetime
-    ) -> None:
-        with Session(self.engine) as session:
-            identity = _identity(session, user_id, self.senders)
-        status, error, channel = "sent", None, identity.channel if identity else None
+        self, row_id: int, identity: ChannelIdentity | None, texts: list[str], kind: str
+    ) -> tuple[int, str, str | None, str | None]:
+        """Send one message: (row id, sent | undeliverable | retry, error, route)."""
         try:
             if identity is None:
                 raise Undeliverable("no channel this user can be reached on")
             self._buckets[identity.channel].wait()
-            channel = self.senders[identity.channel].send(identity, texts, kind)
+            route = self.senders[identity.channel].send(identity, texts, kind)
         except Undeliverable as exc:
-            status, error = "undeliverable", str(exc)
+            return row_id, "undeliverable", str(exc), identity.channel if identity else None
         except ChannelError as exc:
-            status, error = "retry", str(exc)
+            return row_id, "retry", str(exc), identity.channel if identity else None
         except Exception as exc:  # a bug in a sender: record it, keep delivering the rest
             logger.exception("sender failed for outbox row %s", row_id)
-            status, error = "retry", exc.__class__.__name__
-        self._record(row_id, status, error, channel, now)
+            return row_id, "retry", exc.__class__.__name__, identity.channel if identity else None
+        return row_id, "sent", None, route
 
     def _record(
-        self, row_id: int, status: str, error: str | None, channel: str | None, now: dt.datetime
+        self, outcomes: list[tuple[int, str, str | None, str | None]], now: dt.datetime
     ) -> None:
+        if not outcomes:
+            return
+        sent_at = max(now, utcnow())
         with session_scope(self.engine) as session:
-            row = session.get(Outbox, row_id)
-            if row is None:
-                return
-            row.attempts += 1
-            row.channel, row.last_error = channel, error
-            if status == "retry":
-                wait = self.settings.backoff_seconds * 2 ** (row.attempts - 1)
-                failed = row.attempts >= self.settings.max_attempts
-                row.status = "failed" if failed else "pending"
-                row.next_attempt_at = now + dt.timedelta(seconds=wait)
-            else:
-                row.status = status
-                row.sent_at = now if status == "sent" else None
-            session.add(row)
+            rows = {
+                row.id: row
+                for row in session.exec(
+                    select(Outbox).where(col(Outbox.id).in_([o[0] for o in outcomes]))
+                ).all()
+            }
+            for row_id, status, error, channel in outcomes:
+                row = rows.get(row_id)
+                if row is None:
+                    continue
+                row.attempts += 1
+                row.channel, row.last_error = channel, error
+                if status == "retry":
+                    wait = self.settings.backoff_seconds * 2 ** (row.attempts - 1)
+                    failed = row.attempts >= self.settings.max_attempts
+                    row.status = "failed" if failed else "pending"
+                    row.next_attempt_at = now + dt.timedelta(seconds=wait)
+                else:
+                    row.status = status
+                    row.sent_at = sent_at if status == "sent" else None
+                session.add(row)
 
 
-def _identity(
-    session: Session, user_id: int, senders: Mapping[str, Sender]
-) -> ChannelIdentity | None:
-    """The identity to reach a user on: the most recently linked one we have a sender for."""
+def _identities(
+    session: Session, user_ids: set[int], senders: Mapping[str, Sender]
+) -> dict[int, ChannelIdentity]:
+    """For each user, the identity to reach them on: the most recently linked one we have a
+    sender for."""
+    found: dict[int, ChannelIdentity] = {}
+    if not user_ids:
+        return found
     identities = session.exec(
         select(ChannelIdentity)
-        .where(ChannelIdentity.user_id == user_id)
+        .where(col(ChannelIdentity.user_id).in_(user_ids))
         .order_by(col(ChannelIdentity.id).desc())
     ).all()
-    return next((i for i in identities if i.channel in senders), None)
+    for identity in identities:
+        if identity.channel in senders:
+            found.setdefault(identity.user_id, identity)
+    return found

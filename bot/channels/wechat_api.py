@@ -5,6 +5,7 @@ errcode turned into retry-later, refresh-the-token or not-deliverable."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -119,7 +120,12 @@ class WeChatAPI:
 
     def _post(self, path: str, payload: dict[str, Any], token: str) -> dict[str, Any]:
         url = self.settings.api_base + path
-        return _call(lambda: self.http.post(url, params={"access_token": token}, json=payload))
+        # raw UTF-8: WeChat shows \uXXXX escapes to residents literally
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        return _call(
+            lambda: self.http.post(url, params={"access_token": token}, content=body, headers=headers)
+        )
 
 
 class WindowClosed(Exception):
