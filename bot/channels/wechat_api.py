@@ -124,7 +124,9 @@ class WeChatAPI:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8"}
         return _call(
-            lambda: self.http.post(url, params={"access_token": token}, content=body, headers=headers)
+            lambda: self.http.post(
+                url, params={"access_token": token}, content=body, headers=headers
+            )
         )
 
 

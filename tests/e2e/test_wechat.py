@@ -7,7 +7,7 @@ import base64
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from bot.db import session_scope
 from bot.demo_activities import seed_activities
 from bot.intent import Context
 from bot.knowledge_base import seed_demo
-from bot.models import ChannelIdentity, Conversation, Outbox, Registration, UnansweredQuestion
+from bot.models import ChannelIdentity, Conversation, Outbox, Registration
 from bot.notifier import Notifier
 from bot.types import Outcome, Reply
 from bot.web import create_web_app
@@ -32,7 +32,6 @@ from scheduler import runtime
 from scheduler.delivery import Delivery
 from scheduler.reminders import send_reminders
 from scheduler.service import channel_senders
-from tests.conftest import PG_URL
 from tests.fakes import LocalServer
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.fakes.wechat_client import WeChatTestClient
