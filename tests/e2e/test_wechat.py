@@ -77,7 +77,7 @@ def rig(database_url: str, cache_home: Path, demo_matcher: Matcher) -> Iterator[
     with FakeWeChatAPI() as api:
         settings = wechat_settings(database_url, cache_home, api.base_url)
         engine = open_database(settings)
-        seed_demo(engine, dt.date.today())
+        seed_demo(engine, dt.datetime.now(dt.UTC).date())
         seed_activities(engine, dt.datetime.now(dt.UTC), settings.zone)
         app = App(
             settings, engine, demo_matcher, build_dispatcher(engine, lambda: demo_matcher, settings)
