@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sqlmodel import Session, select
@@ -19,6 +20,7 @@ from bot.models import Outbox
 from bot.types import Incoming, Outcome
 
 logger = logging.getLogger(__name__)
+_DRAIN = 16 * 1024 * 1024
 
 
 class WeChatEndpoint:
@@ -91,8 +93,16 @@ def create_web_app(app: App) -> Starlette:
         routes += [
             Route(settings.path, endpoint.get, methods=["GET"]),
             Route(settings.path, endpoint.post, methods=["POST"]),
+            Route(settings.path, _not_allowed, methods=["PUT", "PATCH", "DELETE", "OPTIONS"]),
         ]
     return Starlette(routes=routes)
+
+
+async def _not_allowed(request: Request) -> Response:
+    """405, after reading the body: closing on unread data would reset the connection."""
+    with contextlib.suppress(WebhookError):
+        await _read_capped(request, 0)
+    return Response(status_code=405, headers={"Allow": "GET, POST"})
 
 
 async def _health(request: Request) -> Response:
@@ -100,15 +110,17 @@ async def _health(request: Request) -> Response:
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise WebhookError(413, "body too large")
+    """The body, or 413 when it is over `limit`. An oversized body is still read (and thrown
+    away, up to _DRAIN) so the client gets its 413 instead of a dropped connection."""
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limit:
-            raise WebhookError(413, "body too large")
-        chunks.append(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > _DRAIN:
+            break
+    if size > limit:
+        raise WebhookError(413, "body too large")
     return b"".join(chunks)
 
 

@@ -176,6 +176,6 @@ def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
 
 def wechat_sender(engine: Engine, settings: Settings) -> WeChatSender:
     """The WeChat sender with its shared token store."""
-    http = httpx.Client(timeout=10)
+    http = httpx.Client(timeout=10, trust_env=False)
     tokens = TokenStore(engine, settings.wechat, http)
     return WeChatSender(engine, settings.wechat, WeChatAPI(settings.wechat, tokens, http))

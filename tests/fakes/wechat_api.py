@@ -111,7 +111,7 @@ class FakeWeChatAPI:
         self.outside_window: set[str] = set()  # custom sends to these openids → 45015
         self.templates: set[str] = set()  # known template ids; empty = accept any
         self._lock = threading.Lock()
-        self._closing = False
+        self._closing = threading.Event()
         self._routes: dict[str, tuple[str, Handler]] = {
             "token": ("GET", self._issue),
             "message/custom/send": ("POST", self._custom_send),
@@ -133,7 +133,7 @@ class FakeWeChatAPI:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._closing = True
+        self._closing.set()
         self._server.stop()
 
     # --- control and inspection, from the test thread ---
@@ -218,11 +218,10 @@ class FakeWeChatAPI:
         return JSONResponse(answer)
 
     async def _hold(self, seconds: float) -> None:
-        # Sleep in slices so a held request ends when the fake closes, instead of being
-        # cancelled by uvicorn with a traceback in the log.
-        deadline = time.monotonic() + seconds
-        while not self._closing and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        # Wait on an event, not a bare sleep, so a held request ends when the fake closes
+        # instead of being cancelled by uvicorn with a traceback in the log.
+        if seconds > 0:
+            await asyncio.to_thread(self._closing.wait, seconds)
 
     def _take_faults(self, endpoint: str) -> tuple[float, _Fault | None]:
         with self._lock:
