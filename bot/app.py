@@ -19,6 +19,7 @@ from bot.models import utcnow
 from bot.notifier import Notifier
 from intents.activities import ActivitiesIntent
 from intents.channel_events import ChannelEventsIntent
+from intents.community import CommunityIntent
 from intents.faq import FaqIntent
 from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
@@ -70,8 +71,10 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The dispatcher with every intent, in the order they are tried (the intent registry)."""
     timeout = dt.timedelta(minutes=settings.conversation.timeout_minutes)
+    community = CommunityIntent(timeout)
     intents: list[Intent] = [
-        ChannelEventsIntent(),
+        ChannelEventsIntent(community),
+        community,
         HandoffIntent(settings.staff),
         HelpIntent(),
         NoticesIntent(),

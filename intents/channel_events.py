@@ -8,6 +8,7 @@ from sqlmodel import select
 from bot.intent import Context
 from bot.models import ChannelIdentity, Community, Conversation
 from bot.types import Outcome, Reply
+from intents.community import CommunityIntent
 from intents.help import HELP_TEXT
 
 NOT_TEXT = "我现在只看得懂文字哦 😊 有什么想问的，直接打字告诉我就行。"
@@ -20,6 +21,9 @@ class ChannelEventsIntent:
 
     name = "channel_event"
     flows: tuple[str, ...] = ()
+
+    def __init__(self, community: CommunityIntent):
+        self.community = community
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Answer follows, unfollows, scans, voice, pictures and locations."""
@@ -60,7 +64,8 @@ class ChannelEventsIntent:
             return _say(f"欢迎！已为您选好{community.name} 🏠\n\n{HELP_TEXT}")
         if not follow:
             return Outcome(self.name, (), confidence=1.0)
-        return _say("欢迎关注！\n\n" + HELP_TEXT)
+        choice = self.community.offer(ctx, "先告诉我您住哪个社区吧，回复数字就行：")
+        return Outcome(self.name, (Reply("欢迎关注“邻里”社区小助手！"), *choice.replies), 1.0)
 
     def _identity(self, ctx: Context) -> ChannelIdentity | None:
         return ctx.session.exec(

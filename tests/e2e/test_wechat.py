@@ -97,7 +97,11 @@ def test_a_resident_in_every_mode(rig: Rig, mode: str) -> None:
     client = rig.client(mode)
     echo = client.verify_url(echostr="12345")
     assert echo.text == "12345"
-    assert "欢迎" in text_of(client, client.send_event("o-ann", "subscribe"))
+    welcome = text_of(client, client.send_event("o-ann", "subscribe"))
+    assert "欢迎" in welcome
+    assert "苏辙社区" in welcome
+    number = next(line.split(".")[0] for line in welcome.splitlines() if "苏辙社区" in line)
+    assert "苏辙社区的居民" in text_of(client, client.send_text("o-ann", number))
     answer = text_of(client, client.send_text("o-ann", "东坡大道名字怎么来的"))
     assert "苏轼" in answer
     listing = text_of(client, client.send_event("o-ann", "CLICK", "MENU_ACTIVITIES"))
