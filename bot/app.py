@@ -23,6 +23,7 @@ from intents.community import CommunityIntent
 from intents.faq import FaqIntent
 from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
+from intents.link import LinkIntent
 from intents.notices import NoticesIntent
 from intents.staff import StaffIntent
 from knowledge.matcher import Matcher
@@ -75,6 +76,7 @@ def build_dispatcher(
     intents: list[Intent] = [
         ChannelEventsIntent(community),
         community,
+        LinkIntent(),
         HandoffIntent(settings.staff),
         HelpIntent(),
         NoticesIntent(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
@@ -14,8 +15,9 @@ from pathlib import Path
 import uvicorn
 from sqlmodel import Session, select
 
+from bot import invites
 from bot.app import App, build_app, open_database
-from bot.channels import console
+from bot.channels import console, telegram
 from bot.cli_activity import add_commands as add_activity_commands
 from bot.cli_wechat import add_commands as add_wechat_commands
 from bot.config import Settings, load_settings
@@ -30,7 +32,7 @@ from bot.knowledge_base import (
     stored_communities,
     stored_entries,
 )
-from bot.models import UnansweredQuestion, utcnow
+from bot.models import Community, UnansweredQuestion, utcnow
 from bot.roles import ROLES, grant, revoke, roles_of
 from bot.web import create_web_app
 from knowledge.loader import KnowledgeError, load_files
@@ -127,6 +129,15 @@ def _parser() -> argparse.ArgumentParser:
     role_list = role.add_parser("list", help="列出某个用户的角色")
     role_list.add_argument("user")
     role_list.set_defaults(run=_role_list)
+
+    invite = commands.add_parser("invite", help="工作人员：邀请志愿者或工作人员").add_subparsers(
+        required=True, metavar="INVITE_COMMAND"
+    )
+    invite_create = invite.add_parser("create", help="生成一次性邀请码")
+    invite_create.add_argument("--role", choices=ROLES, required=True)
+    invite_create.add_argument("--community", default="", help="社区编号；不写为全区")
+    invite_create.add_argument("--days", type=float, default=7, help="有效天数（默认 7）")
+    invite_create.set_defaults(run=_invite_create)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
     unanswered.add_argument("--json", action="store_true")
@@ -306,6 +317,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     service = SchedulerService(app.engine, settings)
     worker = threading.Thread(target=service.run, args=(stop,), name="scheduler", daemon=True)
     worker.start()
+    if settings.telegram.enabled and settings.telegram.mode == "polling":
+        args_ = (settings.telegram, app.dispatcher, stop)
+        threading.Thread(target=telegram.poll, args=args_, name="telegram", daemon=True).start()
     host, port = settings.server.host, settings.server.port
     channels = "微信" if settings.wechat.enabled else "（未启用微信）"
     print(f"linli serve：http://{host}:{port} {channels}，按 Ctrl+C 停止。", flush=True)
@@ -373,6 +387,20 @@ def _role_list(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{row.role} @ {row.community_id or '全区'}")
     if not rows:
         print("居民（没有其他角色）")
+    return 0
+
+
+def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        if args.community and session.get(Community, args.community) is None:
+            print(f"没有这个社区：{args.community}", file=sys.stderr)
+            return 1
+        lifetime = dt.timedelta(days=args.days)
+        code = invites.create(session, utcnow(), "role", lifetime, args.role, args.community)
+    print(f"邀请码：{code}（{args.days:g} 天内有效，用一次）")
+    print(f"Telegram：发给对方链接 https://t.me/<机器人用户名>?start=invite_{code}")
+    print(f"微信：生成带参数二维码，场景值 invite_{code}")
     return 0
 
 

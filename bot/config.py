@@ -115,6 +115,19 @@ class WeChatSettings(_Section):
     menu_keys: dict[str, str] = {}
 
 
+class TelegramSettings(_Section):
+    """The Telegram bot. The token belongs in config.toml or LINLI_TELEGRAM_TOKEN."""
+
+    enabled: bool = False
+    token: str = ""
+    mode: str = Field("webhook", pattern="^(webhook|polling)$")
+    path: str = "/telegram"
+    secret_token: str = ""  # checked on every webhook request (X-Telegram-Bot-Api-Secret-Token)
+    api_base: str = ""  # empty: Telegram's own; a fake's URL in tests
+    per_second: float = Field(30, gt=0)  # Telegram's overall limit
+    per_chat_seconds: float = Field(1.0, ge=0)  # at most one message a second to one chat
+
+
 class StaffSettings(_Section):
     """How residents reach a person."""
 
@@ -134,6 +147,7 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     server: ServerSettings = ServerSettings()
     wechat: WeChatSettings = WeChatSettings()
+    telegram: TelegramSettings = TelegramSettings()
     staff: StaffSettings = StaffSettings()
 
     @property

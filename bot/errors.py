@@ -14,7 +14,11 @@ class UserFacingError(LinliError):
 
 
 class ChannelError(LinliError):
-    """A channel could not deliver now; retry later."""
+    """A channel could not deliver now; retry later (after `retry_after` seconds if given)."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Undeliverable(LinliError):

@@ -52,6 +52,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     display_name: str | None = Field(default=None, max_length=64)
     community_id: str | None = Field(default=None, max_length=80)
+    preferred_channel: str | None = Field(default=None, max_length=16)  # where notices go
     created_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -262,3 +263,15 @@ class ReminderRun(SQLModel, table=True):
     due_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     outcome: str = Field(max_length=16)  # queued | missed
     ran_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code that gives a role (a volunteer or staff invite), or links a channel."""
+
+    code: str = Field(primary_key=True, max_length=16)
+    purpose: str = Field(max_length=16)  # role | link
+    role: str = Field(default="", max_length=16)
+    community_id: str = Field(default="", max_length=80)
+    user_id: int | None = Field(default=None, foreign_key="user.id")  # link: whose account
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: dt.datetime | None = _when(nullable=True)

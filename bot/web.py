@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import json
 import logging
 
 from sqlmodel import Session, select
@@ -13,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import App
+from bot.channels.telegram import TelegramChannel
 from bot.channels.wechat import SUCCESS, Envelope, WebhookError, WeChatWebhook
 from bot.db import session_scope
 from bot.identity import resolve_user
@@ -84,9 +87,37 @@ class WeChatEndpoint:
             return _late_row(session, incoming) is not None
 
 
+class TelegramEndpoint:
+    """Telegram's webhook: the secret token checked, then the update handled by PTB."""
+
+    def __init__(self, app: App):
+        self.secret = app.settings.telegram.secret_token
+        self.channel = TelegramChannel(app.settings.telegram, app.dispatcher)
+
+    async def post(self, request: Request) -> Response:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            logger.warning("telegram update refused: wrong or missing secret token")
+            return Response(status_code=403)
+        try:
+            data = json.loads(await _read_capped(request, 1024 * 1024))
+            if not isinstance(data, dict):
+                raise ValueError("not an object")
+            await self.channel.process(data)
+        except WebhookError as exc:
+            return Response(status_code=exc.status)
+        except (ValueError, TypeError, KeyError) as exc:
+            logger.warning("telegram update refused: %s", exc.__class__.__name__)
+            return Response(status_code=400)
+        return Response("ok")
+
+
 def create_web_app(app: App) -> Starlette:
     """Routes for the configured channels."""
     routes = [Route("/healthz", _health, methods=["GET"])]
+    telegram = app.settings.telegram
+    if telegram.enabled and telegram.mode == "webhook":
+        routes.append(Route(telegram.path, TelegramEndpoint(app).post, methods=["POST"]))
     settings = app.settings.wechat
     if settings.enabled:
         endpoint = WeChatEndpoint(app, WeChatWebhook(settings))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
+from bot import invites
+from bot.errors import UserFacingError
 from bot.intent import Context
 from bot.models import ChannelIdentity, Community, Conversation
 from bot.types import Outcome, Reply
@@ -14,6 +16,8 @@ from intents.help import HELP_TEXT
 NOT_TEXT = "我现在只看得懂文字哦 😊 有什么想问的，直接打字告诉我就行。"
 VOICE = "这条语音我没听清，麻烦您打字告诉我，谢谢 🙏"
 _COMMUNITY_SCENE = "community_"
+_INVITE = "invite_"
+_ROLE_NAMES = {"volunteer": "志愿者", "staff": "社区工作人员", "admin": "管理员"}
 
 
 class ChannelEventsIntent:
@@ -55,6 +59,8 @@ class ChannelEventsIntent:
 
     def _welcome(self, ctx: Context, follow: bool) -> Outcome:
         scene = (ctx.incoming.event_key or "").removeprefix("qrscene_")
+        if scene.startswith(_INVITE):
+            return self._invited(ctx, scene[len(_INVITE) :])
         community = None
         if scene.startswith(_COMMUNITY_SCENE):
             community = ctx.session.get(Community, scene[len(_COMMUNITY_SCENE) :])
@@ -66,6 +72,16 @@ class ChannelEventsIntent:
             return Outcome(self.name, (), confidence=1.0)
         choice = self.community.offer(ctx, "先告诉我您住哪个社区吧，回复数字就行：")
         return Outcome(self.name, (Reply("欢迎关注“邻里”社区小助手！"), *choice.replies), 1.0)
+
+    def _invited(self, ctx: Context, code: str) -> Outcome:
+        try:
+            invite = invites.redeem_role(ctx.session, code, ctx.user, ctx.now)
+        except UserFacingError as exc:
+            return _say(f"欢迎！不过{exc}")
+        where = ctx.session.get(Community, invite.community_id) if invite.community_id else None
+        place = where.name if where else "全区"
+        role = _ROLE_NAMES.get(invite.role, invite.role)
+        return _say(f"欢迎加入！您已成为{place}的{role} 🙌\n\n{HELP_TEXT}")
 
     def _identity(self, ctx: Context) -> ChannelIdentity | None:
         return ctx.session.exec(

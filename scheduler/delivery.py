@@ -19,10 +19,13 @@ from sqlmodel import Session, col, select
 from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
-from bot.models import ChannelIdentity, Outbox, utcnow
+from bot.models import ChannelIdentity, Outbox, User, utcnow
 
 logger = logging.getLogger(__name__)
 _BATCH = 200
+# (outbox row id, sent | undeliverable | retry, error, route taken, seconds the channel asked
+# us to wait before trying again)
+Result = tuple[int, str, str | None, str | None, float | None]
 
 
 class Sender(Protocol):
@@ -129,25 +132,24 @@ class Delivery:
 
     def _deliver(
         self, row_id: int, identity: ChannelIdentity | None, texts: list[str], kind: str
-    ) -> tuple[int, str, str | None, str | None]:
-        """Send one message: (row id, sent | undeliverable | retry, error, route)."""
+    ) -> Result:
+        """Send one message and say how it went."""
+        channel = identity.channel if identity else None
         try:
             if identity is None:
                 raise Undeliverable("no channel this user can be reached on")
             self._buckets[identity.channel].wait()
             route = self.senders[identity.channel].send(identity, texts, kind)
         except Undeliverable as exc:
-            return row_id, "undeliverable", str(exc), identity.channel if identity else None
+            return row_id, "undeliverable", str(exc), channel, None
         except ChannelError as exc:
-            return row_id, "retry", str(exc), identity.channel if identity else None
+            return row_id, "retry", str(exc), channel, exc.retry_after
         except Exception as exc:  # a bug in a sender: record it, keep delivering the rest
             logger.exception("sender failed for outbox row %s", row_id)
-            return row_id, "retry", exc.__class__.__name__, identity.channel if identity else None
-        return row_id, "sent", None, route
+            return row_id, "retry", exc.__class__.__name__, channel, None
+        return row_id, "sent", None, route, None
 
-    def _record(
-        self, outcomes: list[tuple[int, str, str | None, str | None]], now: dt.datetime
-    ) -> None:
+    def _record(self, outcomes: list[Result], now: dt.datetime) -> None:
         if not outcomes:
             return
         sent_at = max(now, utcnow())
@@ -158,14 +160,15 @@ class Delivery:
                     select(Outbox).where(col(Outbox.id).in_([o[0] for o in outcomes]))
                 ).all()
             }
-            for row_id, status, error, channel in outcomes:
+            for row_id, status, error, channel, retry_after in outcomes:
                 row = rows.get(row_id)
                 if row is None:
                     continue
                 row.attempts += 1
                 row.channel, row.last_error = channel, error
                 if status == "retry":
-                    wait = self.settings.backoff_seconds * 2 ** (row.attempts - 1)
+                    backoff = self.settings.backoff_seconds * 2 ** (row.attempts - 1)
+                    wait = backoff if retry_after is None else retry_after  # the channel said
                     failed = row.attempts >= self.settings.max_attempts
                     row.status = "failed" if failed else "pending"
                     row.next_attempt_at = now + dt.timedelta(seconds=wait)
@@ -183,12 +186,19 @@ def _identities(
     found: dict[int, ChannelIdentity] = {}
     if not user_ids:
         return found
+    preferred = dict(
+        session.exec(
+            select(User.id, User.preferred_channel).where(col(User.id).in_(user_ids))
+        ).all()
+    )
     identities = session.exec(
         select(ChannelIdentity)
         .where(col(ChannelIdentity.user_id).in_(user_ids))
         .order_by(col(ChannelIdentity.id).desc())
     ).all()
     for identity in identities:
-        if identity.channel in senders:
-            found.setdefault(identity.user_id, identity)
+        if identity.channel not in senders:
+            continue
+        if identity.channel == preferred.get(identity.user_id) or identity.user_id not in found:
+            found[identity.user_id] = identity
     return found

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from bot import activities
+from bot.channels.telegram import TelegramSender
 from bot.channels.wechat_api import TokenStore, WeChatAPI, WeChatSender
 from bot.config import Settings
 from bot.db import session_scope
@@ -171,6 +172,8 @@ def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
     }
     if settings.wechat.enabled:
         senders["wechat"] = wechat_sender(engine, settings)
+    if settings.telegram.enabled:
+        senders["telegram"] = TelegramSender(settings.telegram)
     return senders
 
 
