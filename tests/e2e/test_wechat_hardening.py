@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlmodel import Session, func, select
 
 from bot.app import open_database
@@ -27,6 +28,8 @@ HOSTILE = 10_000
 
 
 def test_hostile_requests_do_nothing_and_break_nothing(rig: Rig) -> None:  # noqa: F811
+    if rig.app.settings.database_url.startswith("postgresql"):
+        pytest.skip("once is enough: every hostile request is refused before the database")
     statuses: Counter[int] = Counter()
     for mode in ("safe", "plain"):
         client = rig.client(mode)
