@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 from telegram.helpers import escape_markdown
+from telegram.request import HTTPXRequest
 
 from bot.config import TelegramSettings
 from bot.dispatcher import Dispatcher
@@ -40,7 +42,7 @@ class TelegramChannel:
     """Turns Telegram updates into Incoming messages and Outcomes into Telegram messages."""
 
     def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher, polling: bool = False):
-        builder = Application.builder().token(settings.token)
+        builder = Application.builder().token(settings.token).request(_request(settings))
         if settings.api_base:
             base = settings.api_base.rstrip("/")
             builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
@@ -161,7 +163,7 @@ class TelegramSender:
         base = (
             settings.api_base.rstrip("/") if settings.api_base else "https://api.telegram.org/bot"
         )
-        self.bot = Bot(settings.token, base_url=base)
+        self.bot = Bot(settings.token, base_url=base, request=_request(settings))
         self._loop = asyncio.new_event_loop()
         threading.Thread(target=self._loop.run_forever, name="telegram-send", daemon=True).start()
         self._last: dict[str, float] = {}
@@ -180,7 +182,7 @@ class TelegramSender:
             for part in split(escape_markdown("\n\n".join(texts), version=2)):
                 self._run(self.bot.send_message(int(chat), part, parse_mode=ParseMode.MARKDOWN_V2))
         except RetryAfter as exc:
-            raise ChannelError("telegram asked us to slow down", _seconds(exc.retry_after)) from exc
+            raise ChannelError("telegram asked us to slow down", _wait_of(exc)) from exc
         except Forbidden as exc:
             raise Undeliverable("the resident blocked the bot") from exc
         except BadRequest as exc:
@@ -195,7 +197,16 @@ class TelegramSender:
         return asyncio.run_coroutine_threadsafe(call, self._loop).result(timeout=60)
 
 
-def _seconds(value: int | float | dt.timedelta) -> float:
+def _request(settings: TelegramSettings) -> HTTPXRequest:
+    """HTTP for PTB: an explicit proxy if configured, never one picked up from the environment."""
+    return HTTPXRequest(proxy=settings.proxy or None, httpx_kwargs={"trust_env": False})
+
+
+def _wait_of(exc: RetryAfter) -> float:
+    """RetryAfter's delay in seconds (an int today, a timedelta in PTB's next major version)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: int | float | dt.timedelta = exc.retry_after
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
