@@ -125,7 +125,7 @@ class TelegramSettings(_Section):
     secret_token: str = ""  # checked on every webhook request (X-Telegram-Bot-Api-Secret-Token)
     api_base: str = ""  # empty: Telegram's own; a fake's URL in tests
     proxy: str = ""  # e.g. "http://proxy:3128" where Telegram is only reachable through one
-    per_second: float = Field(30, gt=0)  # Telegram's overall limit
+    per_second: float = Field(25, gt=0)  # under Telegram's ~30/s overall limit
     per_chat_seconds: float = Field(1.0, ge=0)  # at most one message a second to one chat
 
 

@@ -159,11 +159,13 @@ def test_reminder_reaches_the_bot_api(rig: Rig) -> None:
 
 
 def test_broadcast_within_limits(rig: Rig) -> None:
-    """1,000 chats: none gets more than one a second, the overall rate stays within the limit,
-    a 429 is waited out, nothing lost or sent twice (the limit is 100/s here to keep it short;
-    the mechanism is the same at Telegram's 30/s)."""
-    settings = rig.app.settings.telegram.model_copy(update={"per_second": 100})
-    rig.api.enforce_limits(per_chat_per_second=1, overall_per_second=120)
+    """1,000 chats at the default rate against Telegram's limits enforced strictly: none gets
+    more than one a second, never over 30 a second, a 429 is waited out, nothing lost or sent
+    twice. (Once, on SQLite: the outbox on PostgreSQL is covered by the other tests.)"""
+    if rig.app.settings.database_url.startswith("postgresql"):
+        pytest.skip("once is enough: the limits are the sender's, not the database's")
+    settings = rig.app.settings.telegram
+    rig.api.enforce_limits(per_chat_per_second=1, overall_per_second=30)
     rig.api.rate_limit(retry_after=1, times=1)
     notifier = Notifier(rig.app.settings.zone)
     with session_scope(rig.app.engine) as session:
