@@ -12,12 +12,11 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import uvicorn
 from sqlmodel import Session, select
 
 from bot import invites
 from bot.app import App, build_app, open_database
-from bot.channels import console, telegram
+from bot.channels import console
 from bot.cli_activity import add_commands as add_activity_commands
 from bot.cli_wechat import add_commands as add_wechat_commands
 from bot.config import Settings, load_settings
@@ -34,9 +33,7 @@ from bot.knowledge_base import (
 )
 from bot.models import Community, UnansweredQuestion, utcnow
 from bot.roles import ROLES, grant, revoke, roles_of
-from bot.web import create_web_app
 from knowledge.loader import KnowledgeError, load_files
-from scheduler.service import SchedulerService, upcoming_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -312,6 +309,13 @@ def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    # The server's modules load only for `serve`: `linli ask` must start fast.
+    import uvicorn
+
+    from bot.channels import telegram
+    from bot.web import create_web_app
+    from scheduler.service import SchedulerService
+
     app = build_app(settings)
     stop = threading.Event()
     service = SchedulerService(app.engine, settings)
@@ -333,6 +337,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _reminders_list(args: argparse.Namespace, settings: Settings) -> int:
+    from scheduler.service import upcoming_reminders
+
     jobs = upcoming_reminders(open_database(settings))
     for job in jobs:
         if args.json:

@@ -11,7 +11,6 @@ from typing import Any
 from bot.app import open_database
 from bot.config import Settings
 from bot.errors import ChannelError, Undeliverable
-from scheduler.service import wechat_sender
 
 _TOP, _SUB = 3, 5  # WeChat allows 3 buttons, each with up to 5 sub-buttons
 _TYPES = {"click": "key", "view": "url", "miniprogram": "url"}
@@ -87,6 +86,8 @@ def _call(settings: Settings, work: Any, done: str | None) -> int:
             file=sys.stderr,
         )
         return 2
+    from scheduler.service import wechat_sender  # only when talking to WeChat
+
     api = wechat_sender(open_database(settings), settings).api
     try:
         result = work(api)

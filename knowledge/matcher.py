@@ -20,6 +20,7 @@ _RECALL_DOCS = 64
 _MAX_CANDIDATES = 8
 _LOCAL_BONUS = 0.02  # the resident's own community wins a tie
 _BALANCE = CANDIDATE_FEATURES.index("balance")
+_VOCAB_CACHE = 20000  # entries whose vocabularies are kept between questions
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,22 @@ class Matcher:
             first, _ = self._entry_docs.get(doc.entry, (doc_id, doc_id))
             self._entry_docs[doc.entry] = (first, doc_id)
         self._by_id = {e.id: n for n, e in enumerate(self.entries)}
+        self._vocab_cache: dict[int, tuple[set[int], set[int]]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        """What a cache keeps: everything but the analyzer (jieba is loaded, not pickled)."""
+        state = dict(self.__dict__)
+        state["analyzer"] = None
+        state["_vocab_cache"] = {}
+        return state
+
+    def attach(
+        self, analyzer: Analyzer, thresholds: Thresholds, calibration: Calibration
+    ) -> Matcher:
+        """Give a matcher read back from a cache its analyzer and current settings."""
+        analyzer.add_words(k for e in self.entries for k in e.keywords)
+        self.analyzer, self.thresholds, self.calibration = analyzer, thresholds, calibration
+        return self
 
     def entry(self, entry_id: str) -> Entry | None:
         """The entry with this id, if the base has it."""
@@ -198,10 +215,7 @@ class Matcher:
     def _novelty(self, query: Analysis, number: int) -> float:
         """How informative the question's most informative word is that entry `number` does
         not explain by characters or by sound (0 when it explains every word)."""
-        first, last = self._entry_docs[number]
-        vocabulary = self.index.entry_feature_ids(first, last)
-        span = slice(self._answer_ptr[number], self._answer_ptr[number + 1])
-        answer = set(self._answer_hashes[span].tolist())
+        vocabulary, answer = self._vocabulary(number)
         vocab = self.index.vocab
 
         def known(feature: str) -> bool:
@@ -213,6 +227,22 @@ class Matcher:
                 continue
             novelty = max(novelty, self.index.idf_share(word))
         return novelty
+
+    def _vocabulary(self, number: int) -> tuple[set[int], set[int]]:
+        """An entry's feature ids (its questions) and answer feature hashes, cached: the same
+        few entries come up again and again."""
+        cached = self._vocab_cache.get(number)
+        if cached is None:
+            if len(self._vocab_cache) > _VOCAB_CACHE:
+                self._vocab_cache.clear()
+            first, last = self._entry_docs[number]
+            span = slice(self._answer_ptr[number], self._answer_ptr[number + 1])
+            cached = (
+                self.index.entry_feature_ids(first, last),
+                set(self._answer_hashes[span].tolist()),
+            )
+            self._vocab_cache[number] = cached
+        return cached
 
     def _mismatch(self, query: Analysis, number: int) -> float:
         """1 when the question asks a kind of thing (price, route ...) that neither the
