@@ -139,8 +139,9 @@ class Index:
         docs = np.concatenate([self.postings[fid][0] for fid in chosen])
         weights = np.concatenate([self.postings[fid][1] for fid in chosen])
         scores = np.bincount(docs, weights=weights, minlength=self.size)
-        hits = int(np.count_nonzero(scores))
-        top = np.flatnonzero(scores) if hits <= limit else np.argpartition(-scores, limit)[:limit]
+        top = np.flatnonzero(scores)  # partition only the documents that matched at all
+        if len(top) > limit:
+            top = top[np.argpartition(-scores[top], limit)[:limit]]
         top = top[np.argsort(-scores[top], kind="stable")]
         return top.astype(np.int32), scores[top].astype(np.float64)
 

@@ -16,7 +16,7 @@ from knowledge.entry import Entry
 from knowledge.index import Doc, Index, QueryWeights
 
 Decision = Literal["answer", "clarify", "fallback"]
-_RECALL_DOCS = 64
+_RECALL_DOCS = 48
 _MAX_CANDIDATES = 8
 _LOCAL_BONUS = 0.02  # the resident's own community wins a tie
 _BALANCE = CANDIDATE_FEATURES.index("balance")
