@@ -15,7 +15,7 @@ from knowledge.analyze import SOUND_KINDS, WEIGHTS, Analysis
 _K1, _B = 1.2, 0.75
 # A feature found in more than this share of documents (怎么, 什么 ...) is left out of recall:
 # its postings would cost more than they tell. It still counts when candidates are reranked.
-_COMMON_SHARE = 0.08
+_COMMON_SHARE = 0.04
 _MIN_RECALL_FEATURES = 2
 
 
