@@ -33,7 +33,9 @@ from bot.knowledge_base import (
 )
 from bot.models import Community, UnansweredQuestion, utcnow
 from bot.roles import ROLES, grant, revoke, roles_of
-from knowledge.loader import KnowledgeError, load_files
+from knowledge.entry import Entry
+from knowledge.loader import KnowledgeError, load_files, load_rewrites_table
+from knowledge.normalize import Rewrites, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -244,17 +246,12 @@ def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if problems else 0
 
 
-def _shared_questions(entries: Sequence[object]) -> list[str]:
-    from knowledge.entry import Entry
-    from knowledge.loader import load_rewrites_table
-    from knowledge.normalize import Rewrites, normalize
-
+def _shared_questions(entries: Sequence[Entry]) -> list[str]:
+    """Questions two entries share once normalised the way the matcher reads them."""
     rewrites = Rewrites(load_rewrites_table())
-
     owner: dict[str, str] = {}
     problems = []
     for entry in entries:
-        assert isinstance(entry, Entry)
         for question in entry.questions:
             key = normalize(question, rewrites)
             if key in owner and owner[key] != entry.id:

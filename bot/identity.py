@@ -9,41 +9,37 @@ from sqlmodel import Session, select
 from bot.models import ChannelIdentity, User
 
 
+def find_identity(session: Session, channel: str, external_id: str) -> ChannelIdentity | None:
+    """How `external_id` is known on `channel`, if it has written before."""
+    return session.exec(
+        select(ChannelIdentity).where(
+            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
+        )
+    ).first()
+
+
 def resolve_user(
     session: Session, channel: str, external_id: str, seen_at: dt.datetime | None = None
 ) -> User:
-    """The user known on `channel` as `external_id`, created on first contact.
+    """The user known on `channel` as `external_id`, created on first contact. With `seen_at`
+    (a message arrived) the identity can be written back to and is following again.
 
     A concurrent first contact from another process raises IntegrityError at flush; the
     dispatcher retries and then finds the user.
     """
-    statement = (
-        select(User)
-        .join(ChannelIdentity)
-        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
-    )
-    user = session.exec(statement).first()
-    if user is None:
+    identity = find_identity(session, channel, external_id)
+    user = session.get(User, identity.user_id) if identity is not None else None
+    if identity is None or user is None:
         user = User()
         session.add(user)
         session.flush()
         assert user.id is not None
-        session.add(ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id))
-        session.flush()
+        identity = ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id)
     if seen_at is not None:
-        _seen(session, channel, external_id, seen_at)
-    return user
-
-
-def _seen(session: Session, channel: str, external_id: str, seen_at: dt.datetime) -> None:
-    """A message from this identity: it can be written back to, and it is following again."""
-    identity = session.exec(
-        select(ChannelIdentity).where(
-            ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id
-        )
-    ).one()
-    identity.last_seen_at, identity.unsubscribed_at = seen_at, None
+        identity.last_seen_at, identity.unsubscribed_at = seen_at, None
     session.add(identity)
+    session.flush()
+    return user
 
 
 def find_user(session: Session, who: str) -> int | None:

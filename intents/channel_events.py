@@ -7,8 +7,9 @@ from sqlmodel import select
 
 from bot import invites
 from bot.errors import UserFacingError
+from bot.identity import find_identity
 from bot.intent import Context
-from bot.models import ChannelIdentity, Community, Conversation
+from bot.models import Community, Conversation
 from bot.types import Outcome, Reply
 from intents.community import CommunityIntent
 from intents.help import HELP_TEXT
@@ -51,7 +52,7 @@ class ChannelEventsIntent:
         return None
 
     def _unsubscribe(self, ctx: Context) -> Outcome:
-        identity = self._identity(ctx)
+        identity = find_identity(ctx.session, ctx.incoming.channel, ctx.incoming.user_key)
         if identity is not None:
             identity.unsubscribed_at = ctx.now
             ctx.session.add(identity)
@@ -82,14 +83,6 @@ class ChannelEventsIntent:
         place = where.name if where else "全区"
         role = _ROLE_NAMES.get(invite.role, invite.role)
         return _say(f"欢迎加入！您已成为{place}的{role} 🙌\n\n{HELP_TEXT}")
-
-    def _identity(self, ctx: Context) -> ChannelIdentity | None:
-        return ctx.session.exec(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == ctx.incoming.channel,
-                ChannelIdentity.external_id == ctx.incoming.user_key,
-            )
-        ).first()
 
     def _communities(self, ctx: Context, opening: str) -> str:
         names = [c.name for c in ctx.session.exec(select(Community)).all()]

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlmodel import select
-
 from bot import invites
 from bot.errors import UserFacingError
+from bot.identity import find_identity
 from bot.intent import Context
-from bot.models import ChannelIdentity, Conversation
+from bot.models import Conversation
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 
@@ -52,12 +51,8 @@ class LinkIntent:
         return None
 
     def _link(self, ctx: Context, code: str) -> Outcome:
-        identity = ctx.session.exec(
-            select(ChannelIdentity).where(
-                ChannelIdentity.channel == ctx.incoming.channel,
-                ChannelIdentity.external_id == ctx.incoming.user_key,
-            )
-        ).one()
+        identity = find_identity(ctx.session, ctx.incoming.channel, ctx.incoming.user_key)
+        assert identity is not None  # the dispatcher created it for this very message
         try:
             invites.link(ctx.session, code, identity, ctx.now)
         except UserFacingError as exc:

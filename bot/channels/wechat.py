@@ -5,7 +5,6 @@ through the outbox when the work takes longer."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -132,14 +131,6 @@ class WeChatWebhook:
             )
         except InvalidSignatureException as exc:
             raise WebhookError(403, "bad signature") from exc
-
-
-async def within_budget(work: Callable[[], Outcome], budget: float) -> Outcome | None:
-    """Run blocking work in a thread; its Outcome if it ends within `budget` seconds, else None
-    (the work carries on and its caller delivers the result later)."""
-    task = asyncio.ensure_future(asyncio.to_thread(work))
-    done, _ = await asyncio.wait({task}, timeout=budget)
-    return task.result() if done else None
 
 
 def _parse(body: bytes) -> dict[str, str]:
