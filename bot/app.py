@@ -26,6 +26,7 @@ from intents.help import HelpIntent
 from intents.link import LinkIntent
 from intents.notices import NoticesIntent
 from intents.staff import StaffIntent
+from intents.volunteers import VolunteersIntent
 from knowledge.matcher import Matcher
 
 
@@ -81,6 +82,7 @@ def build_dispatcher(
         HelpIntent(),
         NoticesIntent(),
         StaffIntent(Notifier(settings.zone)),
+        VolunteersIntent(settings.volunteers, settings.zone, timeout, Notifier(settings.zone)),
         ActivitiesIntent(settings.activities, settings.zone, timeout),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
     ]

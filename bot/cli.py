@@ -18,6 +18,7 @@ from bot import invites
 from bot.app import App, build_app, open_database
 from bot.channels import console
 from bot.cli_activity import add_commands as add_activity_commands
+from bot.cli_shift import add_commands as add_shift_commands
 from bot.cli_wechat import add_commands as add_wechat_commands
 from bot.config import Settings, load_settings
 from bot.db import session_scope
@@ -62,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     add_activity_commands(commands)
+    add_shift_commands(commands)
     add_wechat_commands(commands)
 
     chat = commands.add_parser("chat", help="在终端里以居民身份和小助手聊天")

@@ -76,6 +76,7 @@ class DeliverySettings(_Section):
     max_attempts: int = Field(6, ge=1)
     backoff_seconds: float = Field(30, gt=0)  # doubled after each failed attempt
     console_per_second: float = Field(50, gt=0)
+    workers: int = Field(4, ge=1, le=32)  # messages in flight at once (each channel's rate holds)
 
 
 class SchedulerSettings(_Section):
@@ -129,6 +130,32 @@ class TelegramSettings(_Section):
     per_chat_seconds: float = Field(1.0, ge=0)  # at most one message a second to one chat
 
 
+class AnnouncementSettings(_Section):
+    """Announcements staff push to residents."""
+
+    # the kinds of announcements residents can choose to receive ("通知设置")
+    topics: dict[str, str] = {
+        "general": "社区公告",
+        "activity": "活动预告",
+        "health": "健康服务",
+        "safety": "安全提醒",
+    }
+    max_length: int = Field(600, ge=20, le=1000)  # characters of text in one announcement
+    batch_size: int = Field(2000, ge=1)  # recipients queued per transaction
+
+
+class VolunteerSettings(_Section):
+    """Volunteer shifts: reminders, alerts to the coordinator, the morning digest."""
+
+    reminder_offsets_minutes: list[float] = [24 * 60, 120]  # remind this long before the start
+    unconfirmed_alert_minutes: float = Field(180, ge=0)  # still unconfirmed this close: alert
+    weeks_ahead: int = Field(4, ge=1, le=26)  # recurring shifts are created this far ahead
+    digest_time: str = Field("08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # local time
+    digest_days: int = Field(3, ge=1, le=14)  # understaffed shifts of the coming days
+    checkin_early_minutes: float = Field(30, ge=0)  # check-in opens this long before the start
+    stand_ins: int = Field(3, ge=0, le=10)  # stand-ins suggested to the coordinator
+
+
 class StaffSettings(_Section):
     """How residents reach a person."""
 
@@ -149,6 +176,8 @@ class Settings(_Section):
     server: ServerSettings = ServerSettings()
     wechat: WeChatSettings = WeChatSettings()
     telegram: TelegramSettings = TelegramSettings()
+    announcements: AnnouncementSettings = AnnouncementSettings()
+    volunteers: VolunteerSettings = VolunteerSettings()
     staff: StaffSettings = StaffSettings()
 
     @property

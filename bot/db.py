@@ -7,11 +7,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from bot import models  # noqa: F401  (the tables must be known before create_all)
+from bot import models, models_more  # noqa: F401  (the tables must be known before create_all)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -45,8 +45,25 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet."""
+    """Create the tables that do not exist yet, and add the nullable columns a newer Linli
+    added to an existing table (anything more needs a real migration)."""
     SQLModel.metadata.create_all(engine)
+    inspector = inspect(engine)
+    for table in SQLModel.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column for column in table.columns if column.name not in present]
+        for column in missing:
+            if not column.nullable:
+                raise RuntimeError(f"{table.name}.{column.name} is missing: migrate the database")
+            kind = column.type.compile(dialect=engine.dialect)
+            with engine.begin() as connection:
+                connection.exec_driver_sql(
+                    f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+                )
+        added = {column.name for column in missing}
+        for index in table.indexes:
+            if added & {column.name for column in index.columns}:
+                index.create(engine, checkfirst=True)
 
 
 @contextmanager

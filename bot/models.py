@@ -204,8 +204,10 @@ class Outbox(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     kind: str = Field(max_length=32)  # reminder | waitlist_offer | activity_cancelled | ...
     dedupe_key: str = Field(max_length=160, unique=True)  # the same notice is queued once
+    # what the notice belongs to, e.g. "announcement:12", for progress and delivery reports
+    ref: str | None = Field(default=None, max_length=40, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # pending | sent | undeliverable | failed
+    # pending | claimed | sending | sent | undeliverable | failed | unknown
     status: str = Field(default="pending", max_length=16)
     channel: str | None = Field(default=None, max_length=16)
     attempts: int = 0

@@ -36,13 +36,15 @@ class Notifier:
         key: str,
         replies: Sequence[Reply],
         due: dt.datetime | None = None,
+        ref: str | None = None,
     ) -> bool:
-        """Queue a notice. Returns False when a notice with this key was queued before."""
+        """Queue a notice. Returns False when a notice with this key was queued before.
+        `ref` names what it belongs to ("shift:3"), for reports."""
         if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first() is not None:
             return False
         payload: dict[str, Any] = {"replies": [{"text": r.as_text()} for r in replies]}
         row = Outbox(
-            user_id=user_id, kind=kind, dedupe_key=key, payload=payload,
+            user_id=user_id, kind=kind, dedupe_key=key, payload=payload, ref=ref,
             next_attempt_at=due or utcnow(),
         )  # fmt: skip
         savepoint = session.begin_nested()

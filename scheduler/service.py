@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.models import utcnow
 from bot.notifier import Notifier
-from scheduler import lease, runtime
+from scheduler import lease, runtime, shifts
 from scheduler.delivery import ConsoleSender, Delivery, Sender
 from scheduler.reminders import Planner
 
@@ -78,6 +78,7 @@ class SchedulerService:
         with session_scope(self.engine) as session:
             activities.expire_offers(session, now, self.notifier, self.settings.activities)
             activities.close_finished(session, now, self.notifier)
+        shifts.run_due(self.engine, now, self.settings, self.notifier)
         self.delivery.run_once(now)
 
     def run(self, stop: threading.Event) -> None:
