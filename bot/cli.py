@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import signal
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from bot import invites
 from bot.app import App, build_app, open_database
 from bot.channels import console
 from bot.cli_activity import add_commands as add_activity_commands
+from bot.cli_push import add_commands as add_push_commands
 from bot.cli_shift import add_commands as add_shift_commands
 from bot.cli_wechat import add_commands as add_wechat_commands
 from bot.config import Settings, load_settings
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     add_activity_commands(commands)
     add_shift_commands(commands)
+    add_push_commands(commands)
     add_wechat_commands(commands)
 
     chat = commands.add_parser("chat", help="在终端里以居民身份和小助手聊天")
@@ -329,7 +332,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     web = uvicorn.Config(
         create_web_app(app), host=host, port=port, log_level="warning", lifespan="off"
     )
-    uvicorn.Server(web).run()  # returns on SIGINT / SIGTERM
+    # uvicorn returns on SIGINT / SIGTERM and then raises the signal again for the handler
+    # that was there before: make that one just stop us, so the scheduler can finish the
+    # messages in flight and hand the lease over instead of dying mid-send
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _sig, _frame: stop.set())
+    uvicorn.Server(web).run()
     stop.set()
     worker.join(timeout=30)
     return 0

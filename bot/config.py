@@ -230,7 +230,7 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None
             continue
         target = _SHORTCUTS.get(name) or _section_field(name)
         if target is not None:
-            parsed = json.loads(value) if value.strip().startswith("[") else value
+            parsed = json.loads(value) if value.strip().startswith(("[", "{")) else value
             data.setdefault(target[0], {})[target[1]] = parsed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_connect)
-    event.listen(engine, "begin", _sqlite_begin)
+    turn = _WriterTurn()
+    event.listen(engine, "begin", turn.begin)
+    event.listen(engine, "commit", turn.end)
+    event.listen(engine, "rollback", turn.end)
     return engine
 
 
@@ -40,8 +44,22 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+class _WriterTurn:
+    """Threads of one process take turns at SQLite's write lock in Python. Left to SQLite's
+    busy handler, a waiting thread sleeps in growing steps (up to 100 ms) even when the lock
+    is free again a moment later: four delivery workers then ran at 80 messages a second."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def begin(self, connection: Any) -> None:
+        # after 30 s, go on anyway and let SQLite's own timeout decide (never hang forever)
+        connection.info["linli_turn"] = self._lock.acquire(timeout=30)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def end(self, connection: Any) -> None:
+        if connection.info.pop("linli_turn", False):
+            self._lock.release()
 
 
 def create_schema(engine: Engine) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from bot import activities
+from bot import activities, announcement_delivery
 from bot.channels.telegram import TelegramSender
 from bot.channels.wechat_api import TokenStore, WeChatAPI, WeChatSender
 from bot.config import Settings
@@ -50,13 +50,13 @@ class SchedulerService:
         self.clock = clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.notifier = Notifier(settings.zone)
-        console = ConsoleSender(
-            settings.home / "console-outbox.jsonl", settings.delivery.console_per_second
-        )
-        self.delivery = Delivery(engine, senders or {"console": console}, settings.delivery)
+        if senders is None:  # every configured channel
+            senders = channel_senders(engine, settings)
+        self.delivery = Delivery(engine, senders, settings.delivery)
         self.scheduler: BackgroundScheduler | None = None
         self._planner: Planner | None = None
         self._watermark: dt.datetime | None = None
+        self._stop = threading.Event()
 
     @property
     def leader(self) -> bool:
@@ -79,10 +79,14 @@ class SchedulerService:
             activities.expire_offers(session, now, self.notifier, self.settings.activities)
             activities.close_finished(session, now, self.notifier)
         shifts.run_due(self.engine, now, self.settings, self.notifier)
-        self.delivery.run_once(now)
+        announcement_delivery.start_due(self.engine, now, self.settings.announcements)
+        # a long send (an announcement to thousands) gives way regularly to renew the lease
+        self.delivery.run_once(now, self._stop.is_set, budget=ttl.total_seconds() / 3)
+        announcement_delivery.finish(self.engine, now, self.notifier)
 
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set, then hand the lease over."""
+        self._stop = stop
         try:
             while not stop.is_set():
                 try:
@@ -180,6 +184,10 @@ def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
 
 def wechat_sender(engine: Engine, settings: Settings) -> WeChatSender:
     """The WeChat sender with its shared token store."""
-    http = httpx.Client(timeout=10, trust_env=False)
+    # TCP_NODELAY: a request's headers and body go out as two writes; with Nagle's algorithm
+    # the body waits for the server's delayed ACK, 40 ms per message
+    nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+    transport = httpx.HTTPTransport(socket_options=nodelay)
+    http = httpx.Client(timeout=10, trust_env=False, transport=transport)
     tokens = TokenStore(engine, settings.wechat, http)
     return WeChatSender(engine, settings.wechat, WeChatAPI(settings.wechat, tokens, http))

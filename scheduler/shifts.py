@@ -1,14 +1,162 @@
-"""Scheduled volunteer work (placeholder; being written)."""
+"""Scheduled volunteer work, run every tick by the process holding the scheduler lease:
+create the weeks' recurring shifts, queue reminders and coordinator alerts, record no-shows and
+send the morning digest.
+
+Every step is idempotent — reminders and alerts by their outbox key, no-shows by status, the
+digest by its daily key — so running it every second, twice, or after a crash sends nothing
+twice. Each step reads a narrow, indexed time window, so a tick stays cheap.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import weakref
+from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
+from bot import roles, shift_notices
 from bot.config import Settings
+from bot.db import session_scope
+from bot.models import Outbox, UserRole
+from bot.models_more import Shift, ShiftAssignment, ShiftPost
 from bot.notifier import Notifier
+from bot.shift_hours import Worked, needing_review, record_no_shows, understaffed
+from bot.shift_plan import materialize
+from bot.shifts import AWAITING, places_of
+from bot.types import Reply
+
+logger = logging.getLogger(__name__)
+DIGEST_WINDOW = dt.timedelta(hours=3)  # a digest this late (server down) is skipped that day
+ALERT_LOOKBACK = dt.timedelta(days=1)  # answers older than this were alerted, or are moot
+Step = Callable[[Session, dt.datetime, Settings, Notifier], None]
+# The day each engine's digest pass last completed, so the rest of the day costs nothing.
+_digested: weakref.WeakKeyDictionary[Engine, dt.date] = weakref.WeakKeyDictionary()
 
 
 def run_due(engine: Engine, now: dt.datetime, settings: Settings, notifier: Notifier) -> None:
     """Create recurring shifts, queue reminders, alerts and the morning digest that are due."""
+    with session_scope(engine) as session:
+        for step in (_materialize, _reminders, _alerts, _no_shows):
+            _guarded(session, step, now, settings, notifier)
+    if _digest_due(engine, now, settings):
+        with session_scope(engine) as session:
+            _guarded(session, _digests, now, settings, notifier)
+        _digested[engine] = now.astimezone(settings.zone).date()
+
+
+def _guarded(
+    session: Session, step: Step, now: dt.datetime, settings: Settings, notifier: Notifier
+) -> None:
+    """The error boundary of one step: its writes are undone, the others still run."""
+    savepoint = session.begin_nested()
+    try:
+        step(session, now, settings, notifier)
+    except Exception:
+        savepoint.rollback()
+        logger.exception("shift step %s failed; it runs again next tick", step.__name__)
+        return
+    savepoint.commit()
+
+
+def _materialize(session: Session, now: dt.datetime, settings: Settings, _: Notifier) -> None:
+    created = materialize(session, now, settings.zone, settings.volunteers.weeks_ahead)
+    if created:
+        logger.info("%s recurring shifts created", created)
+
+
+def _reminders(session: Session, now: dt.datetime, settings: Settings, notifier: Notifier) -> None:
+    """Reminders due now. One more than the misfire grace late is skipped, never sent late;
+    one due before the volunteer signed up was never theirs."""
+    grace = dt.timedelta(minutes=settings.activities.misfire_grace_minutes)
+    for offset in settings.volunteers.reminder_offsets_minutes:
+        lead = dt.timedelta(minutes=offset)
+        for work in _on_shifts(session, now + lead - grace, now + lead):
+            if work[0].created_at <= work[1].starts_at - lead:
+                shift_notices.remind(session, notifier, work, offset, settings.zone)
+
+
+def _alerts(session: Session, now: dt.datetime, settings: Settings, notifier: Notifier) -> None:
+    """Alert coordinators: still unconfirmed close to the start; and, as a backstop for the
+    chat (which alerts at once), recent declines, cancellations and stand-in requests."""
+    count = settings.volunteers.stand_ins
+    close = now + dt.timedelta(minutes=settings.volunteers.unconfirmed_alert_minutes)
+    for work in _on_shifts(session, now, close):
+        if work[0].status == "signed":
+            shift_notices.alert(session, notifier, work, "unconfirmed", count, now)
+    for work in _recent_answers(session, now):
+        assignment = work[0]
+        reason = "stand_in" if assignment.status in AWAITING else assignment.status
+        shift_notices.alert(session, notifier, work, reason, count, now)
+
+
+def _no_shows(session: Session, now: dt.datetime, settings: Settings, _: Notifier) -> None:
+    recorded = record_no_shows(session, now)
+    if recorded:
+        logger.info("%s volunteers recorded as no-shows", len(recorded))
+
+
+def _on_shifts(session: Session, since: dt.datetime, until: dt.datetime) -> list[Worked]:
+    """Volunteers signed or confirmed on open shifts starting in [since, until]."""
+    rows = session.exec(
+        select(ShiftAssignment, Shift, ShiftPost)
+        .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
+        .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
+        .where(
+            Shift.status == "open",
+            Shift.starts_at >= since,
+            Shift.starts_at <= until,
+            col(ShiftAssignment.status).in_(AWAITING),
+        )
+    ).all()
+    return [(a, s, p) for a, s, p in rows]
+
+
+def _recent_answers(session: Session, now: dt.datetime) -> list[Worked]:
+    """Declined, cancelled or stand-in-wanted assignments changed lately, shift still ahead."""
+    rows = session.exec(
+        select(ShiftAssignment, Shift, ShiftPost)
+        .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
+        .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
+        .where(
+            ShiftAssignment.updated_at >= now - ALERT_LOOKBACK,
+            Shift.status == "open",
+            Shift.starts_at > now,
+        )
+    ).all()
+    return [
+        (a, s, p) for a, s, p in rows
+        if a.status in ("declined", "cancelled")
+        or (a.status in AWAITING and a.stand_in_wanted_at is not None)
+    ]  # fmt: skip
+
+
+def _digest_due(engine: Engine, now: dt.datetime, settings: Settings) -> bool:
+    """Within the digest window this morning, and not yet done today by this process."""
+    local = now.astimezone(settings.zone)
+    at = dt.time.fromisoformat(settings.volunteers.digest_time)
+    start = dt.datetime.combine(local.date(), at, tzinfo=settings.zone)
+    return start <= now < start + DIGEST_WINDOW and _digested.get(engine) != local.date()
+
+
+def _digests(session: Session, now: dt.datetime, settings: Settings, notifier: Notifier) -> None:
+    """Each staff member's digest for their communities, once a day; nothing to say, none."""
+    zone = settings.zone
+    today = now.astimezone(zone).date()
+    midnight = dt.datetime.combine(today, dt.time(), tzinfo=zone)
+    until = now + dt.timedelta(days=settings.volunteers.digest_days)
+    staff = sorted(
+        set(session.exec(select(UserRole.user_id).where(col(UserRole.role).in_(roles.STAFF))))
+    )
+    for user_id in staff:
+        key = f"digest:{user_id}:{today.isoformat()}"
+        if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first() is not None:
+            continue
+        places = places_of(session, user_id, roles.STAFF)
+        short = understaffed(session, places, now, until)
+        review = needing_review(session, places, midnight - dt.timedelta(days=1), midnight)
+        if short or review:
+            text = shift_notices.digest_text(session, short, review, zone)
+            notifier.send(session, user_id, "shift_digest", key, [Reply(text)])

@@ -18,6 +18,9 @@ class LocalServer:
     def __init__(self, app: ASGIApp) -> None:
         # Binding here (not in uvicorn) gives the port before start, without a race.
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # accepted connections inherit it: a response's head and body are two writes, and
+        # with Nagle's algorithm the body would wait 40 ms for the client's delayed ACK
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(

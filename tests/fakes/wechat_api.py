@@ -118,6 +118,7 @@ class FakeWeChatAPI:
             "message/template/send": ("POST", self._template_send),
             "menu/create": ("POST", self._menu_create),
             "menu/get": ("GET", self._menu_get),
+            "qrcode/create": ("POST", self._qrcode_create),
         }
         self.reset()
         app = Starlette(
@@ -147,6 +148,8 @@ class FakeWeChatAPI:
             self.template_messages: list[Json] = []
             self.calls: list[ApiCall] = []  # every answered request, in order
             self.menu: Json | None = None  # stored by menu/create
+            self.qrcodes: list[Json] = []  # qrcode/create bodies, with the ticket issued
+            self.accepted_at: list[float] = []  # monotonic time of each accepted message
             self._tokens: dict[str, float] = {}  # token → monotonic expiry
             self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
             self._delays: defaultdict[str, deque[float]] = defaultdict(deque)
@@ -289,6 +292,7 @@ class FakeWeChatAPI:
         _check_custom_content(body)
         with self._lock:
             self.custom_messages.append({**body, "access_token": params["access_token"]})
+            self.accepted_at.append(time.monotonic())
         return error_body(0)
 
     def _template_send(self, params: dict[str, str], body: Json) -> Json:
@@ -302,6 +306,7 @@ class FakeWeChatAPI:
             msgid = next(self._msgids)
             record = {**body, "access_token": params["access_token"], "msgid": msgid}
             self.template_messages.append(record)
+            self.accepted_at.append(time.monotonic())
         return {**error_body(0), "msgid": msgid}
 
     def _menu_create(self, params: dict[str, str], body: Json) -> Json:
@@ -311,6 +316,33 @@ class FakeWeChatAPI:
         with self._lock:
             self.menu = body
         return error_body(0)
+
+    def busiest_second(self) -> int:
+        """The most messages accepted within any one second (a sliding window)."""
+        with self._lock:
+            times = sorted(self.accepted_at)
+        most, first = 0, 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= 1.0:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
+    def _qrcode_create(self, params: dict[str, str], body: Json) -> Json:
+        scene = _inner(body, "action_info", "scene")
+        if body.get("action_name") not in ("QR_STR_SCENE", "QR_LIMIT_STR_SCENE") or not (
+            isinstance(scene, dict) and isinstance(scene.get("scene_str"), str)
+        ):
+            raise WeChatError(47001)
+        expire = int(body.get("expire_seconds", 60))
+        ticket = secrets.token_urlsafe(24)
+        with self._lock:
+            self.qrcodes.append({**body, "ticket": ticket})
+        return {
+            "ticket": ticket,
+            "expire_seconds": expire,
+            "url": f"http://weixin.qq.com/q/{ticket}",
+        }
 
     def _menu_get(self, params: dict[str, str], body: Json) -> Json:
         with self._lock:
