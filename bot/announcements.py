@@ -23,7 +23,7 @@ from bot.models_more import Announcement, NoticeOptOut, UserTag
 logger = logging.getLogger(__name__)
 ALL_TOPICS = "all"  # the opt-out "退订" records: no announcements at all
 KIND = "announcement"
-_URL = re.compile(r"^https?://[^\s<>\"']{3,490}$")
+URL = re.compile(r"^https?://[^\s<>\"']{3,490}$")
 _ROLE_NAMES = {"resident": "居民", "volunteer": "志愿者", "staff": "工作人员", "admin": "管理员"}
 
 
@@ -81,7 +81,7 @@ def create(
         raise AnnouncementError(
             f"公告太长了（{len(text)} 字），请控制在 {settings.max_length} 字以内。"
         )
-    if draft.link and not _URL.match(draft.link):
+    if draft.link and not URL.match(draft.link):
         raise AnnouncementError("链接格式不对，要以 http:// 或 https:// 开头。")
     if draft.topic not in settings.topics:
         raise AnnouncementError(
@@ -186,7 +186,7 @@ def cancel(
     ).first()
     if announcement is None:
         raise AnnouncementError(f"没有编号为 {announcement_id} 的公告。")
-    if user_id is not None and not _may_manage(session, announcement, user_id):
+    if user_id is not None and not may_manage(session, announcement, user_id):
         raise AnnouncementError("这条公告不是您发的，不能取消。")
     if announcement.status == "cancelled":
         raise AnnouncementError(f"公告 #{announcement_id} 已经取消过了。")
@@ -198,7 +198,8 @@ def cancel(
     return announcement
 
 
-def _may_manage(session: Session, announcement: Announcement, user_id: int) -> bool:
+def may_manage(session: Session, announcement: Announcement, user_id: int) -> bool:
+    """Whether a staff member may see or cancel it: theirs, or all inside their communities."""
     if announcement.sender_id == user_id:
         return True
     scope = staff_communities(session, user_id)
@@ -214,5 +215,5 @@ def listed(session: Session, user_id: int | None, limit: int = 10) -> Sequence[A
         .order_by(col(Announcement.status) != "scheduled", col(Announcement.send_at).desc())
         .limit(200)
     ).all()
-    mine = [a for a in found if user_id is None or _may_manage(session, a, user_id)]
+    mine = [a for a in found if user_id is None or may_manage(session, a, user_id)]
     return mine[:limit]

@@ -18,14 +18,17 @@ from bot.knowledge_base import build_matcher, seed_demo, stored_entries
 from bot.models import utcnow
 from bot.notifier import Notifier
 from intents.activities import ActivitiesIntent
+from intents.announcements import AnnouncementsIntent
 from intents.channel_events import ChannelEventsIntent
 from intents.community import CommunityIntent
 from intents.faq import FaqIntent
 from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
+from intents.invites import InvitesIntent
 from intents.link import LinkIntent
 from intents.notices import NoticesIntent
 from intents.staff import StaffIntent
+from intents.subscriptions import SubscriptionsIntent
 from intents.volunteers import VolunteersIntent
 from knowledge.matcher import Matcher
 
@@ -78,6 +81,10 @@ def build_dispatcher(
         ChannelEventsIntent(community),
         community,
         LinkIntent(),
+        # exact commands before "找人工": "邀请工作人员" is not a request for a person
+        InvitesIntent(),
+        SubscriptionsIntent(settings.announcements, timeout),
+        AnnouncementsIntent(settings.announcements, settings.zone, timeout),
         HandoffIntent(settings.staff),
         HelpIntent(),
         NoticesIntent(),

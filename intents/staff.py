@@ -25,6 +25,7 @@ class StaffIntent:
 
     name = "staff"
     flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ("取消活动1", "活动名单1", "签到码1", "活动统计1")
 
     def __init__(self, notifier: Notifier):
         self.notifier = notifier

@@ -1,0 +1,60 @@
+"""Times as staff type them in chat: "现在", "明天 9:00", "后天下午3点半", "12月3日 15:30",
+"2026-12-03 15:30". Read in the district's timezone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+_NOW = re.compile(r"^(现在|马上|立即|立刻|立即发送|现在发)$")
+_DAY_WORDS = {"今天": 0, "明天": 1, "后天": 2}
+_DATE = re.compile(
+    r"^(?:(?P<word>今天|明天|后天)"
+    r"|(?:(?P<year>\d{4})[-/年.])?(?P<month>\d{1,2})[-/月.](?P<day>\d{1,2})[日号]?)"
+)
+_TIME = re.compile(
+    r"^(?P<part>上午|早上|中午|下午|晚上)?(?P<hour>\d{1,2})(?:[:：点时](?P<minute>\d{1,2}|半)?分?)?$"
+)
+
+
+def parse_when(text: str, now: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
+    """The moment meant, or None when the text is not a time. "现在" is `now`."""
+    text = re.sub(r"\s+", "", text)
+    if _NOW.match(text):
+        return now
+    found = _DATE.match(text)
+    if found is None:
+        return None
+    day = _day(found, now.astimezone(zone).date())
+    clock = _clock(text[found.end() :])
+    if day is None or clock is None:
+        return None
+    moment = dt.datetime.combine(day, clock, tzinfo=zone)
+    if not found.group("year") and not found.group("word") and moment < now - dt.timedelta(days=1):
+        moment = moment.replace(year=moment.year + 1)  # "1月5日" said in December
+    return moment
+
+
+def _day(found: re.Match[str], today: dt.date) -> dt.date | None:
+    if found.group("word"):
+        return today + dt.timedelta(days=_DAY_WORDS[found.group("word")])
+    year = int(found.group("year") or today.year)
+    try:
+        return dt.date(year, int(found.group("month")), int(found.group("day")))
+    except ValueError:
+        return None
+
+
+def _clock(text: str) -> dt.time | None:
+    found = _TIME.match(text)
+    if found is None:
+        return None
+    hour = int(found.group("hour"))
+    minute = found.group("minute") or "0"
+    minutes = 30 if minute == "半" else int(minute)
+    if found.group("part") in ("下午", "晚上") and hour < 12:
+        hour += 12
+    if hour > 23 or minutes > 59:
+        return None
+    return dt.time(hour, minutes)

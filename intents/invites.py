@@ -1,0 +1,78 @@
+"""Staff invite a volunteer or a colleague with a one-time code ("邀请志愿者"); the invited
+person sends "邀请码 abcd1234" (or scans the WeChat QR code made by `linli invite create --qr`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+from bot import invites, roles
+from bot.announcements import staff_communities
+from bot.errors import UserFacingError
+from bot.intent import Context
+from bot.models import Community, Conversation
+from bot.types import Outcome, Reply
+from intents.phrases import plain
+from intents.staff import REFUSAL
+
+logger = logging.getLogger(__name__)
+_INVITE = re.compile(r"^邀请(志愿者|工作人员|社工)$")
+_REDEEM = re.compile(r"^(?:邀请码|加入)([0-9a-f]{8})$")
+_ROLES = {"志愿者": "volunteer", "工作人员": "staff", "社工": "staff"}
+_NAMES = {"volunteer": "志愿者", "staff": "社区工作人员", "admin": "管理员"}
+LIFETIME = dt.timedelta(days=7)
+
+
+class InvitesIntent:
+    """邀请志愿者 / 邀请工作人员 (staff) · 邀请码 XXXXXXXX (anyone)."""
+
+    name = "invites"
+    flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ("邀请志愿者", "邀请工作人员")
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Make an invite for staff; redeem a code for anyone."""
+        text = plain(ctx.text).lower()
+        if found := _REDEEM.match(text):
+            return self._redeem(ctx, found.group(1))
+        found = _INVITE.match(text)
+        if found is None:
+            return None
+        if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
+            logger.warning("user %s (not staff) tried to invite a %s", ctx.user_id, found.group(1))
+            return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
+        role = _ROLES[found.group(1)]
+        scope = staff_communities(ctx.session, ctx.user_id)
+        # district-wide staff invite for their own community (or the district)
+        community = (ctx.user.community_id or "") if scope is None else scope[0]
+        code = invites.create(
+            ctx.session, ctx.now, "role", LIFETIME, role=role, community=community
+        )
+        logger.info("user %s invited a %s for %r", ctx.user_id, role, community or "district")
+        return _say(
+            f"邀请码：{code}（7 天内有效，只能用一次）\n"
+            f"请对方关注公众号后发“邀请码 {code}”，就成为{self._place(ctx, community)}的"
+            f"{_NAMES[role]}了。"
+        )
+
+    def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+        """No multi-step flow."""
+        return None
+
+    def _redeem(self, ctx: Context, code: str) -> Outcome:
+        try:
+            invite = invites.redeem_role(ctx.session, code, ctx.user, ctx.now)
+        except UserFacingError as exc:
+            return _say(str(exc))
+        place = self._place(ctx, invite.community_id)
+        role = _NAMES.get(invite.role, invite.role)
+        return _say(f"欢迎加入！您已成为{place}的{role} 🙌 发“帮助”看看能做什么。")
+
+    def _place(self, ctx: Context, community: str) -> str:
+        found = ctx.session.get(Community, community) if community else None
+        return found.name if found else "全区"
+
+
+def _say(text: str) -> Outcome:
+    return Outcome("invites", (Reply(text),), confidence=1.0)
