@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import signal
@@ -15,18 +14,16 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot import invites
 from bot.app import App, build_app, open_database
 from bot.channels import console
 from bot.cli_activity import add_commands as add_activity_commands
 from bot.cli_push import add_commands as add_push_commands
+from bot.cli_roles import add_commands as add_role_commands
 from bot.cli_shift import add_commands as add_shift_commands
 from bot.cli_wechat import add_commands as add_wechat_commands
 from bot.config import Settings, load_settings
-from bot.db import session_scope
 from bot.errors import ConfigError
 from bot.evaluation import calibrate, evaluate, read_labelled
-from bot.identity import find_user
 from bot.knowledge_base import (
     calibration_path,
     import_files,
@@ -34,8 +31,7 @@ from bot.knowledge_base import (
     stored_communities,
     stored_entries,
 )
-from bot.models import Community, UnansweredQuestion, utcnow
-from bot.roles import ROLES, grant, revoke, roles_of
+from bot.models import UnansweredQuestion, utcnow
 from knowledge.entry import Entry
 from knowledge.loader import KnowledgeError, load_files, load_rewrites_table
 from knowledge.normalize import Rewrites, normalize
@@ -121,27 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     inbox.add_argument("--json", action="store_true")
     inbox.set_defaults(run=_inbox)
 
-    role = commands.add_parser("role", help="管理员：给用户加减角色").add_subparsers(
-        required=True, metavar="ROLE_COMMAND"
-    )
-    for action in ("grant", "revoke"):
-        change = role.add_parser(action, help="加角色" if action == "grant" else "去掉角色")
-        change.add_argument("user", help="用户：编号，或 渠道:标识，如 console:ann")
-        change.add_argument("role", choices=ROLES)
-        change.add_argument("--community", default="", help="社区编号；不写为全区")
-        change.set_defaults(run=_role_change, action=action)
-    role_list = role.add_parser("list", help="列出某个用户的角色")
-    role_list.add_argument("user")
-    role_list.set_defaults(run=_role_list)
-
-    invite = commands.add_parser("invite", help="工作人员：邀请志愿者或工作人员").add_subparsers(
-        required=True, metavar="INVITE_COMMAND"
-    )
-    invite_create = invite.add_parser("create", help="生成一次性邀请码")
-    invite_create.add_argument("--role", choices=ROLES, required=True)
-    invite_create.add_argument("--community", default="", help="社区编号；不写为全区")
-    invite_create.add_argument("--days", type=float, default=7, help="有效天数（默认 7）")
-    invite_create.set_defaults(run=_invite_create)
+    add_role_commands(commands)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
     unanswered.add_argument("--json", action="store_true")
@@ -373,47 +349,6 @@ def _inbox(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(record, ensure_ascii=False))
         else:
             print(f"[{row.kind}] " + "\n".join(texts), end="\n\n")
-    return 0
-
-
-def _role_change(args: argparse.Namespace, settings: Settings) -> int:
-    engine = open_database(settings)
-    with session_scope(engine) as session:
-        user_id = find_user(session, args.user)
-        if user_id is None:
-            print(f"没有找到用户 {args.user}（先让对方和小助手说句话）", file=sys.stderr)
-            return 1
-        change = grant if args.action == "grant" else revoke
-        changed = change(session, user_id, args.role, args.community)
-    where = args.community or "全区"
-    verb = "已加上" if args.action == "grant" else "已去掉"
-    print(f"{verb} {args.user} 在{where}的 {args.role} 角色。" if changed else "没有变化。")
-    return 0
-
-
-def _role_list(args: argparse.Namespace, settings: Settings) -> int:
-    engine = open_database(settings)
-    with Session(engine) as session:
-        user_id = find_user(session, args.user)
-        rows = roles_of(session, user_id) if user_id is not None else []
-    for row in rows:
-        print(f"{row.role} @ {row.community_id or '全区'}")
-    if not rows:
-        print("居民（没有其他角色）")
-    return 0
-
-
-def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
-    engine = open_database(settings)
-    with session_scope(engine) as session:
-        if args.community and session.get(Community, args.community) is None:
-            print(f"没有这个社区：{args.community}", file=sys.stderr)
-            return 1
-        lifetime = dt.timedelta(days=args.days)
-        code = invites.create(session, utcnow(), "role", lifetime, args.role, args.community)
-    print(f"邀请码：{code}（{args.days:g} 天内有效，用一次）")
-    print(f"Telegram：发给对方链接 https://t.me/<机器人用户名>?start=invite_{code}")
-    print(f"微信：生成带参数二维码，场景值 invite_{code}")
     return 0
 
 

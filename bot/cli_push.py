@@ -29,6 +29,7 @@ Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 Work = Callable[[argparse.Namespace, Settings, Session], Any]
 _STATUS = {"scheduled": "待发送", "sending": "发送中", "done": "已发完", "cancelled": "已取消"}
 _WHO = "用户编号，或 渠道:标识，如 console:ann、wechat:openid"
+_TAG_LENGTH = 32
 
 
 def add_commands(commands: Subcommands) -> None:
@@ -90,7 +91,10 @@ def _run(args: argparse.Namespace, settings: Settings, work: Work) -> int:
 
 def _send(args: argparse.Namespace, settings: Settings, session: Session) -> dict[str, Any]:
     now = utcnow()
-    send_at = parse_moment(args.at, settings.zone) if args.at else now
+    try:
+        send_at = parse_moment(args.at, settings.zone) if args.at else now
+    except ValueError as exc:
+        raise UserFacingError(f"发送时间（--at）{exc}") from None
     target = Target(
         tuple(_community_ids(session, args.community)), tuple(args.role), tuple(args.tag),
         args.everyone,
@@ -162,6 +166,8 @@ def _tag_change(args: argparse.Namespace, settings: Settings, session: Session) 
     if user is None:
         raise UserFacingError(f"找不到用户：{args.user}（{_WHO}）")
     for tag in args.tags:
+        if len(tag) > _TAG_LENGTH:  # the column's size: PostgreSQL would refuse it mid-write
+            raise UserFacingError(f"标签太长了：{tag}（最多 {_TAG_LENGTH} 个字）")
         row = session.get(UserTag, (user, tag))
         if args.tag_action == "add" and row is None:
             session.add(UserTag(user_id=user, tag=tag))

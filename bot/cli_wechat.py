@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from bot.app import open_database
 from bot.config import Settings
@@ -62,6 +63,10 @@ def _button_problems(button: Any, where: str, top: bool) -> list[str]:
     return problems
 
 
+_QR_LONGEST = 30 * 24 * 3600
+_SHOW_QR = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="
+
+
 def _push(args: argparse.Namespace, settings: Settings) -> int:
     try:
         menu = json.loads(args.file.read_text(encoding="utf-8"))
@@ -94,5 +99,22 @@ def _call(settings: Settings, work: Any, done: str | None) -> int:
     except (ChannelError, Undeliverable) as exc:
         print(f"微信没有接受：{exc}", file=sys.stderr)
         return 1
-    print(done or json.dumps(result, ensure_ascii=False, indent=1))
+    text = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False, indent=1)
+    print(done or text)
     return 0
+
+
+def scene_qr(settings: Settings, scene: str, seconds: float) -> int:
+    """Make a temporary parametric QR code: following the account by scanning it sends
+    `qrscene_<scene>` (WeChat keeps such codes at most 30 days). Prints its image URL."""
+    body = {
+        "expire_seconds": int(min(seconds, _QR_LONGEST)),
+        "action_name": "QR_STR_SCENE",
+        "action_info": {"scene": {"scene_str": scene}},
+    }
+
+    def work(api: Any) -> str:
+        ticket = str(api.post("qrcode/create", body)["ticket"])
+        return f"微信二维码（扫码关注即生效）：{_SHOW_QR}{quote(ticket)}"
+
+    return _call(settings, work, None)

@@ -20,19 +20,23 @@ _TIME = re.compile(
 
 def parse_when(text: str, now: dt.datetime, zone: ZoneInfo) -> dt.datetime | None:
     """The moment meant, or None when the text is not a time. "现在" is `now`."""
-    text = re.sub(r"\s+", "", text)
+    # spaces go, except one between two numbers: "2026/12/3 9:05" must not read as day 39
+    text = re.sub(r"(?<!\d) | (?!\d)", "", re.sub(r"\s+", " ", text.strip()))
     if _NOW.match(text):
         return now
     found = _DATE.match(text)
     if found is None:
         return None
     day = _day(found, now.astimezone(zone).date())
-    clock = _clock(text[found.end() :])
+    clock = _clock(text[found.end() :].lstrip())
     if day is None or clock is None:
         return None
     moment = dt.datetime.combine(day, clock, tzinfo=zone)
     if not found.group("year") and not found.group("word") and moment < now - dt.timedelta(days=1):
-        moment = moment.replace(year=moment.year + 1)  # "1月5日" said in December
+        try:
+            moment = moment.replace(year=moment.year + 1)  # "1月5日" said in December
+        except ValueError:  # 2月29日, and next year has none
+            return None
     return moment
 
 
@@ -53,7 +57,10 @@ def _clock(text: str) -> dt.time | None:
     hour = int(found.group("hour"))
     minute = found.group("minute") or "0"
     minutes = 30 if minute == "半" else int(minute)
-    if found.group("part") in ("下午", "晚上") and hour < 12:
+    afternoon = found.group("part") in ("下午", "晚上") or (
+        found.group("part") == "中午" and hour < 11  # 中午1点 is 13:00, 中午12点 noon
+    )
+    if afternoon and hour < 12:
         hour += 12
     if hour > 23 or minutes > 59:
         return None

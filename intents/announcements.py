@@ -4,6 +4,7 @@ communities, which residents, the kind, when — then a preview and an explicit 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -157,6 +158,7 @@ class AnnouncementsIntent:
                 "没看懂这个时间，或者它已经过去了。请回复“现在”，或写“明天 9:00”这样的时间。"
             )
         data["send_at"] = moment.isoformat()
+        data["now"] = moment <= ctx.now  # "现在" means when confirmed, however long that takes
         return self._preview(ctx, data)
 
     def _preview(self, ctx: Context, data: dict[str, Any]) -> Outcome:
@@ -180,10 +182,11 @@ class AnnouncementsIntent:
         if not _YES.match(plain(text)):
             return _say("请回复“确认”发送，或回复“算了”不发。")
         conversation.finish(ctx.session, ctx.user_id)
+        draft = _draft(data)
+        if data.get("now"):
+            draft = dataclasses.replace(draft, send_at=ctx.now)
         try:
-            found = announcements.create(
-                ctx.session, _draft(data), ctx.user_id, ctx.now, self.settings
-            )
+            found = announcements.create(ctx.session, draft, ctx.user_id, ctx.now, self.settings)
         except AnnouncementError as exc:
             return _say(f"{exc}\n这条没有发出，请发“发公告”重新开始。")
         moment = "马上" if found.send_at <= ctx.now else when(found.send_at, self.zone)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot import roles
 from bot.intent import Context
 from bot.models import Conversation
 from bot.types import Outcome, Reply
@@ -17,7 +18,16 @@ HELP_TEXT = (
     "· 地名文化：“东坡大道名字怎么来的”“纱縠行是啥地方”\n"
     "· 社区：“五社联动是什么”“苏辙社区有啥特色”\n"
     "· 活动：发“活动”看最近的活动，“报名 编号”报名，“我的报名”查看\n"
+    "· 公告：发“通知设置”选想收的类别，“退订”就不再收公告\n"
     "想找工作人员，发“找人工”就行。"
+)
+VOLUNTEER_HELP = (
+    "志愿者：发“班次”看可以接的班，“接班 编号”接班，“我的班次”查看，“找人替班 编号”请人替。"
+)
+STAFF_HELP = (
+    "工作人员：“发公告”“公告列表”“公告进度 编号”“取消公告 编号”；"
+    "“邀请志愿者”“邀请工作人员”；“活动名单/签到码/活动统计/取消活动 编号”；"
+    "“班次名单 编号”“分配班次 编号 用户编号”“批准工时 编号”“待批工时”。"
 )
 NOTHING_TO_READ = "我没看到文字哦 😊 有什么想问的，直接打字告诉我就行，比如“低保怎么申请”。"
 
@@ -48,8 +58,17 @@ class HelpIntent:
         if not text:
             return Outcome(self.name, (Reply(NOTHING_TO_READ),), confidence=1.0)
         if _ONLY_GREETING.match(text) or (len(text) <= _HELP_MAX and _HELP.search(text)):
-            return Outcome(self.name, (Reply(HELP_TEXT),), confidence=1.0)
+            return Outcome(self.name, (Reply(self._text(ctx)),), confidence=1.0)
         return None
+
+    def _text(self, ctx: Context) -> str:
+        """The help, with the commands of the roles the user holds."""
+        extra = []
+        if roles.has_role(ctx.session, ctx.user_id, ("volunteer", *roles.STAFF)):
+            extra.append(VOLUNTEER_HELP)
+        if roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
+            extra.append(STAFF_HELP)
+        return "\n\n".join([HELP_TEXT, *extra])
 
     def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
         """Help has no multi-step flow."""

@@ -65,8 +65,13 @@ class SubscriptionsIntent:
                 self._set(ctx, topic, muted=everything and topic == ALL_TOPICS)
             return self._show(ctx, "已全部关闭：" if everything else "已全部打开：")
         topic = topics[int(text) - 1]
-        self._set(ctx, ALL_TOPICS, muted=False)  # choosing a kind means wanting some
-        self._set(ctx, topic, muted=topic not in self._off(ctx))
+        off = self._off(ctx)
+        if ALL_TOPICS in off:  # after "退订" every kind shows off: turn on just this one
+            for other in topics:
+                self._set(ctx, other, muted=other != topic)
+            self._set(ctx, ALL_TOPICS, muted=False)
+        else:
+            self._set(ctx, topic, muted=topic not in off)
         return self._show(ctx, "已更新：")
 
     def _show(self, ctx: Context, opening: str) -> Outcome:

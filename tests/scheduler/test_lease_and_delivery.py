@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.app import App
 from bot.config import DeliverySettings
@@ -128,3 +128,46 @@ def test_a_send_interrupted_by_a_crash_is_not_repeated(app: App) -> None:
     delivery.run_once(NOW)
     assert sender.sent == []
     assert rows(app)[0].status == "unknown"
+
+
+def test_claimed_but_unsent_rows_go_back_to_pending_after_a_crash(app: App) -> None:
+    for name in ("ann", "bob"):
+        queue(app, name, f"k-{name}")
+    with session_scope(app.engine) as session:
+        first, second = session.exec(select(Outbox).order_by(Outbox.id)).all()
+        first.status, second.status = "sending", "claimed"  # died while sending the first
+        session.add_all([first, second])
+    sender = Recorder()
+    delivery = Delivery(app.engine, {"console": sender}, settings())
+    assert delivery.recover() == 1
+    delivery.run_once(NOW)
+    assert sender.sent == [("bob", "通知")]  # the second one was never tried: it goes now
+    assert [r.status for r in rows(app)] == ["unknown", "sent"]
+
+
+def test_a_stop_finishes_the_message_in_flight_and_hands_back_the_rest(app: App) -> None:
+    for name in ("ann", "bob", "cat"):
+        queue(app, name, f"k-{name}")
+    sender = Recorder()
+    delivery = Delivery(app.engine, {"console": sender}, settings(workers=1))
+    assert delivery.run_once(NOW, stop=lambda: len(sender.sent) >= 1) == 1
+    assert [r.status for r in rows(app)] == ["sent", "pending", "pending"]
+    assert delivery.run_once(NOW) == 2
+    assert sorted(name for name, _ in sender.sent) == ["ann", "bob", "cat"]
+
+
+def test_workers_keep_one_users_messages_in_order(app: App) -> None:
+    for n in range(6):
+        queue(app, "ann", f"k{n}")
+        queue(app, f"other{n}", f"o{n}")
+    sender = Recorder()
+    Delivery(app.engine, {"console": sender}, settings(workers=4)).run_once(NOW)
+    assert len(sender.sent) == 12
+    assert all(r.status == "sent" for r in rows(app))
+    with Session(app.engine) as session:
+        order = session.exec(
+            select(Outbox.dedupe_key)
+            .where(col(Outbox.dedupe_key).startswith("k"))
+            .order_by(Outbox.sent_at)
+        ).all()
+    assert list(order) == [f"k{n}" for n in range(6)]

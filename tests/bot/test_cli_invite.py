@@ -1,0 +1,43 @@
+"""`linli invite create`: a one-time code, and with --qr a WeChat parametric QR code whose
+scene gives the role when the invited person scans it and follows the account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import unquote
+
+import pytest
+
+from tests.bot.test_cli import run  # noqa: F401  (the CLI fixture)
+from tests.fakes.wechat_api import FakeWeChatAPI
+
+
+@pytest.fixture
+def api() -> Iterator[FakeWeChatAPI]:
+    with FakeWeChatAPI() as fake:
+        yield fake
+
+
+def wechat(api: FakeWeChatAPI) -> dict[str, str]:
+    return {
+        "LINLI_WECHAT_ENABLED": "true", "LINLI_WECHAT_TOKEN": "tok",
+        "LINLI_WECHAT_APP_ID": "wxtest", "LINLI_WECHAT_APP_SECRET": "s3cret",
+        "LINLI_WECHAT_API_BASE": api.base_url,
+    }  # fmt: skip
+
+
+def test_invite_with_a_wechat_qr_code(run, api: FakeWeChatAPI) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    done = run("invite", "create", "--role", "volunteer", "--community", "suzhe", "--days", "40",
+               "--qr", env=wechat(api))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    code = done.stdout.split("邀请码：")[1][:8]
+    (made,) = api.qrcodes
+    assert made["action_info"]["scene"]["scene_str"] == f"invite_{code}"
+    assert made["expire_seconds"] == 30 * 24 * 3600  # WeChat's longest for a temporary code
+    assert unquote(done.stdout.split("ticket=")[1].strip()) == made["ticket"]
+
+
+def test_qr_needs_wechat(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    done = run("invite", "create", "--role", "volunteer", "--qr")
+    assert done.returncode == 2
+    assert "还没有启用微信" in done.stderr
