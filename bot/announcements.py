@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func
@@ -200,20 +199,27 @@ def cancel(
 
 def may_manage(session: Session, announcement: Announcement, user_id: int) -> bool:
     """Whether a staff member may see or cancel it: theirs, or all inside their communities."""
-    if announcement.sender_id == user_id:
+    return _manages(announcement, user_id, staff_communities(session, user_id))
+
+
+def _manages(announcement: Announcement, user_id: int | None, scope: list[str] | None) -> bool:
+    if scope is None or announcement.sender_id == user_id:
         return True
-    scope = staff_communities(session, user_id)
-    return scope is None or (
-        bool(announcement.communities) and set(announcement.communities) <= set(scope)
-    )
+    return bool(announcement.communities) and set(announcement.communities) <= set(scope)
 
 
-def listed(session: Session, user_id: int | None, limit: int = 10) -> Sequence[Announcement]:
+def listed(session: Session, user_id: int | None, limit: int = 10) -> list[Announcement]:
     """Scheduled announcements first, then the latest ones (only those the staff member may see)."""
-    found = session.exec(
-        select(Announcement)
-        .order_by(col(Announcement.status) != "scheduled", col(Announcement.send_at).desc())
-        .limit(200)
-    ).all()
-    mine = [a for a in found if user_id is None or may_manage(session, a, user_id)]
-    return mine[:limit]
+    rows = session.exec(
+        select(Announcement).order_by(
+            col(Announcement.status) != "scheduled", col(Announcement.send_at).desc()
+        )
+    )
+    scope = staff_communities(session, user_id) if user_id is not None else None
+    mine: list[Announcement] = []
+    for announcement in rows:  # read lazily: stop as soon as enough are found
+        if scope is None or _manages(announcement, user_id, scope):
+            mine.append(announcement)
+            if len(mine) == limit:
+                break
+    return mine

@@ -1,11 +1,14 @@
-"""Staff invite a volunteer or a colleague with a one-time code ("邀请志愿者"); the invited
-person sends "邀请码 abcd1234" (or scans the WeChat QR code made by `linli invite create --qr`)."""
+"""Staff invite a volunteer or a colleague with a one-time code ("邀请志愿者", or for one of
+their communities "邀请苏辙社区的志愿者"); the invited person sends "邀请码 abcd1234" (or scans
+the WeChat QR code made by `linli invite create --qr`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import re
+
+from sqlmodel import select
 
 from bot import invites, roles
 from bot.announcements import staff_communities
@@ -17,7 +20,7 @@ from intents.phrases import plain
 from intents.staff import REFUSAL
 
 logger = logging.getLogger(__name__)
-_INVITE = re.compile(r"^邀请(志愿者|工作人员|社工)$")
+_INVITE = re.compile(r"^邀请(?:(.{2,12}?)(?:社区)?的)?(志愿者|工作人员|社工)$")
 _REDEEM = re.compile(r"^(?:邀请码|加入)([0-9a-f]{8})$")
 _ROLES = {"志愿者": "volunteer", "工作人员": "staff", "社工": "staff"}
 _NAMES = {"volunteer": "志愿者", "staff": "社区工作人员", "admin": "管理员"}
@@ -40,12 +43,12 @@ class InvitesIntent:
         if found is None:
             return None
         if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
-            logger.warning("user %s (not staff) tried to invite a %s", ctx.user_id, found.group(1))
+            logger.warning("user %s (not staff) tried to invite a %s", ctx.user_id, found.group(2))
             return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
-        role = _ROLES[found.group(1)]
-        scope = staff_communities(ctx.session, ctx.user_id)
-        # district-wide staff invite for their own community (or the district)
-        community = (ctx.user.community_id or "") if scope is None else scope[0]
+        role = _ROLES[found.group(2)]
+        community = self._community(ctx, found.group(1))
+        if community is None:
+            return _say("您不负责这个社区，或者没有这个社区。发“邀请志愿者”邀请到您自己的社区。")
         code = invites.create(
             ctx.session, ctx.now, "role", LIFETIME, role=role, community=community
         )
@@ -58,6 +61,18 @@ class InvitesIntent:
 
     def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
         """No multi-step flow."""
+        return None
+
+    def _community(self, ctx: Context, named: str | None) -> str | None:
+        """The community named ("邀请苏辙社区的志愿者"), else the inviter's own; None when the
+        named one is unknown or outside the inviter's communities."""
+        scope = staff_communities(ctx.session, ctx.user_id)
+        if named is None:  # district staff: their own community, else the district
+            return (ctx.user.community_id or "") if scope is None else scope[0]
+        words = named.removesuffix("社区")
+        for community in ctx.session.exec(select(Community)).all():
+            if words in (community.id, community.name.removesuffix("社区"), *community.aliases):
+                return community.id if scope is None or community.id in scope else None
         return None
 
     def _redeem(self, ctx: Context, code: str) -> Outcome:

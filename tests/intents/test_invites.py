@@ -125,3 +125,13 @@ def test_district_staff_invite_for_where_they_live_or_the_district(app: App, say
     assert "成为全区的志愿者" in say(f"邀请码 {code}", user="ann")
     assert roles_of(app, "ann") == {("volunteer", "")}
     assert community_of(app, "ann") is None
+
+
+def test_staff_of_two_communities_name_the_one(app: App, say: Say) -> None:
+    staff(app, "secretary", "suzhe")
+    with session_scope(app.engine) as session:
+        grant(session, resolve_user(session, "console", "secretary").id or 0, "staff", "penglai")
+    code = invite(say, "邀请蓬莱社区的志愿者")
+    say(f"邀请码 {code}", user="ann")
+    assert roles_of(app, "ann") == {("volunteer", "penglai")}
+    assert "不负责" in say("邀请文安西路社区的志愿者")
