@@ -3,6 +3,7 @@ WeChat API on loopback, with no rate cap: seconds to queue, messages a second de
 and 4 workers, duplicates (must be 0).
 
 Run: python tests/bench/bench_announcement.py [--count 50000] [--database-url URL]
+(a database given by URL is emptied: use one of its own)
 Prints numbers; asserts nothing. Loopback only.
 """
 
@@ -18,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import insert
-from sqlmodel import Session, func, select
+from sqlmodel import Session, SQLModel, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -26,7 +27,7 @@ from bot.announcement_delivery import start_due  # noqa: E402
 from bot.announcements import Draft, Target, create  # noqa: E402
 from bot.app import open_database  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
-from bot.db import session_scope  # noqa: E402
+from bot.db import create_schema, session_scope  # noqa: E402
 from bot.models import ChannelIdentity, Community, Outbox, User, utcnow  # noqa: E402
 from scheduler.delivery import Delivery  # noqa: E402
 from scheduler.service import channel_senders  # noqa: E402
@@ -45,6 +46,8 @@ def settings_for(home: Path, url: str, api: FakeWeChatAPI, workers: int) -> Sett
 
 def populate(settings: Settings, count: int) -> None:
     engine = open_database(settings)
+    SQLModel.metadata.drop_all(engine)  # a database given by URL is emptied first
+    create_schema(engine)
     now = utcnow()
     with session_scope(engine) as session:
         session.add(Community(id="suzhe", name="苏辙社区"))
