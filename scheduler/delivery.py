@@ -116,15 +116,21 @@ class Delivery:
         self, now: dt.datetime, stop: Callable[[], bool] = _never, budget: float | None = None
     ) -> int:
         """Send due messages a batch at a time until none is due, `stop()` says so or
-        `budget` seconds have passed. Returns how many were handled."""
-        handled, started = 0, time.monotonic()
-        while not stop() and (budget is None or time.monotonic() - started < budget):
+        `budget` seconds have passed (checked between messages: the caller must renew its
+        lease in time, or another process would take over rows this one still holds).
+        Returns how many were handled."""
+        handled, deadline = 0, time.monotonic() + (budget if budget is not None else 1e12)
+
+        def enough() -> bool:
+            return stop() or time.monotonic() >= deadline
+
+        while not enough():
             claimed = self._claim(now)
             if not claimed:
                 break
             with Session(self.engine) as session:
                 reach = _identities(session, {c.user_id for c in claimed}, self.senders)
-            done, unsent = self._send_batch(claimed, reach, now, stop)
+            done, unsent = self._send_batch(claimed, reach, now, enough)
             handled += done
             self._release(unsent)
             if len(claimed) < _BATCH:

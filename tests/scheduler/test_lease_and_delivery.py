@@ -171,3 +171,13 @@ def test_workers_keep_one_users_messages_in_order(app: App) -> None:
             .order_by(Outbox.sent_at)
         ).all()
     assert list(order) == [f"k{n}" for n in range(6)]
+
+
+def test_the_budget_is_kept_inside_a_batch(app: App) -> None:
+    for name in ("ann", "bob", "cat"):
+        queue(app, name, f"k-{name}")
+    slow = Recorder()
+    slow.per_second = 2.0  # the second message waits 0.5 s: past the budget, no third
+    delivery = Delivery(app.engine, {"console": slow}, settings(workers=1))
+    assert delivery.run_once(NOW, budget=0.3) == 2
+    assert sorted(r.status for r in rows(app)) == ["pending", "sent", "sent"]
