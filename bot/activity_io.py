@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -18,13 +16,20 @@ from sqlmodel import Session, col, select
 
 from bot.activities import ActivityError, ActivityInput, activity, create_activity, problems
 from bot.activities import seats_taken as held_seats
-from bot.errors import UserFacingError
 from bot.models import Activity, Registration, User
+from bot.spreadsheets import (
+    Cell,
+    ImportProblems,
+    SheetError,
+    normal,
+    plain,
+    read_rows,
+    write_table,
+)
 from knowledge.entry import Community
 
 logger = logging.getLogger(__name__)
 
-Cell = str | int | float | dt.datetime | dt.date | dt.time | None
 T = TypeVar("T")
 
 REQUIRED = ("活动名称", "社区", "对象", "开始时间", "结束时间", "地点", "名额")
@@ -49,14 +54,6 @@ _TIME_EXAMPLE = "2026-12-05 09:30"
 _UNREADABLE = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-class ImportProblems(UserFacingError):
-    """A file that cannot be imported; `problems` has one line per problem, with its row."""
-
-    def __init__(self, found: Sequence[str]) -> None:
-        super().__init__("\n".join(found))
-        self.problems = list(found)
-
-
 class AttendanceSummary(TypedDict):
     """How an activity went. Counts are sign-ups (each may bring a party), except seats."""
 
@@ -78,7 +75,7 @@ def parse_moment(value: Cell, zone: ZoneInfo) -> dt.datetime:
     """
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=zone)
-    text = re.sub(r"[年月/.]", "-", _normal(value)).replace("日", " ").replace("T", " ")
+    text = re.sub(r"[年月/.]", "-", normal(value)).replace("日", " ").replace("T", " ")
     text = " ".join(text.split())
     if not text:
         raise ValueError("没有填")
@@ -87,7 +84,7 @@ def parse_moment(value: Cell, zone: ZoneInfo) -> dt.datetime:
             return dt.datetime.strptime(text, pattern).replace(tzinfo=zone)
         except ValueError:
             continue
-    raise ValueError(f"填的“{_plain(value)}”看不懂，请写成 {_TIME_EXAMPLE} 这样的日期和时间")
+    raise ValueError(f"填的“{plain(value)}”看不懂，请写成 {_TIME_EXAMPLE} 这样的日期和时间")
 
 
 def parse_count(value: Cell) -> int:
@@ -96,7 +93,7 @@ def parse_count(value: Cell) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    text = _normal(value)
+    text = normal(value)
     if not text:
         raise ValueError("没有填")
     try:
@@ -108,7 +105,7 @@ def parse_count(value: Cell) -> int:
 def community_id(value: Cell, communities: Sequence[Community]) -> str | None:
     """The community named by id, name or alias; None for district-wide. An unknown name is
     returned as it is, for `problems()` to report."""
-    text = _normal(value)
+    text = normal(value)
     if text in DISTRICT_WIDE:
         return None
     for community in communities:
@@ -128,7 +125,7 @@ class _Cells:
         self.problems: list[str] = []
 
     def text(self, column: str) -> str:
-        return _plain(self.cells.get(column))
+        return plain(self.cells.get(column))
 
     def moment(self, column: str) -> dt.datetime:
         return self._read(column, lambda value: parse_moment(value, self.zone), _UNREADABLE)
@@ -143,7 +140,7 @@ class _Cells:
         return self.count(column) if self.text(column) else 1
 
     def tags(self, column: str) -> list[str]:
-        return [t for t in re.split(r"[、,;\s]+", _normal(self.cells.get(column))) if t]
+        return [t for t in re.split(r"[、,;\s]+", normal(self.cells.get(column))) if t]
 
     def collect(self, column: str) -> list[str]:
         wanted = [_COLLECT_WORDS.get(t, t.lower()) for t in self.tags(column)]
@@ -214,12 +211,12 @@ def read_activities(
         ImportProblems: the file cannot be read, or rows are wrong; every problem as
             '文件名 第N行：问题' with N the spreadsheet row number.
     """
-    rows = _read_rows(path)
+    rows = read_rows(path)
     columns = _columns(path.name, rows[0] if rows else [])
     inputs: list[ActivityInput] = []
     found: list[str] = []
     for number, values in enumerate(rows[1:], start=2):
-        if not any(_plain(v) for v in values):
+        if not any(plain(v) for v in values):
             continue
         wrong = _stray_cells(columns, values)
         cells = {name: value for name, value in zip(columns, values, strict=False) if name}
@@ -272,12 +269,9 @@ def export_registrations(session: Session, activity_id: int, path: Path, zone: Z
     rows = _export_rows(session, activity_id, zone)
     table: list[list[Cell]] = [list(EXPORT_HEADER), *rows]
     try:
-        if suffix == ".csv":
-            _write_csv(path, table)
-        else:
-            _write_xlsx(path, table)
-    except OSError as exc:
-        raise ActivityError(f"写不了文件 {path}：{exc.strerror or exc}") from exc
+        write_table(path, table, "报名名单")
+    except SheetError as exc:
+        raise ActivityError(str(exc)) from exc
     return len(rows)
 
 
@@ -325,39 +319,8 @@ def _activity_input(
     return data, row.problems + problems(stand_in, now, ids)
 
 
-def _read_rows(path: Path) -> list[list[Cell]]:
-    suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise ImportProblems([f"{path.name}：只能导入 .xlsx 或 .csv 文件"])
-    if not path.is_file():
-        raise ImportProblems([f"{path.name}：找不到这个文件"])
-    return _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
-
-
-def _read_csv(path: Path) -> list[list[Cell]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            return [list(record) for record in csv.reader(stream)]
-    except UnicodeDecodeError:
-        raise ImportProblems([f"{path.name}：请把表格另存为“CSV UTF-8”格式再导入"]) from None
-    except (OSError, csv.Error) as exc:
-        raise ImportProblems([f"{path.name}：读不了这个 CSV 文件（{exc}）"]) from exc
-
-
-def _read_xlsx(path: Path) -> list[list[Cell]]:
-    import openpyxl  # here, not at the top: it costs 0.15 s on every `linli` start
-
-    try:
-        sheet = openpyxl.load_workbook(path, data_only=True).worksheets[0]
-    # openpyxl fails on a damaged or non-Excel file in many ways (zip, XML, key errors).
-    except Exception as exc:
-        logger.info("cannot open %s as xlsx: %r", path, exc)
-        raise ImportProblems([f"{path.name}：打不开，请确认是 Excel 的 .xlsx 文件"]) from exc
-    return [[_cell(v) for v in values] for values in sheet.iter_rows(values_only=True)]
-
-
 def _columns(label: str, header: Sequence[Cell]) -> list[str | None]:
-    names = [_normal(cell) or None for cell in header]
+    names = [normal(cell) or None for cell in header]
     if not any(names):
         raise ImportProblems([f"{label} 第1行：应该是表头（{'、'.join(REQUIRED)} 等），现在是空的"])
     found = []
@@ -379,7 +342,7 @@ def _stray_cells(columns: Sequence[str | None], values: Sequence[Cell]) -> list[
     """Values under no header: refused rather than silently dropped."""
     stray = [
         str(number) for number, value in enumerate(values, start=1)
-        if _plain(value) and (number > len(columns) or columns[number - 1] is None)
+        if plain(value) and (number > len(columns) or columns[number - 1] is None)
     ]  # fmt: skip
     return [f"第 {'、'.join(stray)} 列有内容但没有表头"] if stray else []
 
@@ -418,35 +381,3 @@ def _export_rows(session: Session, activity_id: int, zone: ZoneInfo) -> list[lis
 
 def _seq(registration: Registration) -> int:
     return registration.waitlist_seq or 0
-
-
-def _write_csv(path: Path, rows: list[list[Cell]]) -> None:
-    # With a BOM, Excel opens the Chinese text correctly.
-    with path.open("w", encoding="utf-8-sig", newline="") as stream:
-        csv.writer(stream).writerows(rows)
-
-
-def _write_xlsx(path: Path, rows: list[list[Cell]]) -> None:
-    import openpyxl  # here, not at the top: it costs 0.15 s on every `linli` start
-
-    book = openpyxl.Workbook()
-    sheet = book.worksheets[0]
-    sheet.title = "报名名单"
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-
-
-def _cell(value: object) -> Cell:
-    if value is None or isinstance(value, str | int | float | dt.date | dt.time):
-        return value
-    return str(value)
-
-
-def _plain(value: Cell) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _normal(value: Cell) -> str:
-    """The cell's text with full-width letters, digits and punctuation made half-width."""
-    return unicodedata.normalize("NFKC", _plain(value))

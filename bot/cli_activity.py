@@ -16,8 +16,6 @@ from sqlmodel import Session, col, func, select
 
 from bot import activities
 from bot.activity_io import (
-    Cell,
-    ImportProblems,
     attendance_summary,
     export_registrations,
     import_activities,
@@ -33,6 +31,7 @@ from bot.identity import find_user
 from bot.knowledge_base import seed_demo, stored_communities
 from bot.models import Activity, Registration, utcnow
 from bot.notifier import Notifier
+from bot.spreadsheets import Cell, ImportProblems
 from bot.timefmt import span
 from knowledge.entry import Community
 

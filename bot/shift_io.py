@@ -3,7 +3,6 @@ full names Linli holds, and the short masked versions staff read in chat."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,8 +16,8 @@ from bot.models_more import Shift, ShiftAssignment
 from bot.shift_hours import needing_review
 from bot.shift_notices import heading, name_for_staff, name_in_chat
 from bot.shifts import ShiftError, post_of, shift_of
+from bot.spreadsheets import Cell, SheetError, write_table
 
-Cell = str | int | float | None
 STATUS_NAMES = {
     "signed": "待确认", "confirmed": "已确认", "declined": "不能来", "cancelled": "已取消",
     "swapped": "已找人替班", "checked_in": "已签到", "done": "已签退", "no_show": "未到岗",
@@ -38,7 +37,7 @@ def export_roster(session: Session, shift_id: int, path: Path, zone: ZoneInfo) -
     """Write a shift's roster (everyone ever on it, with their status) to .xlsx or .csv.
     Returns how many rows. Raises ShiftError: no such shift, a bad file type or path."""
     shift_of(session, shift_id)
-    rows = [
+    rows: list[list[Cell]] = [
         [
             n, a.user_id, name_for_staff(session, a.user_id), STATUS_NAMES.get(a.status, a.status),
             SOURCE_NAMES.get(a.source, a.source), _local(a.confirmed_at, zone),
@@ -47,7 +46,7 @@ def export_roster(session: Session, shift_id: int, path: Path, zone: ZoneInfo) -
         ]
         for n, a in enumerate(_assignments(session, shift_id), start=1)
     ]  # fmt: skip
-    write_table(path, [list(ROSTER_HEADER), *rows], "班次名单")
+    _write(path, [list(ROSTER_HEADER), *rows], "班次名单")
     return len(rows)
 
 
@@ -84,7 +83,7 @@ def export_hours(
         ])  # fmt: skip
     totals = [sum(tally[u][i] for u in tally) for i in range(4)]
     table.append(["合计", "", "", _hours(totals[0]), _hours(totals[1]), totals[2], totals[3]])
-    write_table(path, table, "志愿工时")
+    _write(path, table, "志愿工时")
     return len(tally)
 
 
@@ -126,34 +125,11 @@ def pending_text(
     return "\n".join(lines)
 
 
-def write_table(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
-    """Write rows to .csv (UTF-8 with BOM, so Excel reads the Chinese) or .xlsx.
-
-    Raises:
-        ShiftError: another file type, or the file cannot be written.
-    """
-    suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise ShiftError("只能导出成 .xlsx 或 .csv 文件")
+def _write(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
     try:
-        if suffix == ".csv":
-            with path.open("w", encoding="utf-8-sig", newline="") as stream:
-                csv.writer(stream).writerows(rows)
-        else:
-            _write_xlsx(path, rows, title)
-    except OSError as exc:
-        raise ShiftError(f"写不了文件 {path}：{exc.strerror or exc}") from exc
-
-
-def _write_xlsx(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
-    import openpyxl  # here, not at the top: it costs 0.15 s on every `linli` start
-
-    book = openpyxl.Workbook()
-    sheet = book.worksheets[0]
-    sheet.title = title
-    for row in rows:
-        sheet.append(list(row))
-    book.save(path)
+        write_table(path, rows, title)
+    except SheetError as exc:
+        raise ShiftError(str(exc)) from exc
 
 
 def _assignments(session: Session, shift_id: int) -> Sequence[ShiftAssignment]:

@@ -19,7 +19,6 @@ from sqlmodel import Session, func, select
 from bot import activities
 from bot.activity_io import (
     EXPORT_HEADER,
-    ImportProblems,
     attendance_summary,
     export_registrations,
     import_activities,
@@ -32,6 +31,7 @@ from bot.identity import resolve_user
 from bot.knowledge_base import seed_demo, stored_communities
 from bot.models import Activity, Registration
 from bot.notifier import Notifier
+from bot.spreadsheets import ImportProblems
 from tests.conftest import NOW
 
 ZONE = ZoneInfo("Asia/Shanghai")
