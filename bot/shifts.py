@@ -119,6 +119,22 @@ def open_shifts(
     return found
 
 
+def missing_skills(session: Session, user_id: int, now: dt.datetime) -> set[str]:
+    """Skills or certificates the user lacks for upcoming shifts with a free slot in their
+    communities (so "no shift for you" can say why)."""
+    places, held = places_of(session, user_id), skills_of(session, user_id)
+    rows = session.exec(
+        select(Shift, ShiftPost)
+        .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
+        .where(Shift.status == "open", Shift.starts_at > now, col(ShiftPost.active))
+    ).all()
+    return {
+        skill for shift, post in rows
+        if in_scope(post, places) and taken(session, shift.id or 0) < shift.slots
+        for skill in set(post.skills) - held
+    }  # fmt: skip
+
+
 def assignment_of(session: Session, shift_id: int, user_id: int) -> ShiftAssignment | None:
     """The user's assignment to a shift, whatever its status."""
     return session.exec(

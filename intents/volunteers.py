@@ -155,6 +155,14 @@ class VolunteersIntent:
         asking = shifts.stand_ins_wanted(ctx.session, ctx.user_id, ctx.now)
         wanted = {s.id: (s, p) for s, p in asking}  # one line a shift, however many ask
         if not found and not wanted:
+            lacking = shifts.missing_skills(ctx.session, ctx.user_id, ctx.now)
+            if lacking:
+                needed = "、".join(sorted(lacking))
+                return _say(
+                    f"现在缺人的班次需要{needed}。您有的话，请带上找社区工作人员登记，"
+                    "登记后就能接班了 😊",
+                    "shift_list",
+                )
             return _say("最近没有缺人的班次，谢谢您的热心！有新班次再来看看 😊", "shift_list")
         lines = []
         if found:

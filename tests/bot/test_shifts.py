@@ -93,8 +93,11 @@ def test_required_skills(app: App) -> None:
         sign(app.engine, shift, person(app.engine, "ann"))
     sign(app.engine, shift, person(app.engine, "bob", "volunteer", "健康证"))
     with Session(app.engine) as session:
-        listed = shifts.open_shifts(session, person(app.engine, "cat"), NOW)
-    assert listed == []  # without the certificate the shift is not offered
+        cat = person(app.engine, "cat")
+        listed = shifts.open_shifts(session, cat, NOW)
+        lacking = shifts.missing_skills(session, cat, NOW)
+    assert listed == []  # without the certificate the shift is not offered...
+    assert lacking == {"健康证"}  # ...and "班次" can say what is missing
 
 
 def test_a_declined_volunteer_can_come_back(app: App) -> None:
