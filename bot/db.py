@@ -55,7 +55,11 @@ class _WriterTurn:
     def begin(self, connection: Any) -> None:
         # after 30 s, go on anyway and let SQLite's own timeout decide (never hang forever)
         connection.info["linli_turn"] = self._lock.acquire(timeout=30)
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:  # no transaction began, so no commit or rollback will end it
+            self.end(connection)
+            raise
 
     def end(self, connection: Any) -> None:
         if connection.info.pop("linli_turn", False):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
 
-from bot.db import create_schema, make_engine
+from bot.db import _WriterTurn, create_schema, make_engine
 from bot.models import Outbox
 
 
@@ -35,3 +36,20 @@ def test_an_older_outbox_table_gets_the_new_column_and_its_index(tmp_path: Path)
         indexes = {r[1] for r in check.execute("PRAGMA index_list(outbox)")}
     assert "ix_outbox_ref" in indexes
     engine.dispose()
+
+
+class _Refusing:
+    """A connection whose BEGIN fails (the database is locked by another process)."""
+
+    def __init__(self) -> None:
+        self.info: dict[str, object] = {}
+
+    def exec_driver_sql(self, statement: str) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+
+def test_a_failed_begin_gives_the_writer_turn_back() -> None:
+    turn = _WriterTurn()
+    with pytest.raises(sqlite3.OperationalError):
+        turn.begin(_Refusing())
+    assert turn._lock.acquire(timeout=0.1)  # not held by the failed transaction
