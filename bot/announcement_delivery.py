@@ -78,9 +78,13 @@ def start_due(engine: Engine, now: dt.datetime, settings: AnnouncementSettings) 
                 )
             )
         ).all()
-    return sum(
-        _queue(engine, announcement_id, now, settings) for announcement_id in due if announcement_id
-    )
+    queued = 0
+    for announcement_id in due:
+        try:  # one announcement that cannot be queued does not hold up the others
+            queued += _queue(engine, announcement_id or 0, now, settings)
+        except Exception:
+            logger.exception("announcement %s could not be queued; trying again", announcement_id)
+    return queued
 
 
 def _queue(

@@ -24,10 +24,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_connect)
-    turn = _WriterTurn()
-    event.listen(engine, "begin", turn.begin)
-    event.listen(engine, "commit", turn.end)
-    event.listen(engine, "rollback", turn.end)
+    _WriterTurn().listen(engine)
     return engine
 
 
@@ -47,10 +44,21 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 class _WriterTurn:
     """Threads of one process take turns at SQLite's write lock in Python. Left to SQLite's
     busy handler, a waiting thread sleeps in growing steps (up to 100 ms) even when the lock
-    is free again a moment later: four delivery workers then ran at 80 messages a second."""
+    is free again a moment later: four delivery workers then ran at 80 messages a second.
+
+    The turn ends with the transaction, or at the latest when the connection goes back to
+    the pool or is invalidated (a session dropped without closing it never commits)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+
+    def listen(self, engine: Engine) -> None:
+        """Hook the turn into the engine's transactions and pool."""
+        event.listen(engine, "begin", self.begin)
+        event.listen(engine, "commit", self.end)
+        event.listen(engine, "rollback", self.end)
+        event.listen(engine, "checkin", lambda _dbapi, record: self._give_back(record))
+        event.listen(engine, "invalidate", lambda _dbapi, record, _exc: self._give_back(record))
 
     def begin(self, connection: Any) -> None:
         # after 30 s, go on anyway and let SQLite's own timeout decide (never hang forever)
@@ -64,6 +72,10 @@ class _WriterTurn:
     def end(self, connection: Any) -> None:
         if connection.info.pop("linli_turn", False):
             self._lock.release()
+
+    def _give_back(self, record: Any) -> None:
+        if record is not None:
+            self.end(record)
 
 
 def create_schema(engine: Engine) -> None:

@@ -210,6 +210,7 @@ class Outbox(SQLModel, table=True):
     # pending | claimed | sending | sent | undeliverable | failed | unknown
     status: str = Field(default="pending", max_length=16)
     channel: str | None = Field(default=None, max_length=16)
+    claim: str | None = Field(default=None, max_length=120)  # which delivery run holds it
     attempts: int = 0
     next_attempt_at: dt.datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

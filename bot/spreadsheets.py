@@ -14,6 +14,7 @@ from bot.errors import UserFacingError
 logger = logging.getLogger(__name__)
 Cell = str | int | float | dt.datetime | dt.date | dt.time | None
 SUFFIXES = (".xlsx", ".csv")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportProblems(UserFacingError):
@@ -51,6 +52,7 @@ def write_table(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise SheetError("只能导出成 .xlsx 或 .csv 文件")
+    rows = [[_inert(cell) for cell in row] for row in rows]
     try:
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as stream:
@@ -102,6 +104,13 @@ def _write_xlsx(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
     for row in rows:
         sheet.append(list(row))
     book.save(path)
+
+
+def _inert(cell: Cell) -> Cell:
+    """Text a resident wrote ("=HYPERLINK(...)") must not become a formula in staff's Excel."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
 
 
 def _cell(value: object) -> Cell:

@@ -4,17 +4,20 @@ channel's rate, retried with back-off, and its outcome recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -98,17 +101,22 @@ class Delivery:
         self.senders = dict(senders)
         self.settings = settings
         self._buckets = {name: _Bucket(s.per_second) for name, s in senders.items()}
+        # every state change checks the row is still ours: after a lapsed lease another
+        # process may have recovered and re-claimed it
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._runs = itertools.count(1)
 
     def recover(self) -> int:
         """After a crash: claimed rows are pending again; rows caught mid-send may or may not
         have gone out, so they are marked 'unknown' for staff. Returns how many were unknown."""
         with session_scope(self.engine) as session:
             for row in session.exec(select(Outbox).where(Outbox.status == "claimed")).all():
-                row.status = "pending"
+                row.status, row.claim = "pending", None
                 session.add(row)
             stuck = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
             for row in stuck:
                 row.status, row.last_error = "unknown", "interrupted while sending"
+                row.claim = None
                 session.add(row)
         return len(stuck)
 
@@ -125,14 +133,16 @@ class Delivery:
             return stop() or time.monotonic() >= deadline
 
         while not enough():
-            claimed = self._claim(now)
+            claim = f"{self.owner}:{next(self._runs)}"
+            claimed = self._claim(now, claim)
             if not claimed:
                 break
-            with Session(self.engine) as session:
-                reach = _identities(session, {c.user_id for c in claimed}, self.senders)
-            done, unsent = self._send_batch(claimed, reach, now, enough)
-            handled += done
-            self._release(unsent)
+            try:
+                with Session(self.engine) as session:
+                    reach = _identities(session, {c.user_id for c in claimed}, self.senders)
+                handled += self._send_batch(claimed, reach, now, enough)
+            finally:  # whatever happened, nothing of this batch stays held
+                self._release(claim)
             if len(claimed) < _BATCH:
                 break
         return handled
@@ -140,36 +150,36 @@ class Delivery:
     def _send_batch(
         self, claimed: list[_Claim], reach: dict[int, ChannelIdentity], now: dt.datetime,
         stop: Callable[[], bool],
-    ) -> tuple[int, list[int]]:  # fmt: skip
+    ) -> int:  # fmt: skip
         """Workers share the batch; one user's messages stay in one lane, in order."""
         lanes: list[list[_Claim]] = [[] for _ in range(self.settings.workers)]
         for claim in claimed:
             lanes[claim.user_id % len(lanes)].append(claim)
         lanes = [lane for lane in lanes if lane]
         if len(lanes) == 1:
-            results = [self._lane(lanes[0], reach, now, stop)]
-        else:
-            with ThreadPoolExecutor(len(lanes), thread_name_prefix="delivery") as pool:
-                results = list(pool.map(lambda lane: self._lane(lane, reach, now, stop), lanes))
-        return sum(done for done, _ in results), [i for _, left in results for i in left]
+            return self._lane(lanes[0], reach, now, stop)
+        with ThreadPoolExecutor(len(lanes), thread_name_prefix="delivery") as pool:
+            return sum(pool.map(lambda lane: self._lane(lane, reach, now, stop), lanes))
 
     def _lane(
         self, lane: list[_Claim], reach: dict[int, ChannelIdentity], now: dt.datetime,
         stop: Callable[[], bool],
-    ) -> tuple[int, list[int]]:  # fmt: skip
-        """Send one lane's messages; each outcome and the next 'sending' mark share a commit."""
-        previous: Result | None = None
+    ) -> int:  # fmt: skip
+        """Send one lane's messages; each outcome and the next 'sending' mark share a commit.
+        Stops when told to, or when a row turns out not to be ours any more."""
+        previous: tuple[_Claim, Result] | None = None
         for done, claim in enumerate(lane):
             if stop():
                 self._settle(previous, None, now)
-                return done, [c.row_id for c in lane[done:]]
-            self._settle(previous, claim.row_id, now)
-            previous = self._deliver(claim, reach.get(claim.user_id))
+                return done
+            if not self._settle(previous, claim, now):
+                return done
+            previous = claim, self._deliver(claim, reach.get(claim.user_id))
         self._settle(previous, None, now)
-        return len(lane), []
+        return len(lane)
 
-    def _claim(self, now: dt.datetime) -> list[_Claim]:
-        """Mark a batch of due rows 'claimed' (committed before anything is sent)."""
+    def _claim(self, now: dt.datetime, claim: str) -> list[_Claim]:
+        """Mark a batch of due rows 'claimed' by this run (committed before anything is sent)."""
         with session_scope(self.engine) as session:
             rows = session.exec(
                 select(Outbox)
@@ -180,21 +190,27 @@ class Delivery:
             ).all()
             claimed = []
             for row in rows:
-                row.status = "claimed"
+                row.status, row.claim = "claimed", claim
                 session.add(row)
                 texts = [str(r["text"]) for r in row.payload.get("replies", [])]
-                claimed.append(_Claim(row.id or 0, row.user_id, texts, row.kind))
+                claimed.append(_Claim(row.id or 0, row.user_id, texts, row.kind, claim))
             return claimed
 
-    def _release(self, row_ids: list[int]) -> None:
-        """Claimed rows not sent (we were told to stop) are pending again."""
-        if not row_ids:
-            return
+    def _release(self, claim: str) -> None:
+        """After a batch: its rows never tried are pending again; a row left 'sending' (an
+        error between its send and its record) may have gone out, so it is 'unknown'."""
         with session_scope(self.engine) as session:
-            for row in session.exec(select(Outbox).where(col(Outbox.id).in_(row_ids))).all():
-                if row.status == "claimed":
-                    row.status = "pending"
-                    session.add(row)
+            mine = col(Outbox.claim) == claim
+            session.execute(
+                update(Outbox)
+                .where(mine, col(Outbox.status) == "claimed")
+                .values(status="pending", claim=None)
+            )
+            session.execute(
+                update(Outbox)
+                .where(mine, col(Outbox.status) == "sending")
+                .values(status="unknown", last_error="interrupted while sending")
+            )
 
     def _deliver(self, claim: _Claim, identity: ChannelIdentity | None) -> Result:
         """Send one message and say how it went."""
@@ -213,34 +229,48 @@ class Delivery:
             return claim.row_id, "retry", exc.__class__.__name__, channel, None
         return claim.row_id, "sent", None, route, None
 
-    def _settle(self, outcome: Result | None, next_id: int | None, now: dt.datetime) -> None:
-        """Record one outcome and mark the next row 'sending', in one transaction."""
-        if outcome is None and next_id is None:
-            return
+    def _settle(
+        self, previous: tuple[_Claim, Result] | None, upcoming: _Claim | None, now: dt.datetime
+    ) -> bool:
+        """Record the previous outcome and mark the upcoming row 'sending', in one transaction.
+        False when the upcoming row is no longer ours (then it must not be sent)."""
+        if previous is None and upcoming is None:
+            return True
         with session_scope(self.engine) as session:
-            if outcome is not None:
-                self._record(session, outcome, now)
-            if next_id is not None:
-                session.execute(
-                    update(Outbox).where(col(Outbox.id) == next_id).values(status="sending")
+            if previous is not None:
+                self._record(session, *previous, now)
+            if upcoming is None:
+                return True
+            marked = session.execute(
+                update(Outbox)
+                .where(
+                    col(Outbox.id) == upcoming.row_id, col(Outbox.status) == "claimed",
+                    col(Outbox.claim) == upcoming.claim,
                 )
+                .values(status="sending")
+            )  # fmt: skip
+            return bool(cast("CursorResult[Any]", marked).rowcount)
 
-    def _record(self, session: Session, outcome: Result, now: dt.datetime) -> None:
+    def _record(self, session: Session, claim: _Claim, outcome: Result, now: dt.datetime) -> None:
         row_id, status, error, channel, retry_after = outcome
+        ours = (
+            col(Outbox.id) == row_id, col(Outbox.status) == "sending",
+            col(Outbox.claim) == claim.claim,
+        )  # fmt: skip
         if status != "retry":  # the common case, without loading the row
             session.execute(
-                update(Outbox).where(col(Outbox.id) == row_id).values(
-                    status=status, channel=channel, last_error=error,
+                update(Outbox).where(*ours).values(
+                    status=status, channel=channel, last_error=error, claim=None,
                     attempts=col(Outbox.attempts) + 1,
                     sent_at=max(now, utcnow()) if status == "sent" else None,
                 )
             )  # fmt: skip
             return
-        row = session.get(Outbox, row_id)
-        if row is None:
+        row = session.exec(select(Outbox).where(*ours)).first()
+        if row is None:  # recovered by another process meanwhile: it says 'unknown'
             return
         row.attempts += 1
-        row.channel, row.last_error = channel, error
+        row.channel, row.last_error, row.claim = channel, error, None
         backoff = self.settings.backoff_seconds * 2 ** (row.attempts - 1)
         wait = backoff if retry_after is None else retry_after  # the channel said
         row.status = "failed" if row.attempts >= self.settings.max_attempts else "pending"
@@ -256,6 +286,7 @@ class _Claim:
     user_id: int
     texts: list[str]
     kind: str
+    claim: str  # the delivery run that holds it
 
 
 def _identities(

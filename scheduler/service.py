@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -65,7 +66,7 @@ class SchedulerService:
 
     def tick(self) -> None:
         """One round: hold the lease, plan changed reminders, pass on offers, deliver."""
-        now = self.clock()
+        started, now = time.monotonic(), self.clock()
         ttl = dt.timedelta(seconds=self.settings.scheduler.lease_seconds)
         if not lease.acquire(self.engine, self.owner, now, ttl):
             if self.leader:
@@ -74,15 +75,24 @@ class SchedulerService:
             return
         if not self.leader:
             self._start_scheduler(now)
-        self._plan_changes(now)
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("reminder planning", lambda: self._plan_changes(now)),
+            ("activities", lambda: self._activities(now)),
+            ("shifts", lambda: shifts.run_due(self.engine, now, self.settings, self.notifier)),
+            ("announcements", lambda: announcement_delivery.start_due(
+                self.engine, now, self.settings.announcements)),
+        ]  # fmt: skip
+        for name, step in steps:  # one failing step does not hold up the others
+            _guarded(name, step)
+        # a long send (an announcement to thousands) stops in time to renew the lease
+        budget = max(1.0, ttl.total_seconds() / 3 - (time.monotonic() - started))
+        _guarded("delivery", lambda: self.delivery.run_once(now, self._stop.is_set, budget))
+        _guarded("reports", lambda: announcement_delivery.finish(self.engine, now, self.notifier))
+
+    def _activities(self, now: dt.datetime) -> None:
         with session_scope(self.engine) as session:
             activities.expire_offers(session, now, self.notifier, self.settings.activities)
             activities.close_finished(session, now, self.notifier)
-        shifts.run_due(self.engine, now, self.settings, self.notifier)
-        announcement_delivery.start_due(self.engine, now, self.settings.announcements)
-        # a long send (an announcement to thousands) gives way regularly to renew the lease
-        self.delivery.run_once(now, self._stop.is_set, budget=ttl.total_seconds() / 3)
-        announcement_delivery.finish(self.engine, now, self.notifier)
 
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set, then hand the lease over."""
@@ -145,6 +155,14 @@ class SchedulerService:
             self.scheduler.shutdown(wait=True)
         self.scheduler, self._planner = None, None
         runtime.install(None)
+
+
+def _guarded(name: str, step: Callable[[], object]) -> None:
+    """The error boundary of one scheduled step: logged, tried again next tick."""
+    try:
+        step()
+    except Exception:
+        logger.exception("scheduler step %s failed; it runs again next tick", name)
 
 
 def upcoming_reminders(engine: Engine) -> list[dict[str, object]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,20 @@ def test_a_failed_begin_gives_the_writer_turn_back() -> None:
     with pytest.raises(sqlite3.OperationalError):
         turn.begin(_Refusing())
     assert turn._lock.acquire(timeout=0.1)  # not held by the failed transaction
+
+
+def test_a_session_dropped_without_closing_gives_the_turn_back(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'turn.db'}")
+    create_schema(engine)
+
+    def forget() -> None:
+        session = Session(engine)
+        session.exec(select(Outbox)).all()  # a transaction began; nobody closes it
+
+    forget()
+    gc.collect()
+    started = time.monotonic()
+    with Session(engine) as session:
+        session.exec(select(Outbox)).all()
+    assert time.monotonic() - started < 5  # not the 30 s wait for a turn never given back
+    engine.dispose()

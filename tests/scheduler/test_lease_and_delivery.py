@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from bot.app import App
@@ -134,7 +137,7 @@ def test_claimed_but_unsent_rows_go_back_to_pending_after_a_crash(app: App) -> N
     for name in ("ann", "bob"):
         queue(app, name, f"k-{name}")
     with session_scope(app.engine) as session:
-        first, second = session.exec(select(Outbox).order_by(Outbox.id)).all()
+        first, second = session.exec(select(Outbox).order_by(col(Outbox.id))).all()
         first.status, second.status = "sending", "claimed"  # died while sending the first
         session.add_all([first, second])
     sender = Recorder()
@@ -168,7 +171,7 @@ def test_workers_keep_one_users_messages_in_order(app: App) -> None:
         order = session.exec(
             select(Outbox.dedupe_key)
             .where(col(Outbox.dedupe_key).startswith("k"))
-            .order_by(Outbox.sent_at)
+            .order_by(col(Outbox.sent_at))
         ).all()
     assert list(order) == [f"k{n}" for n in range(6)]
 
@@ -181,3 +184,58 @@ def test_the_budget_is_kept_inside_a_batch(app: App) -> None:
     delivery = Delivery(app.engine, {"console": slow}, settings(workers=1))
     assert delivery.run_once(NOW, budget=0.3) == 2
     assert sorted(r.status for r in rows(app)) == ["pending", "sent", "sent"]
+
+
+class Overtaken(Recorder):
+    """While the first message is being sent, the lease lapses and another process recovers
+    the outbox and delivers what this one still holds."""
+
+    def __init__(self, other: Callable[[], None]):
+        super().__init__()
+        self.other = other
+
+    def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
+        if not self.sent:
+            self.other()
+        return super().send(identity, texts, kind)
+
+
+def test_rows_taken_over_by_another_process_are_not_sent_again(app: App) -> None:
+    for name in ("ann", "bob", "cat"):
+        queue(app, name, f"k-{name}")
+    second = Recorder()
+    standby = Delivery(app.engine, {"console": second}, settings(workers=1))
+
+    def take_over() -> None:
+        standby.recover()
+        standby.run_once(NOW)
+
+    first = Overtaken(take_over)
+    Delivery(app.engine, {"console": first}, settings(workers=1)).run_once(NOW)
+    got = [name for name, _ in first.sent + second.sent]
+    assert sorted(got) == ["ann", "bob", "cat"]  # each once: "ann" by the first, maybe sent
+    assert [r.status for r in rows(app)] == ["unknown", "sent", "sent"]
+
+
+def test_a_database_error_mid_batch_leaves_nothing_held(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ann", "bob", "cat"):
+        queue(app, name, f"k-{name}")
+    sender = Recorder()
+    delivery = Delivery(app.engine, {"console": sender}, settings(workers=1))
+    settle = delivery._settle
+    calls = iter(range(100))
+
+    def flaky(*args: Any) -> bool:
+        if next(calls) == 1:  # recording the first outcome fails
+            raise OperationalError("UPDATE", {}, Exception("database is locked"))
+        return settle(*args)
+
+    monkeypatch.setattr(delivery, "_settle", flaky)
+    with pytest.raises(OperationalError):
+        delivery.run_once(NOW)
+    assert [r.status for r in rows(app)] == ["unknown", "pending", "pending"]
+    monkeypatch.setattr(delivery, "_settle", settle)
+    assert delivery.run_once(NOW) == 2
+    assert [name for name, _ in sender.sent] == ["ann", "bob", "cat"]
