@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.announcements import (
+    ALL_TOPICS,
     KIND,
     AnnouncementError,
     Target,
@@ -186,6 +187,24 @@ def reason_of(error: str | None) -> str:
     return "渠道拒收或出错" if error else "未知原因"
 
 
+def withdraw(session: Session, user_id: int, topic: str) -> int:
+    """A resident just said "退订" (topic ALL_TOPICS) or turned a kind off: their announcements
+    of it still waiting in the outbox are not sent. Returns how many were withdrawn."""
+    waiting = session.exec(
+        select(Outbox).where(
+            Outbox.user_id == user_id, Outbox.kind == KIND, Outbox.status == "pending"
+        )
+    ).all()
+    withdrawn = 0
+    for row in waiting:
+        announcement = session.get(Announcement, int((row.ref or ":0").rsplit(":", 1)[1]))
+        if topic == ALL_TOPICS or (announcement is not None and announcement.topic == topic):
+            row.status, row.last_error = "opted_out", "opted out before it was sent"
+            session.add(row)
+            withdrawn += 1
+    return withdrawn
+
+
 def finish(engine: Engine, now: dt.datetime, notifier: Notifier) -> int:
     """Close the announcements whose every recipient has been handled, and send each sender
     the delivery report. Returns how many were closed."""
@@ -215,6 +234,7 @@ def finish(engine: Engine, now: dt.datetime, notifier: Notifier) -> int:
 
 _STATUS_NAMES = (
     ("sent", "已送达"),
+    ("opted_out", "发送前退订"),
     ("undeliverable", "未能送达"),
     ("failed", "发送失败"),
     ("unknown", "状态不明"),

@@ -81,16 +81,17 @@ def _everyone_with_a_role(session: Session) -> int:
     """Staff, admins and volunteers, by role and community, with how each is reached."""
     rows = session.exec(
         select(UserRole, ChannelIdentity)
-        .join(ChannelIdentity, col(ChannelIdentity.user_id) == UserRole.user_id)
+        .outerjoin(ChannelIdentity, col(ChannelIdentity.user_id) == UserRole.user_id)
         .order_by(col(UserRole.role), col(UserRole.community_id), col(UserRole.user_id))
     ).all()
     seen: dict[tuple[int, str, str], list[str]] = {}
     for role, identity in rows:
-        seen.setdefault((role.user_id, role.role, role.community_id), []).append(
-            f"{identity.channel}:{identity.external_id}"
-        )
+        reach = seen.setdefault((role.user_id, role.role, role.community_id), [])
+        if identity is not None:
+            reach.append(f"{identity.channel}:{identity.external_id}")
     for (user, role_name, community), reach in seen.items():
-        print(f"{role_name} @ {community or '全区'}：用户 {user}（{'，'.join(reach)}）")
+        where = "，".join(reach) or "没有可联系的渠道"
+        print(f"{role_name} @ {community or '全区'}：用户 {user}（{where}）")
     if not seen:
         print("还没有人有角色。用 linli role grant 添加。")
     return 0

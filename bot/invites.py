@@ -80,7 +80,10 @@ def _merge(session: Session, old_user: int, target: int) -> None:
 
 
 def _usable(session: Session, code: str, purpose: str, now: dt.datetime) -> Invite:
-    invite = session.get(Invite, code.strip().lower())
+    # locked: two people sending the same code at once cannot both use it
+    invite = session.exec(
+        select(Invite).where(Invite.code == code.strip().lower()).with_for_update()
+    ).first()
     if invite is None or invite.purpose != purpose:
         raise UserFacingError("这个码不对，请检查一下再发。")
     if invite.used_at is not None or invite.expires_at < now:

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+_LONG_AGO = dt.timedelta(days=60)  # a month-day further back than this means next year
 _NOW = re.compile(r"^(现在|马上|立即|立刻|立即发送|现在发)$")
 _DAY_WORDS = {"今天": 0, "明天": 1, "后天": 2}
 _DATE = re.compile(
@@ -24,20 +25,22 @@ def parse_when(text: str, now: dt.datetime, zone: ZoneInfo) -> dt.datetime | Non
     text = re.sub(r"(?<!\d) | (?!\d)", "", re.sub(r"\s+", " ", text.strip()))
     if _NOW.match(text):
         return now
+    today = now.astimezone(zone).date()
     found = _DATE.match(text)
-    if found is None:
-        return None
-    day = _day(found, now.astimezone(zone).date())
+    if found is None:  # a time alone ("15:30", "下午3点", not a bare "3") is today
+        clock = _clock(text) if re.search(r"[:：点时]", text) else None
+        return None if clock is None else dt.datetime.combine(today, clock, tzinfo=zone)
+    day = _day(found, today)
     clock = _clock(text[found.end() :].lstrip())
     if day is None or clock is None:
         return None
     moment = dt.datetime.combine(day, clock, tzinfo=zone)
-    if not found.group("year") and not found.group("word") and moment < now - dt.timedelta(days=1):
+    if not found.group("year") and not found.group("word") and moment < now - _LONG_AGO:
         try:
             moment = moment.replace(year=moment.year + 1)  # "1月5日" said in December
         except ValueError:  # 2月29日, and next year has none
             return None
-    return moment
+    return moment  # a date a little in the past stays in the past: the caller refuses it
 
 
 def _day(found: re.Match[str], today: dt.date) -> dt.date | None:

@@ -167,7 +167,7 @@ class AnnouncementsIntent:
         shown = Announcement(
             text=draft.text, link=draft.link, topic=draft.topic, send_at=draft.send_at
         )
-        moment = "现在" if draft.send_at <= ctx.now else when(draft.send_at, self.zone)
+        moment = "现在" if draft.send_at <= ctx.now else self._moment(draft.send_at, ctx.now)
         skipped = f"，{out} 人已退订不发" if out else ""
         lines = [
             "请确认这条公告。居民将看到：", "————————",
@@ -181,19 +181,28 @@ class AnnouncementsIntent:
     def _confirm(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome | None:
         if not _YES.match(plain(text)):
             return _say("请回复“确认”发送，或回复“算了”不发。")
-        conversation.finish(ctx.session, ctx.user_id)
         draft = _draft(data)
         if data.get("now"):
             draft = dataclasses.replace(draft, send_at=ctx.now)
+        elif draft.send_at < ctx.now - dt.timedelta(minutes=1):  # the time passed meanwhile
+            question = "刚才选的发送时间已经过了。请重新回复时间：“现在”，或“明天 9:00”这样的时间。"
+            return self._ask(ctx, data, "when", question)
+        conversation.finish(ctx.session, ctx.user_id)
         try:
             found = announcements.create(ctx.session, draft, ctx.user_id, ctx.now, self.settings)
         except AnnouncementError as exc:
             return _say(f"{exc}\n这条没有发出，请发“发公告”重新开始。")
-        moment = "马上" if found.send_at <= ctx.now else when(found.send_at, self.zone)
+        moment = "马上" if found.send_at <= ctx.now else self._moment(found.send_at, ctx.now)
         return _say(
             f"✅ 公告 #{found.id} 已安排，{moment}发送。发完会把送达情况发给您；"
             f"发“公告进度 {found.id}”随时查看，发出前可以发“取消公告 {found.id}”。"
         )
+
+    def _moment(self, moment: dt.datetime, now: dt.datetime) -> str:
+        """The time as staff read it, with the year when it is not this year's."""
+        year = moment.astimezone(self.zone).year
+        shown = when(moment, self.zone)
+        return shown if year == now.astimezone(self.zone).year else f"{year}年{shown}"
 
     def _listing(self, ctx: Context) -> str:
         found = announcements.listed(ctx.session, ctx.user_id)

@@ -67,8 +67,11 @@ class InvitesIntent:
         """The community named ("邀请苏辙社区的志愿者"), else the inviter's own; None when the
         named one is unknown or outside the inviter's communities."""
         scope = staff_communities(ctx.session, ctx.user_id)
-        if named is None:  # district staff: their own community, else the district
-            return (ctx.user.community_id or "") if scope is None else scope[0]
+        own = ctx.user.community_id
+        if named is None:  # their own community when they may, else their first (or district)
+            if scope is None:
+                return own or ""
+            return own if own in scope else scope[0]
         words = named.removesuffix("社区")
         for community in ctx.session.exec(select(Community)).all():
             if words in (community.id, community.name.removesuffix("社区"), *community.aliases):

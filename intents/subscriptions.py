@@ -9,6 +9,7 @@ import re
 from sqlmodel import select
 
 from bot import conversation
+from bot.announcement_delivery import withdraw
 from bot.announcements import ALL_TOPICS
 from bot.config import AnnouncementSettings
 from bot.intent import Context
@@ -99,6 +100,7 @@ class SubscriptionsIntent:
         row = ctx.session.get(NoticeOptOut, (ctx.user_id, topic))
         if muted and row is None:
             ctx.session.add(NoticeOptOut(user_id=ctx.user_id, topic=topic, created_at=ctx.now))
+            withdraw(ctx.session, ctx.user_id, topic)  # nothing more of it, not even queued
         elif not muted and row is not None:
             ctx.session.delete(row)
         ctx.session.flush()

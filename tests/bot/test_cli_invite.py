@@ -41,3 +41,15 @@ def test_qr_needs_wechat(run) -> None:  # type: ignore[no-untyped-def]  # noqa: 
     done = run("invite", "create", "--role", "volunteer", "--qr")
     assert done.returncode == 2
     assert "还没有启用微信" in done.stderr
+
+
+def test_role_list_without_a_user_lists_everyone_with_a_role(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    assert "还没有人有角色" in run("role", "list").stdout
+    run("ask", "--user", "li", "你好")
+    assert run("role", "grant", "console:li", "staff", "--community", "suzhe").returncode == 0
+    assert run("role", "grant", "console:li", "volunteer").returncode == 0
+    listed = run("role", "list").stdout.splitlines()
+    assert listed == [
+        "staff @ suzhe：用户 1（console:li）",
+        "volunteer @ 全区：用户 1（console:li）",
+    ]

@@ -62,8 +62,12 @@ def test_a_date_already_past_this_year_means_next_year() -> None:
 
 
 def test_leap_day_rolled_to_a_year_without_one() -> None:
-    after_leap_day = local(2028, 3, 5, 10, 0)
-    assert parse_when("2月29日 9:00", after_leap_day, SHANGHAI) is None
+    december = local(2028, 12, 20, 10, 0)  # long after: next year's, and 2029 has none
+    assert parse_when("2月29日 9:00", december, SHANGHAI) is None
+    # a few days after, it is the leap day just gone (the flow refuses a past time)
+    assert parse_when("2月29日 9:00", local(2028, 3, 5, 10, 0), SHANGHAI) == local(
+        2028, 2, 29, 9, 0
+    )
 
 
 def test_noon_words() -> None:
@@ -71,3 +75,15 @@ def test_noon_words() -> None:
         moment = parse_when(said, NOW, SHANGHAI)
         assert moment is not None
         assert moment.astimezone(SHANGHAI).time() == dt.time(hour, 0)
+
+
+def test_a_time_alone_is_today_and_a_recent_date_stays_past() -> None:
+    today = NOW.astimezone(SHANGHAI).date()  # 2026-11-26
+    assert parse_when("下午3点", NOW, SHANGHAI) == local(2026, 11, 26, 15, 0)
+    assert parse_when("18:30", NOW, SHANGHAI) == local(2026, 11, 26, 18, 30)
+    assert parse_when("3", NOW, SHANGHAI) is None  # a bare number is a menu choice, not 3:00
+    recent = parse_when("11月20日 9:00", NOW, SHANGHAI)  # six days ago: not next year
+    assert recent is not None
+    assert recent.date() == dt.date(2026, 11, 20)
+    assert recent < NOW
+    assert today.year == 2026

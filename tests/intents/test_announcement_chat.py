@@ -215,3 +215,17 @@ def test_an_empty_list(app: App, say: Say, secretary: int) -> None:
     assert say("公告列表") == "还没有公告。发“发公告”写一条。"
     with Session(app.engine) as session:
         assert session.exec(select(func.count()).select_from(Announcement)).one() == 0
+
+
+def test_a_time_that_passes_before_confirming_is_asked_again(
+    app: App, say: Say, secretary: int, clock: Clock
+) -> None:
+    for line in [*WALK[:-1], "今天 17:05"]:  # NOW is 17:00 in 眉山
+        say(line)
+    clock.advance(minutes=10)
+    assert "已经过了" in say("确认")
+    assert step_of(app, secretary) == "when"
+    assert stored(app) == []
+    say("现在")
+    assert "已安排" in say("确认")
+    assert len(stored(app)) == 1

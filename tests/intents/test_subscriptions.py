@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
+from bot import announcement_delivery as delivery
 from bot import announcements
 from bot.announcement_delivery import start_due
 from bot.announcements import Draft, Target
@@ -164,3 +165,24 @@ def test_everyone_gets_announcements_by_default(
     assert clock.now == NOW
     assert reached(app, clock) == set(people.values())
     assert reached(app, clock, "safety") == set(people.values())
+
+
+def test_opting_out_withdraws_what_is_still_waiting(
+    app: App, say: Say, people: dict[str, int], clock: Clock
+) -> None:
+    assert reached(app, clock, topic="health") == {people["ann"], people["bob"]}
+    reached(app, clock, topic="safety")
+    say("通知设置")
+    say("3")  # 健康服务 off: the queued health notice is not sent, the safety one still is
+    say("好了")
+    with Session(app.engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.user_id == people["ann"])).all()
+        statuses = sorted((row.ref or "", row.status) for row in rows)
+    assert statuses == [("announcement:1", "opted_out"), ("announcement:2", "pending")]
+    say("退订", user="bob")
+    with Session(app.engine) as session:
+        rows = session.exec(select(Outbox).where(Outbox.user_id == people["bob"])).all()
+    assert {row.status for row in rows} == {"opted_out"}
+    with Session(app.engine) as session:
+        report = delivery.report_text(delivery.progress(session, 1))
+    assert "发送前退订 2 人" in report
