@@ -67,7 +67,7 @@ def queue(app: App, name: str, key: str) -> None:
 
 def rows(app: App) -> list[Outbox]:
     with Session(app.engine) as session:
-        return list(session.exec(select(Outbox)).all())
+        return list(session.exec(select(Outbox).order_by(col(Outbox.id))).all())
 
 
 def settings(**changes: float) -> DeliverySettings:
