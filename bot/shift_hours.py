@@ -16,14 +16,15 @@ from bot.shifts import (
     ACTIVE,
     AWAITING,
     ShiftError,
+    Worked,
     in_scope,
     overlapping,
     skills_of,
+    worked,
 )
 
 logger = logging.getLogger(__name__)
 NO_SHOW_LOOKBACK = dt.timedelta(days=14)  # a scheduler down longer than this records none
-Worked = tuple[ShiftAssignment, Shift, ShiftPost]
 
 
 def check_in(
@@ -103,18 +104,14 @@ def approve(session: Session, shift_id: int, staff_id: int | None, now: dt.datet
 def record_no_shows(session: Session, now: dt.datetime) -> list[Worked]:
     """Volunteers still signed or confirmed on a shift that has ended never came: record them
     as no-shows. Returns those recorded."""
-    rows = session.exec(
-        select(ShiftAssignment, Shift, ShiftPost)
-        .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
-        .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
-        .where(
-            Shift.status == "open",
-            Shift.starts_at >= now - NO_SHOW_LOOKBACK,
-            Shift.starts_at < now,
-            Shift.ends_at < now,
-            col(ShiftAssignment.status).in_(AWAITING),
-        )
-    ).all()
+    rows = worked(
+        session,
+        Shift.status == "open",
+        Shift.starts_at >= now - NO_SHOW_LOOKBACK,
+        Shift.starts_at < now,
+        Shift.ends_at < now,
+        col(ShiftAssignment.status).in_(AWAITING),
+    )
     for assignment, _shift, _post in rows:
         assignment.status, assignment.updated_at = "no_show", now
         session.add(assignment)
@@ -130,19 +127,14 @@ def needing_review(
 ) -> list[Worked]:
     """Assignments of shifts that started in [since, until) that staff should look at: hours
     not approved yet, checked in but never out, and no-shows; in these communities."""
-    rows = session.exec(
-        select(ShiftAssignment, Shift, ShiftPost)
-        .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
-        .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
-        .where(
-            Shift.status == "open",
-            Shift.starts_at >= since,
-            Shift.starts_at < until,
-            col(ShiftAssignment.status).in_(("done", "checked_in", "no_show")),
-            col(ShiftAssignment.approved_at).is_(None),
-        )
-        .order_by(col(Shift.starts_at), col(ShiftAssignment.id))
-    ).all()
+    rows = worked(
+        session,
+        Shift.status == "open",
+        Shift.starts_at >= since,
+        Shift.starts_at < until,
+        col(ShiftAssignment.status).in_(("done", "checked_in", "no_show")),
+        col(ShiftAssignment.approved_at).is_(None),
+    )
     return [(a, s, p) for a, s, p in rows if in_scope(p, places)]
 
 

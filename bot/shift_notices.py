@@ -14,8 +14,8 @@ from bot.masking import mask_name
 from bot.models import ChannelIdentity, Outbox, User, UserRole
 from bot.models_more import Shift, ShiftAssignment, ShiftPost
 from bot.notifier import Notifier
-from bot.shift_hours import Worked, suggest_stand_ins
-from bot.shifts import taken
+from bot.shift_hours import suggest_stand_ins
+from bot.shifts import Worked, taken
 from bot.timefmt import span
 from bot.types import Reply
 

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
 from bot import roles
@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 ACTIVE = ("signed", "confirmed", "checked_in", "done")  # holds a slot and the volunteer's time
 AWAITING = ("signed", "confirmed")  # on the shift, not arrived yet
 MAY_VOLUNTEER = ("volunteer", *roles.STAFF)
+Worked = tuple[ShiftAssignment, Shift, ShiftPost]  # an assignment with its shift and post
 NOT_A_VOLUNTEER = "接班是给志愿者准备的哦。想当志愿者，请联系社区工作人员（发“找人工”）。"
 
 
@@ -218,23 +219,27 @@ def overlapping(
     ).first()
 
 
-def my_shifts(
-    session: Session, user_id: int, now: dt.datetime
-) -> list[tuple[ShiftAssignment, Shift, ShiftPost]]:
-    """The user's shifts not yet over, soonest first."""
+def worked(session: Session, *conditions: ColumnElement[bool] | bool) -> list[Worked]:
+    """Assignments with their shift and post, where the conditions hold, soonest shift first."""
     rows = session.exec(
         select(ShiftAssignment, Shift, ShiftPost)
         .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
         .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
-        .where(
-            ShiftAssignment.user_id == user_id,
-            col(ShiftAssignment.status).in_(("signed", "confirmed", "checked_in")),
-            Shift.status == "open",
-            Shift.ends_at > now,
-        )
-        .order_by(col(Shift.starts_at))
+        .where(*conditions)
+        .order_by(col(Shift.starts_at), col(ShiftAssignment.id))
     ).all()
     return [(a, s, p) for a, s, p in rows]
+
+
+def my_shifts(session: Session, user_id: int, now: dt.datetime) -> list[Worked]:
+    """The user's shifts not yet over, soonest first."""
+    return worked(
+        session,
+        ShiftAssignment.user_id == user_id,
+        col(ShiftAssignment.status).in_(("signed", "confirmed", "checked_in")),
+        Shift.status == "open",
+        Shift.ends_at > now,
+    )
 
 
 def mine_on(session: Session, user_id: int, shift_id: int, now: dt.datetime) -> ShiftAssignment:

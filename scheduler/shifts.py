@@ -21,11 +21,11 @@ from bot import roles, shift_notices
 from bot.config import Settings
 from bot.db import session_scope
 from bot.models import Outbox, UserRole
-from bot.models_more import Shift, ShiftAssignment, ShiftPost
+from bot.models_more import Shift, ShiftAssignment
 from bot.notifier import Notifier
-from bot.shift_hours import Worked, needing_review, record_no_shows, understaffed
+from bot.shift_hours import needing_review, record_no_shows, understaffed
 from bot.shift_plan import materialize
-from bot.shifts import AWAITING, places_of
+from bot.shifts import AWAITING, Worked, places_of, worked
 from bot.types import Reply
 
 logger = logging.getLogger(__name__)
@@ -100,32 +100,23 @@ def _no_shows(session: Session, now: dt.datetime, settings: Settings, _: Notifie
 
 def _on_shifts(session: Session, since: dt.datetime, until: dt.datetime) -> list[Worked]:
     """Volunteers signed or confirmed on open shifts starting in [since, until]."""
-    rows = session.exec(
-        select(ShiftAssignment, Shift, ShiftPost)
-        .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
-        .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
-        .where(
-            Shift.status == "open",
-            Shift.starts_at >= since,
-            Shift.starts_at <= until,
-            col(ShiftAssignment.status).in_(AWAITING),
-        )
-    ).all()
-    return [(a, s, p) for a, s, p in rows]
+    return worked(
+        session,
+        Shift.status == "open",
+        Shift.starts_at >= since,
+        Shift.starts_at <= until,
+        col(ShiftAssignment.status).in_(AWAITING),
+    )
 
 
 def _recent_answers(session: Session, now: dt.datetime) -> list[Worked]:
     """Declined, cancelled or stand-in-wanted assignments changed lately, shift still ahead."""
-    rows = session.exec(
-        select(ShiftAssignment, Shift, ShiftPost)
-        .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
-        .join(ShiftPost, col(ShiftPost.id) == Shift.post_id)
-        .where(
-            ShiftAssignment.updated_at >= now - ALERT_LOOKBACK,
-            Shift.status == "open",
-            Shift.starts_at > now,
-        )
-    ).all()
+    rows = worked(
+        session,
+        ShiftAssignment.updated_at >= now - ALERT_LOOKBACK,
+        Shift.status == "open",
+        Shift.starts_at > now,
+    )
     return [
         (a, s, p) for a, s, p in rows
         if a.status in ("declined", "cancelled")
