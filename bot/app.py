@@ -77,6 +77,7 @@ def build_dispatcher(
     """The dispatcher with every intent, in the order they are tried (the intent registry)."""
     timeout = dt.timedelta(minutes=settings.conversation.timeout_minutes)
     community = CommunityIntent(timeout)
+    notifier = Notifier(settings.zone, clock)
     intents: list[Intent] = [
         ChannelEventsIntent(community),
         community,
@@ -88,9 +89,9 @@ def build_dispatcher(
         HandoffIntent(settings.staff),
         HelpIntent(),
         NoticesIntent(),
-        StaffIntent(Notifier(settings.zone)),
-        VolunteersIntent(settings.volunteers, settings.zone, timeout, Notifier(settings.zone)),
-        ActivitiesIntent(settings.activities, settings.zone, timeout),
+        StaffIntent(notifier),
+        VolunteersIntent(settings.volunteers, settings.zone, timeout, notifier),
+        ActivitiesIntent(settings.activities, settings.zone, timeout, notifier),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
     ]
     return Dispatcher(engine, intents, clock)

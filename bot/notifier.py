@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,8 +25,9 @@ REMINDER_FLOW = "reminder"
 class Notifier:
     """Queues notices for users. Each notice has a key: the same key is queued once."""
 
-    def __init__(self, zone: ZoneInfo):
+    def __init__(self, zone: ZoneInfo, clock: Callable[[], dt.datetime] = utcnow):
         self.zone = zone
+        self.clock = clock  # notices are due "now" by the clock the rest of Linli runs on
 
     def send(
         self,
@@ -45,7 +46,7 @@ class Notifier:
         payload: dict[str, Any] = {"replies": [{"text": r.as_text()} for r in replies]}
         row = Outbox(
             user_id=user_id, kind=kind, dedupe_key=key, payload=payload, ref=ref,
-            next_attempt_at=due or utcnow(),
+            next_attempt_at=due or self.clock(),
         )  # fmt: skip
         savepoint = session.begin_nested()
         try:
@@ -132,7 +133,7 @@ class Notifier:
         )
         conversation.start(
             session, registration.user_id, "rating", {"registration": registration.id},
-            utcnow() + dt.timedelta(days=3),
+            self.clock() + dt.timedelta(days=3),
         )  # fmt: skip
         key = f"rating:{registration.id}"
         return self.send(session, registration.user_id, "rating_request", key, [Reply(text)])

@@ -46,10 +46,13 @@ class ActivitiesIntent:
     name = "activities"
     flows: tuple[str, ...] = (LIST_FLOW, SIGNUP_FLOW, REMINDER_FLOW, OFFER_FLOW, "rating")
 
-    def __init__(self, settings: ActivitySettings, zone: ZoneInfo, timeout: dt.timedelta):
+    def __init__(
+        self, settings: ActivitySettings, zone: ZoneInfo, timeout: dt.timedelta,
+        notifier: Notifier | None = None,
+    ):  # fmt: skip
         self.settings = settings
         self.zone = zone
-        self.notifier = Notifier(zone)
+        self.notifier = notifier or Notifier(zone)
         self.form = SignupForm(zone, timeout)
         self.timeout = timeout
 

@@ -50,7 +50,7 @@ class SchedulerService:
         self.settings = settings
         self.clock = clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.notifier = Notifier(settings.zone)
+        self.notifier = Notifier(settings.zone, clock)
         if senders is None:  # every configured channel
             senders = channel_senders(engine, settings)
         self.delivery = Delivery(engine, senders, settings.delivery)
