@@ -141,10 +141,9 @@ def recipients_filter(target: Target) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if target.communities:
         conditions.append(col(User.community_id).in_(target.communities))
-    staffish = [r for r in target.roles if r != "resident"]
-    if target.roles and "resident" not in target.roles:
+    if target.roles and "resident" not in target.roles:  # "resident" is everyone
         places = [*target.communities, ""] if target.communities else None
-        role_match = and_(col(UserRole.user_id) == User.id, col(UserRole.role).in_(staffish))
+        role_match = and_(col(UserRole.user_id) == User.id, col(UserRole.role).in_(target.roles))
         if places is not None:
             role_match = and_(role_match, col(UserRole.community_id).in_(places))
         conditions.append(exists().where(role_match))

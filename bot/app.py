@@ -55,6 +55,15 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
+def open_for_staff(settings: Settings) -> Engine:
+    """The database as a staff command finds it: the schema, and the demo district's
+    communities on a first start (as `linli chat` would load them)."""
+    engine = open_database(settings)
+    if settings.knowledge.load_demo:
+        seed_demo(engine, utcnow().astimezone(settings.zone).date())
+    return engine
+
+
 def build_app(settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> App:
     """Open the database (loading the demo base on first start) and wire the dispatcher."""
     engine = open_database(settings)

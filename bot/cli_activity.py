@@ -23,12 +23,12 @@ from bot.activity_io import (
     read_activity,
     read_changes,
 )
-from bot.app import open_database
+from bot.app import open_for_staff
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.identity import find_user
-from bot.knowledge_base import seed_demo, stored_communities
+from bot.knowledge_base import stored_communities
 from bot.models import Activity, Registration, utcnow
 from bot.notifier import Notifier
 from bot.spreadsheets import Cell, ImportProblems
@@ -150,10 +150,8 @@ def _command(work: Work) -> Command:
 
 def _in_transaction(settings: Settings, work: Callable[[Desk], str]) -> int:
     """Do the work in one transaction; a refusal is told on stderr and changes nothing."""
-    engine = open_database(settings)
+    engine = open_for_staff(settings)
     try:
-        if settings.knowledge.load_demo:  # the demo communities, as on a first start
-            seed_demo(engine, utcnow().astimezone(settings.zone).date())
         with session_scope(engine) as session:
             communities = stored_communities(session)
             output = work(Desk(session, settings, utcnow(), communities, Notifier(settings.zone)))

@@ -15,12 +15,12 @@ from bot import announcement_delivery as delivery
 from bot import announcements
 from bot.activity_io import parse_moment
 from bot.announcements import Draft, Target
-from bot.app import open_database
+from bot.app import open_for_staff
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.identity import find_user
-from bot.knowledge_base import seed_demo, stored_communities
+from bot.knowledge_base import stored_communities
 from bot.models import utcnow
 from bot.models_more import UserTag
 from bot.timefmt import when
@@ -72,10 +72,8 @@ def _command(sub: Subcommands, name: str, summary: str, work: Work) -> argparse.
 
 def _run(args: argparse.Namespace, settings: Settings, work: Work) -> int:
     """Run in one transaction; a refusal goes to stderr (exit 1) and changes nothing."""
-    engine = open_database(settings)
+    engine = open_for_staff(settings)
     try:
-        if settings.knowledge.load_demo:  # the demo communities, as on a first start
-            seed_demo(engine, utcnow().astimezone(settings.zone).date())
         with session_scope(engine) as session:
             output = work(args, settings, session)
         if getattr(args, "watch", None):

@@ -10,12 +10,11 @@ from typing import TypeAlias
 from sqlmodel import Session, col, select
 
 from bot import invites
-from bot.app import open_database
+from bot.app import open_database, open_for_staff
 from bot.cli_wechat import scene_qr
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import find_user
-from bot.knowledge_base import seed_demo
 from bot.models import ChannelIdentity, Community, UserRole, utcnow
 from bot.roles import ROLES, grant, revoke, roles_of
 
@@ -98,9 +97,7 @@ def _everyone_with_a_role(session: Session) -> int:
 
 
 def _invite_create(args: argparse.Namespace, settings: Settings) -> int:
-    engine = open_database(settings)
-    if settings.knowledge.load_demo:  # the demo communities, as on a first start
-        seed_demo(engine, utcnow().astimezone(settings.zone).date())
+    engine = open_for_staff(settings)
     with session_scope(engine) as session:
         if args.community and session.get(Community, args.community) is None:
             print(f"没有这个社区：{args.community}", file=sys.stderr)

@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 
 from bot import shift_hours, shift_io, shift_notices, shift_plan, shifts
 from bot.activity_io import community_id, parse_moment
-from bot.app import open_database
+from bot.app import open_for_staff
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.identity import find_user
-from bot.knowledge_base import seed_demo, stored_communities
+from bot.knowledge_base import stored_communities
 from bot.models import utcnow
 from bot.models_more import Shift, ShiftPost, VolunteerSkill
 from bot.notifier import Notifier
@@ -120,10 +120,8 @@ def _shape(parser: argparse.ArgumentParser) -> None:
 
 def _in_transaction(args: argparse.Namespace, settings: Settings, work: Work) -> int:
     """Do the work in one transaction; a refusal goes to stderr (exit 2) and changes nothing."""
-    engine = open_database(settings)
+    engine = open_for_staff(settings)
     try:
-        if settings.knowledge.load_demo:  # the demo communities, as on a first start
-            seed_demo(engine, utcnow().astimezone(settings.zone).date())
         with session_scope(engine) as session:
             output = work(args, Desk(session, settings, utcnow()))
     except UserFacingError as exc:
