@@ -98,6 +98,8 @@ def create_activity(
         signup_deadline=data.signup_deadline or data.starts_at,
         cancel_deadline=data.cancel_deadline or max(now, data.starts_at - dt.timedelta(hours=2)),
         max_party=data.max_party,
+        created_at=now,
+        updated_at=now,
         collect=list(data.collect),
         status=data.status,
         description=data.description.strip(),
@@ -162,7 +164,9 @@ def sign_up(
     existing = registration_of(session, activity_id, user_id)
     if existing is not None and existing.status in ACTIVE:
         raise ActivityError("您已经报过这个活动啦，发“我的报名”可以查看。")
-    registration = existing or Registration(activity_id=activity_id, user_id=user_id, status="")
+    registration = existing or Registration(
+        activity_id=activity_id, user_id=user_id, status="", created_at=now, updated_at=now
+    )
     registration.party, registration.name, registration.phone = party, name, phone
     registration.offer_expires_at, registration.updated_at = None, now
     if seats_taken(session, activity_id) + party <= activity.capacity and not _queue(

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.db import create_schema, make_engine
 from bot.demo_activities import seed_activities
 from bot.dispatcher import Dispatcher
 from bot.intent import Intent
 from bot.knowledge_base import build_matcher, seed_demo, stored_entries
-from bot.models import utcnow
 from bot.notifier import Notifier
 from intents.activities import ActivitiesIntent
 from intents.announcements import AnnouncementsIntent
@@ -64,7 +64,7 @@ def open_for_staff(settings: Settings) -> Engine:
     return engine
 
 
-def build_app(settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> App:
+def build_app(settings: Settings, clock: Clock) -> App:
     """Open the database (loading the demo base on first start) and wire the dispatcher."""
     engine = open_database(settings)
     if settings.knowledge.load_demo:
@@ -81,7 +81,7 @@ def build_dispatcher(
     engine: Engine,
     matcher: Callable[[], Matcher],
     settings: Settings,
-    clock: Callable[[], dt.datetime] = utcnow,
+    clock: Clock,
 ) -> Dispatcher:
     """The dispatcher with every intent, in the order they are tried (the intent registry)."""
     timeout = dt.timedelta(minutes=settings.conversation.timeout_minutes)

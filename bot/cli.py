@@ -21,6 +21,7 @@ from bot.cli_push import add_commands as add_push_commands
 from bot.cli_roles import add_commands as add_role_commands
 from bot.cli_shift import add_commands as add_shift_commands
 from bot.cli_wechat import add_commands as add_wechat_commands
+from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.evaluation import calibrate, evaluate, read_labelled
@@ -31,7 +32,7 @@ from bot.knowledge_base import (
     stored_communities,
     stored_entries,
 )
-from bot.models import UnansweredQuestion, utcnow
+from bot.models import UnansweredQuestion
 from knowledge.entry import Entry
 from knowledge.loader import KnowledgeError, load_files, load_rewrites_table
 from knowledge.normalize import Rewrites, normalize
@@ -127,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    app = build_app(settings)
+    app = build_app(settings, utcnow)
     tty = sys.stdin.isatty()
     lines = _prompted_lines() if tty else iter(sys.stdin)
     return console.chat(app.dispatcher, args.user, lines, sys.stdout, tty)
@@ -143,7 +144,7 @@ def _prompted_lines() -> Iterator[str]:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    app = build_app(settings)
+    app = build_app(settings, utcnow)
     texts = [" ".join(args.text)] if args.text else (line.rstrip("\r\n") for line in sys.stdin)
     for text in texts:
         _ask_one(app, args, text)
@@ -187,7 +188,7 @@ def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _kb_export(args: argparse.Namespace, settings: Settings) -> int:
-    app = build_app(settings)
+    app = build_app(settings, utcnow)
     with Session(app.engine) as session:
         for entry in stored_entries(session):
             record = {
@@ -216,7 +217,7 @@ def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         entries = loaded.entries
     else:
-        app = build_app(settings)
+        app = build_app(settings, utcnow)
         with Session(app.engine) as session:
             entries = stored_entries(session)
     problems = _shared_questions(entries)
@@ -242,7 +243,7 @@ def _shared_questions(entries: Sequence[Entry]) -> list[str]:
 
 
 def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
-    app = build_app(settings)
+    app = build_app(settings, utcnow)
     try:
         items = read_labelled(args.file)
         report = evaluate(app.matcher, settings, items)
@@ -269,7 +270,7 @@ def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    app = build_app(settings)
+    app = build_app(settings, utcnow)
     try:
         items = read_labelled(args.file)
     except (OSError, ValueError) as exc:
@@ -294,9 +295,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web import create_web_app
     from scheduler.service import SchedulerService
 
-    app = build_app(settings)
+    app = build_app(settings, utcnow)
     stop = threading.Event()
-    service = SchedulerService(app.engine, settings)
+    service = SchedulerService(app.engine, settings, utcnow)
     worker = threading.Thread(target=service.run, args=(stop,), name="scheduler", daemon=True)
     worker.start()
     if settings.telegram.enabled and settings.telegram.mode == "polling":

@@ -24,12 +24,13 @@ from bot.activity_io import (
     read_changes,
 )
 from bot.app import open_for_staff
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.identity import find_user
 from bot.knowledge_base import stored_communities
-from bot.models import Activity, Registration, utcnow
+from bot.models import Activity, Registration
 from bot.notifier import Notifier
 from bot.spreadsheets import Cell, ImportProblems
 from bot.timefmt import span
@@ -154,7 +155,9 @@ def _in_transaction(settings: Settings, work: Callable[[Desk], str]) -> int:
     try:
         with session_scope(engine) as session:
             communities = stored_communities(session)
-            output = work(Desk(session, settings, utcnow(), communities, Notifier(settings.zone)))
+            output = work(
+                Desk(session, settings, utcnow(), communities, Notifier(settings.zone, utcnow))
+            )
     except ImportProblems as exc:
         _write(sys.stderr, *exc.problems, "没有导入任何活动。")
         return 1

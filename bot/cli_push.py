@@ -16,12 +16,12 @@ from bot import announcements
 from bot.activity_io import parse_moment
 from bot.announcements import Draft, Target
 from bot.app import open_for_staff
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.identity import find_user
 from bot.knowledge_base import stored_communities
-from bot.models import utcnow
 from bot.models_more import UserTag
 from bot.timefmt import when
 

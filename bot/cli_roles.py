@@ -12,10 +12,11 @@ from sqlmodel import Session, col, select
 from bot import invites
 from bot.app import open_database, open_for_staff
 from bot.cli_wechat import scene_qr
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import find_user
-from bot.models import ChannelIdentity, Community, UserRole, utcnow
+from bot.models import ChannelIdentity, Community, UserRole
 from bot.roles import ROLES, grant, revoke, roles_of
 
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"

@@ -17,12 +17,12 @@ from sqlmodel import Session, col, select
 from bot import shift_hours, shift_io, shift_notices, shift_plan, shifts
 from bot.activity_io import community_id, parse_moment
 from bot.app import open_for_staff
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.identity import find_user
 from bot.knowledge_base import stored_communities
-from bot.models import utcnow
 from bot.models_more import Shift, ShiftPost, VolunteerSkill
 from bot.notifier import Notifier
 from bot.shifts import ShiftError
@@ -142,7 +142,14 @@ def _post_add(args: argparse.Namespace, desk: Desk) -> str:
     coordinator = _user(desk, args.coordinator) if args.coordinator else None
     skills = [s for s in args.skills.replace("，", ",").split(",") if s.strip()]
     post = shift_plan.create_post(
-        desk.session, args.title, args.place, place, skills, coordinator, args.description
+        desk.session,
+        args.title,
+        args.place,
+        place,
+        skills,
+        coordinator,
+        args.description,
+        now=desk.now,
     )
     if args.json:
         return json.dumps(_post_record(post), ensure_ascii=False)
@@ -206,7 +213,9 @@ def _assign(args: argparse.Namespace, desk: Desk) -> str:
     assignment = shifts.sign_up(desk.session, args.shift, user_id, desk.now, source="assigned")
     shift = shifts.shift_of(desk.session, args.shift)
     post = shifts.post_of(desk.session, shift.post_id)
-    shift_notices.assigned(desk.session, Notifier(desk.settings.zone), assignment, shift, post)
+    shift_notices.assigned(
+        desk.session, Notifier(desk.settings.zone, lambda: desk.now), assignment, shift, post
+    )
     return f"已安排用户 {user_id} 上班次 #{args.shift}，已通知对方确认。"
 
 

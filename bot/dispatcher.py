@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
@@ -12,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import conversation, notices
+from bot.clock import Clock
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.intent import Context, Intent
-from bot.models import ProcessedMessage, utcnow
+from bot.models import ProcessedMessage
 from bot.types import Incoming, Outcome, Reply
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class Dispatcher:
         self,
         engine: Engine,
         intents: Sequence[Intent],
-        clock: Callable[[], dt.datetime] = utcnow,
+        clock: Clock,
     ):
         self.engine = engine
         self.intents = list(intents)
@@ -59,10 +59,10 @@ class Dispatcher:
             stored = self._lookup(session, incoming)
             if stored is not None:
                 return stored
-            user = resolve_user(
-                session, incoming.channel, incoming.user_key, seen_at=incoming.received_at
-            )
-            ctx = Context(session, user, incoming, self.clock())
+            now = self.clock()
+            seen_at = incoming.received_at or now
+            user = resolve_user(session, incoming.channel, incoming.user_key, seen_at, seen=True)
+            ctx = Context(session, user, incoming, now)
             outcome = _with_unread_note(ctx, self._route(ctx))
             if incoming.msg_id:
                 session.add(
@@ -71,6 +71,7 @@ class Dispatcher:
                         msg_id=incoming.msg_id,
                         user_id=ctx.user_id,
                         outcome=outcome.to_json(),
+                        created_at=now,
                     )
                 )
                 session.flush()

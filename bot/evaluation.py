@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_dispatcher
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import create_schema, make_engine
 from bot.types import Incoming, Outcome
@@ -81,7 +82,7 @@ def evaluate(matcher: Matcher, settings: Settings, items: Sequence[Labelled]) ->
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(f"sqlite:///{Path(scratch) / 'eval.db'}")
         create_schema(engine)
-        dispatcher = build_dispatcher(engine, lambda: matcher, settings)
+        dispatcher = build_dispatcher(engine, lambda: matcher, settings, utcnow)
         report = Report()
         for number, item in enumerate(items):
             outcome = dispatcher.handle(Incoming("eval", f"eval-{number}", item.text))

@@ -19,10 +19,11 @@ def find_identity(session: Session, channel: str, external_id: str) -> ChannelId
 
 
 def resolve_user(
-    session: Session, channel: str, external_id: str, seen_at: dt.datetime | None = None
+    session: Session, channel: str, external_id: str, now: dt.datetime, *, seen: bool = False
 ) -> User:
-    """The user known on `channel` as `external_id`, created on first contact. With `seen_at`
-    (a message arrived) the identity can be written back to and is following again.
+    """The user known on `channel` as `external_id`, created (at `now`) on first contact.
+    With `seen` (a message arrived at `now`) the identity can be written back to and is
+    following again.
 
     A concurrent first contact from another process raises IntegrityError at flush; the
     dispatcher retries and then finds the user.
@@ -30,13 +31,13 @@ def resolve_user(
     identity = find_identity(session, channel, external_id)
     user = session.get(User, identity.user_id) if identity is not None else None
     if identity is None or user is None:
-        user = User()
+        user = User(created_at=now)
         session.add(user)
         session.flush()
         assert user.id is not None
         identity = ChannelIdentity(channel=channel, external_id=external_id, user_id=user.id)
-    if seen_at is not None:
-        identity.last_seen_at, identity.unsubscribed_at = seen_at, None
+    if seen:
+        identity.last_seen_at, identity.unsubscribed_at = now, None
     session.add(identity)
     session.flush()
     return user

@@ -1,4 +1,5 @@
-"""Database tables (sqlmodel). All datetimes are stored timezone-aware (UTC)."""
+"""Database tables (sqlmodel). All datetimes are stored timezone-aware (UTC); a timestamp
+column has no default: whoever writes a row says when, by the clock it runs on."""
 
 from __future__ import annotations
 
@@ -8,11 +9,6 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
-
-
-def utcnow() -> dt.datetime:
-    """Now, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -53,9 +49,7 @@ class User(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=64)
     community_id: str | None = Field(default=None, max_length=80)
     preferred_channel: str | None = Field(default=None, max_length=16)  # where notices go
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class ChannelIdentity(SQLModel, table=True):
@@ -120,9 +114,7 @@ class ProcessedMessage(SQLModel, table=True):
     msg_id: str = Field(primary_key=True, max_length=128)
     user_id: int = Field(foreign_key="user.id")
     outcome: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class UnansweredQuestion(SQLModel, table=True):
@@ -136,9 +128,7 @@ class UnansweredQuestion(SQLModel, table=True):
     text: str = Field(max_length=2000)
     best_entry_id: str | None = Field(default=None, max_length=80)
     confidence: float | None = None
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     resolved_at: dt.datetime | None = _when(nullable=True)
 
 
@@ -161,12 +151,8 @@ class Activity(SQLModel, table=True):
     status: str = Field(default="published", max_length=16)
     description: str = Field(default="", max_length=1000)
     checkin_code: str = Field(default="", max_length=12)
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
-    updated_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
-    )
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class Registration(SQLModel, table=True):
@@ -188,12 +174,8 @@ class Registration(SQLModel, table=True):
     offer_expires_at: dt.datetime | None = _when(nullable=True)
     rating: int | None = None
     comment: str | None = Field(default=None, max_length=500)
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
-    updated_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
-    )
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class Outbox(SQLModel, table=True):
@@ -212,13 +194,9 @@ class Outbox(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=16)
     claim: str | None = Field(default=None, max_length=120)  # which delivery run holds it
     attempts: int = 0
-    next_attempt_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    next_attempt_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     last_error: str | None = Field(default=None, max_length=300)
-    created_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: dt.datetime | None = _when(nullable=True)
     # a notice that could not be pushed is told on the resident's next message, then read
     announced_at: dt.datetime | None = _when(nullable=True)
@@ -234,9 +212,7 @@ class ReminderLog(SQLModel, table=True):
     offset_minutes: float
     due_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     outcome: str = Field(max_length=16)  # queued | missed | skipped
-    recorded_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
-    )
+    recorded_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class SchedulerLease(SQLModel, table=True):

@@ -8,15 +8,17 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models import UTCDateTime, utcnow
+from bot.models import UTCDateTime
 
 
 def _when(nullable: bool = True) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
 
 
-def _created() -> Any:
-    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+def _stamp() -> Column[dt.datetime]:
+    """A required timestamp column (wrapped in Field(...) where used, so the type checker
+    sees the field is required)."""
+    return Column(UTCDateTime(), nullable=False)
 
 
 class NoticeOptOut(SQLModel, table=True):
@@ -24,7 +26,7 @@ class NoticeOptOut(SQLModel, table=True):
 
     user_id: int = Field(primary_key=True, foreign_key="user.id")
     topic: str = Field(primary_key=True, max_length=32)
-    created_at: dt.datetime = _created()
+    created_at: dt.datetime = Field(sa_column=_stamp())
 
 
 class UserTag(SQLModel, table=True):
@@ -53,7 +55,7 @@ class Announcement(SQLModel, table=True):
     cursor: int = 0  # the highest user id already queued: expansion resumes after a crash
     recipients: int = 0  # queued so far
     opted_out: int = 0  # matched but said "退订" (or muted this topic): not sent
-    created_at: dt.datetime = _created()
+    created_at: dt.datetime = Field(sa_column=_stamp())
     queued_at: dt.datetime | None = _when()  # every recipient is in the outbox
     reported_at: dt.datetime | None = _when()  # the delivery report went to the sender
     cancelled_at: dt.datetime | None = _when()
@@ -72,7 +74,7 @@ class ShiftPost(SQLModel, table=True):
     # the staff member alerted about this post's shifts (else the community's staff)
     coordinator_id: int | None = Field(default=None, foreign_key="user.id")
     active: bool = True
-    created_at: dt.datetime = _created()
+    created_at: dt.datetime = Field(sa_column=_stamp())
 
 
 class ShiftTemplate(SQLModel, table=True):
@@ -106,10 +108,8 @@ class Shift(SQLModel, table=True):
     slots: int
     status: str = Field(default="open", max_length=16)  # open | cancelled
     checkin_code: str = Field(default="", max_length=12)
-    created_at: dt.datetime = _created()
-    updated_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
-    )
+    created_at: dt.datetime = Field(sa_column=_stamp())
+    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class ShiftAssignment(SQLModel, table=True):
@@ -134,10 +134,8 @@ class ShiftAssignment(SQLModel, table=True):
     minutes: int | None = None  # hours worked, in minutes, once checked out
     approved_at: dt.datetime | None = _when()
     approved_by: int | None = Field(default=None, foreign_key="user.id")
-    created_at: dt.datetime = _created()
-    updated_at: dt.datetime = Field(
-        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
-    )
+    created_at: dt.datetime = Field(sa_column=_stamp())
+    updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class VolunteerSkill(SQLModel, table=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot import conversation
-from bot.models import Activity, Outbox, Registration, utcnow
+from bot.clock import Clock
+from bot.models import Activity, Outbox, Registration
 from bot.timefmt import span, when
 from bot.types import Reply
 
@@ -25,7 +26,7 @@ REMINDER_FLOW = "reminder"
 class Notifier:
     """Queues notices for users. Each notice has a key: the same key is queued once."""
 
-    def __init__(self, zone: ZoneInfo, clock: Callable[[], dt.datetime] = utcnow):
+    def __init__(self, zone: ZoneInfo, clock: Clock):
         self.zone = zone
         self.clock = clock  # notices are due "now" by the clock the rest of Linli runs on
 
@@ -44,9 +45,10 @@ class Notifier:
         if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first() is not None:
             return False
         payload: dict[str, Any] = {"replies": [{"text": r.as_text()} for r in replies]}
+        now = self.clock()
         row = Outbox(
             user_id=user_id, kind=kind, dedupe_key=key, payload=payload, ref=ref,
-            next_attempt_at=due or self.clock(),
+            next_attempt_at=due or now, created_at=now,
         )  # fmt: skip
         savepoint = session.begin_nested()
         try:

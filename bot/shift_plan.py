@@ -24,6 +24,8 @@ def create_post(
     skills: Iterable[str] = (),
     coordinator_id: int | None = None,
     description: str = "",
+    *,
+    now: dt.datetime,
 ) -> ShiftPost:
     """Create a kind of volunteer work (a post). Raises ShiftError on empty title or place."""
     if not title.strip() or len(title.strip()) > 40:
@@ -33,7 +35,7 @@ def create_post(
     post = ShiftPost(
         title=title.strip(), place=place.strip(), community_id=community_id or None,
         skills=[s.strip() for s in skills if s.strip()], coordinator_id=coordinator_id,
-        description=description.strip(),
+        description=description.strip(), created_at=now,
     )  # fmt: skip
     session.add(post)
     session.flush()
@@ -55,12 +57,14 @@ def create_shift(
         ShiftError: no such post or activity, a time in the past, or odd length or slots.
     """
     post_of(session, post_id)
-    _check_shape(starts_at, minutes, slots)
+    if starts_at.tzinfo is None:
+        raise ShiftError("时间需要带时区")
+    _check_size(minutes, slots)
     if starts_at <= now:
         raise ShiftError("开始时间已经过去了")
     if activity_id is not None and session.get(Activity, activity_id) is None:
         raise ShiftError(f"没有编号为 {activity_id} 的活动")
-    return _new_shift(session, post_id, starts_at, minutes, slots, activity_id, None)
+    return _new_shift(session, post_id, starts_at, minutes, slots, activity_id, None, now)
 
 
 def create_template(
@@ -79,7 +83,7 @@ def create_template(
     if not 0 <= weekday <= 6:
         raise ShiftError("星期要写 0 到 6（0 是周一，6 是周日）")
     _clock(start_time)
-    _check_shape(dt.datetime.now(dt.UTC), minutes, slots)
+    _check_size(minutes, slots)
     if until is not None and until < starts_on:
         raise ShiftError("结束日期要晚于开始日期")
     if activity_id is not None and session.get(Activity, activity_id) is None:
@@ -111,7 +115,7 @@ def materialize(session: Session, now: dt.datetime, zone: ZoneInfo, weeks_ahead:
     for template in templates:
         for start in _weekly_starts(template, now, horizon, zone):
             if (template.id, start) not in existing:
-                created += _add_weekly(session, template, start)
+                created += _add_weekly(session, template, start, now)
     return created
 
 
@@ -130,14 +134,16 @@ def _weekly_starts(
     return starts
 
 
-def _add_weekly(session: Session, template: ShiftTemplate, start: dt.datetime) -> int:
+def _add_weekly(
+    session: Session, template: ShiftTemplate, start: dt.datetime, now: dt.datetime
+) -> int:
     # Another process may create the same week's shift at the same moment: the unique
     # (template, start) constraint keeps one, and the loser's savepoint is undone.
     savepoint = session.begin_nested()
     try:
         _new_shift(
             session, template.post_id, start, template.minutes, template.slots,
-            template.activity_id, template.id,
+            template.activity_id, template.id, now,
         )  # fmt: skip
     except IntegrityError:
         savepoint.rollback()
@@ -148,21 +154,19 @@ def _add_weekly(session: Session, template: ShiftTemplate, start: dt.datetime) -
 
 def _new_shift(
     session: Session, post_id: int, starts_at: dt.datetime, minutes: int, slots: int,
-    activity_id: int | None, template_id: int | None,
+    activity_id: int | None, template_id: int | None, now: dt.datetime,
 ) -> Shift:  # fmt: skip
     shift = Shift(
         post_id=post_id, template_id=template_id, activity_id=activity_id, starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(minutes=minutes), slots=slots,
-        checkin_code=f"{secrets.randbelow(10000):04d}",
+        checkin_code=f"{secrets.randbelow(10000):04d}", created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(shift)
     session.flush()
     return shift
 
 
-def _check_shape(starts_at: dt.datetime, minutes: int, slots: int) -> None:
-    if starts_at.tzinfo is None:
-        raise ShiftError("时间需要带时区")
+def _check_size(minutes: int, slots: int) -> None:
     if not 10 <= minutes <= 24 * 60:
         raise ShiftError("班次时长要在 10 分钟到 24 小时之间")
     if not 1 <= slots <= 500:

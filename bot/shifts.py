@@ -167,7 +167,7 @@ def sign_up(
     if taken(session, shift_id) >= shift.slots:
         raise ShiftError("这个班次人已经满了，谢谢您！发“班次”看看别的吧。")
     assignment = assignment_of(session, shift_id, user_id) or ShiftAssignment(
-        shift_id=shift_id, user_id=user_id, status=""
+        shift_id=shift_id, user_id=user_id, status="", created_at=now, updated_at=now
     )
     _reset(assignment, now)
     assignment.status = "confirmed" if confirmed else "signed"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-from bot.models import utcnow
 
 
 @dataclass(frozen=True)
@@ -19,7 +17,7 @@ class Incoming:
     kind: str = "text"  # text | event | voice | image | location ...
     event_key: str | None = None
     msg_id: str | None = None  # the channel's message id: the same id is handled once
-    received_at: dt.datetime = field(default_factory=utcnow)
+    received_at: dt.datetime | None = None  # None: when the dispatcher takes it
 
 
 @dataclass(frozen=True)

@@ -76,10 +76,11 @@ class WeChatEndpoint:
         replies = [{"text": r.as_text()} for r in task.result().replies]
         with session_scope(self.app.engine) as session:
             if _late_row(session, incoming) is None and replies:
-                user_id = resolve_user(session, incoming.channel, incoming.user_key).id or 0
+                now = self.app.dispatcher.clock()
+                user = resolve_user(session, incoming.channel, incoming.user_key, now)
                 session.add(Outbox(
-                    user_id=user_id, kind="late_reply", dedupe_key=_late_key(incoming),
-                    payload={"replies": replies},
+                    user_id=user.id or 0, kind="late_reply", dedupe_key=_late_key(incoming),
+                    payload={"replies": replies}, next_attempt_at=now, created_at=now,
                 ))  # fmt: skip
 
     def _reply_is_late(self, incoming: Incoming) -> bool:

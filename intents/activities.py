@@ -48,11 +48,11 @@ class ActivitiesIntent:
 
     def __init__(
         self, settings: ActivitySettings, zone: ZoneInfo, timeout: dt.timedelta,
-        notifier: Notifier | None = None,
+        notifier: Notifier,
     ):  # fmt: skip
         self.settings = settings
         self.zone = zone
-        self.notifier = notifier or Notifier(zone)
+        self.notifier = notifier
         self.form = SignupForm(zone, timeout)
         self.timeout = timeout
 

@@ -165,7 +165,11 @@ class AnnouncementsIntent:
         draft = _draft(data)
         reach, out = announcements.estimate(ctx.session, draft.target, draft.topic)
         shown = Announcement(
-            text=draft.text, link=draft.link, topic=draft.topic, send_at=draft.send_at
+            text=draft.text,
+            link=draft.link,
+            topic=draft.topic,
+            send_at=draft.send_at,
+            created_at=ctx.now,
         )
         moment = "现在" if draft.send_at <= ctx.now else self._moment(draft.send_at, ctx.now)
         skipped = f"，{out} 人已退订不发" if out else ""

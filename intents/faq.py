@@ -84,6 +84,7 @@ class FaqIntent:
                 text=ctx.text[:2000],
                 best_entry_id=best.entry.id if best else None,
                 confidence=round(match.confidence, 3),
+                created_at=ctx.now,
             )
         )
         text = (

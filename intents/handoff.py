@@ -39,6 +39,7 @@ class HandoffIntent:
                 channel=ctx.incoming.channel,
                 kind="handoff",
                 text=ctx.text[:2000],
+                created_at=ctx.now,
             )
         )
         text = (

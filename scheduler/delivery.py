@@ -21,10 +21,11 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.clock import Clock
 from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
-from bot.models import ChannelIdentity, Outbox, User, utcnow
+from bot.models import ChannelIdentity, Outbox, User
 
 logger = logging.getLogger(__name__)
 _BATCH = 200
@@ -96,8 +97,15 @@ class Delivery:
     mid-send (at most one per worker) become 'unknown': never sent twice.
     """
 
-    def __init__(self, engine: Engine, senders: Mapping[str, Sender], settings: DeliverySettings):
+    def __init__(
+        self,
+        engine: Engine,
+        senders: Mapping[str, Sender],
+        settings: DeliverySettings,
+        clock: Clock,
+    ):
         self.engine = engine
+        self.clock = clock  # when a message went out (a delivery run takes a while)
         self.senders = dict(senders)
         self.settings = settings
         self._buckets = {name: _Bucket(s.per_second) for name, s in senders.items()}
@@ -262,7 +270,7 @@ class Delivery:
                 update(Outbox).where(*ours).values(
                     status=status, channel=channel, last_error=error, claim=None,
                     attempts=col(Outbox.attempts) + 1,
-                    sent_at=max(now, utcnow()) if status == "sent" else None,
+                    sent_at=max(now, self.clock()) if status == "sent" else None,
                 )
             )  # fmt: skip
             return

@@ -79,7 +79,7 @@ def _run(
             continue  # it was never due for someone who signed up after its time
         session.add(ReminderLog(
             registration_id=registration.id or 0, offset_minutes=offset, due_at=due,
-            outcome=outcome,
+            outcome=outcome, recorded_at=now,
         ))  # fmt: skip
         if not late:
             notifier.reminder(session, registration, found, offset)

@@ -24,9 +24,9 @@ from sqlmodel import Session
 from bot import activities, announcement_delivery
 from bot.channels.telegram import TelegramSender
 from bot.channels.wechat_api import TokenStore, WeChatAPI, WeChatSender
+from bot.clock import Clock
 from bot.config import Settings
 from bot.db import session_scope
-from bot.models import utcnow
 from bot.notifier import Notifier
 from scheduler import lease, runtime, shifts
 from scheduler.delivery import ConsoleSender, Delivery, Sender
@@ -43,7 +43,7 @@ class SchedulerService:
         self,
         engine: Engine,
         settings: Settings,
-        clock: Callable[[], dt.datetime] = utcnow,
+        clock: Clock,
         senders: Mapping[str, Sender] | None = None,
     ):
         self.engine = engine
@@ -53,7 +53,7 @@ class SchedulerService:
         self.notifier = Notifier(settings.zone, clock)
         if senders is None:  # every configured channel
             senders = channel_senders(engine, settings)
-        self.delivery = Delivery(engine, senders, settings.delivery)
+        self.delivery = Delivery(engine, senders, settings.delivery, clock)
         self.scheduler: BackgroundScheduler | None = None
         self._planner: Planner | None = None
         self._watermark: dt.datetime | None = None

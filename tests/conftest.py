@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, SQLModel
 
+from bot import clock as linli_clock
 from bot.app import App, build_dispatcher, open_database
 from bot.config import Settings, load_settings
 from bot.knowledge_base import build_matcher, seed_demo, stored_entries
@@ -24,7 +25,40 @@ from knowledge.loader import demo_files, load_files
 from knowledge.matcher import Matcher
 
 PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "")
-NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+
+
+def _test_now() -> dt.datetime:
+    """The tests' "now": a fixed Thursday morning, or, with LINLI_TEST_CLOCK_DAYS=N, 09:00 UTC
+    of the real today moved N days (CI runs the suite in the past and in the future too, so
+    no test depends on the day it runs)."""
+    days = os.environ.get("LINLI_TEST_CLOCK_DAYS", "").strip()
+    if not days:
+        return dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+    today = dt.datetime.now(dt.UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    return today + dt.timedelta(days=int(days))
+
+
+NOW = _test_now()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which "now" the tests run on."""
+    return f"linli test clock: NOW = {NOW.isoformat()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a moved clock (LINLI_TEST_CLOCK_DAYS) run only the tests that live on the test
+    clock: the others do not depend on the day and already ran."""
+    if not os.environ.get("LINLI_TEST_CLOCK_DAYS", "").strip():
+        return
+    kept = [item for item in items if _on_the_test_clock(item)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
+def _on_the_test_clock(item: pytest.Item) -> bool:
+    uses_fixture = "clock" in getattr(item, "fixturenames", ())
+    return uses_fixture or getattr(getattr(item, "module", None), "NOW", None) is NOW
 
 
 @pytest.fixture(autouse=True)
@@ -107,9 +141,21 @@ class Clock:
         self.now += dt.timedelta(**delta)
 
 
+def forbid_system_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test at any read of the real clock by Linli's code (bot.clock.utcnow, a
+    column's default, a default `clock` argument): it runs on a Clock, and code that reads
+    the real time beside it works only on the day it was written."""
+
+    def refuse() -> dt.datetime:
+        raise AssertionError("the real clock was read in a test that runs on a Clock")
+
+    monkeypatch.setattr(linli_clock, "_read_system_clock", refuse)
+
+
 @pytest.fixture
-def clock() -> Clock:
-    """A frozen clock at NOW."""
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A frozen clock at NOW; Linli's code may not read the real one meanwhile."""
+    forbid_system_clock(monkeypatch)
     return Clock()
 
 

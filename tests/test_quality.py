@@ -31,3 +31,18 @@ def test_ruff_format() -> None:
 def test_mypy_strict() -> None:
     result = run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_system_clock_is_read_in_one_place() -> None:
+    """Only bot/clock.py reads the calendar; everything else is given a Clock (a test that
+    runs on one fails at any other read, see tests/conftest.py)."""
+    readers = ("datetime.now(", "date.today(", "datetime.utcnow(", "datetime.today(")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in ("bot", "intents", "knowledge", "scheduler")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path != ROOT / "bot" / "clock.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(reader in line for reader in readers)
+    ]
+    assert offenders == []

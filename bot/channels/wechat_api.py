@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from bot.clock import Clock, utcnow
 from bot.config import WeChatSettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
-from bot.models import AccessToken, ChannelIdentity, Outbox, utcnow
+from bot.models import AccessToken, ChannelIdentity, Outbox
 
 logger = logging.getLogger(__name__)
 _MARGIN = dt.timedelta(minutes=5)  # refresh this long before the token expires
@@ -33,7 +34,7 @@ class TokenStore:
     locked while it does), the others read the new one."""
 
     def __init__(self, engine: Engine, settings: WeChatSettings, http: httpx.Client,
-                 clock: Callable[[], dt.datetime] = utcnow):  # fmt: skip
+                 clock: Clock = utcnow):  # fmt: skip
         self.engine, self.settings, self.http, self.clock = engine, settings, http, clock
 
     def get(self) -> str:
@@ -141,7 +142,7 @@ class WeChatSender:
     channel = "wechat"
 
     def __init__(self, engine: Engine, settings: WeChatSettings, api: WeChatAPI,
-                 clock: Callable[[], dt.datetime] = utcnow):  # fmt: skip
+                 clock: Clock = utcnow):  # fmt: skip
         self.engine, self.settings, self.api, self.clock = engine, settings, api, clock
         self.per_second = settings.per_second
 

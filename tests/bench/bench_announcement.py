@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bot.announcement_delivery import start_due  # noqa: E402
 from bot.announcements import Draft, Target, create  # noqa: E402
 from bot.app import open_database  # noqa: E402
+from bot.clock import utcnow  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.db import create_schema, session_scope  # noqa: E402
-from bot.models import ChannelIdentity, Community, Outbox, User, utcnow  # noqa: E402
+from bot.models import ChannelIdentity, Community, Outbox, User  # noqa: E402
 from scheduler.delivery import Delivery  # noqa: E402
 from scheduler.service import channel_senders  # noqa: E402
 from tests.fakes.wechat_api import FakeWeChatAPI  # noqa: E402
@@ -74,7 +75,7 @@ def run(count: int, url: str | None, workers: int) -> None:
         started = time.perf_counter()
         queued = start_due(engine, now, settings.announcements)
         queue_seconds = time.perf_counter() - started
-        delivery = Delivery(engine, channel_senders(engine, settings), settings.delivery)
+        delivery = Delivery(engine, channel_senders(engine, settings), settings.delivery, utcnow)
         started = time.perf_counter()
         sent = delivery.run_once(now + dt.timedelta(seconds=1))
         send_seconds = time.perf_counter() - started

@@ -21,8 +21,9 @@ from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from bot.app import open_database
+from bot.clock import utcnow  # noqa: E402
 from bot.config import Settings
-from bot.models import Activity, ChannelIdentity, Outbox, Registration, ReminderLog, User, utcnow
+from bot.models import Activity, ChannelIdentity, Outbox, Registration, ReminderLog, User
 from scheduler.service import SchedulerService
 
 PER_ACTIVITY = 100
@@ -93,7 +94,7 @@ def main() -> None:
     populate(settings, args.count, fire_at)
     engine = open_database(settings)
     sender = CountingSender()
-    service = SchedulerService(engine, settings, senders={"console": sender})
+    service = SchedulerService(engine, settings, utcnow, senders={"console": sender})
     started = time.perf_counter()
     service.tick()  # takes the lease, plans every reminder into the job store
     scheduled = time.perf_counter() - started

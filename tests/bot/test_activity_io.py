@@ -35,8 +35,27 @@ from bot.spreadsheets import ImportProblems
 from tests.conftest import NOW
 
 ZONE = ZoneInfo("Asia/Shanghai")
+TODAY = NOW.astimezone(ZONE).date()  # dates below are days from the tests' "now"
+
+
+def day(offset: int) -> str:
+    """The date `offset` days from today, as staff write it (2026-12-05)."""
+    return (TODAY + dt.timedelta(days=offset)).isoformat()
+
+
+def slashed(offset: int) -> str:
+    """The same, written 2026/12/05."""
+    return day(offset).replace("-", "/")
+
+
+def ymd(offset: int) -> tuple[int, int, int]:
+    """Year, month and day of the date `offset` days from today."""
+    moment = TODAY + dt.timedelta(days=offset)
+    return moment.year, moment.month, moment.day
+
+
 HEADER = ["活动名称", "社区", "对象", "开始时间", "结束时间", "地点", "名额"]
-GOOD = ["重阳包饺子", "suzhe", "老人", "2026-12-05 09:30", "2026-12-05 11:00", "党群服务中心", "30"]
+GOOD = ["重阳包饺子", "suzhe", "老人", f"{day(9)} 09:30", f"{day(9)} 11:00", "党群服务中心", "30"]
 
 
 @pytest.fixture
@@ -98,24 +117,24 @@ def test_imports_an_xlsx_with_columns_in_any_order(engine: Engine, tmp_path: Pat
         [
             ["地点", "活动名称", "开始时间", "结束时间", "名额", "社区", "对象", "收集信息",
              "说明"],
-            ["党群服务中心", "重阳包饺子", excel_time(2026, 12, 5, 9, 30),
-             excel_time(2026, 12, 5, 11), 30, "苏辙社区", "老人、儿童", "姓名、电话", "自带围裙"],
+            ["党群服务中心", "重阳包饺子", excel_time(*ymd(9), 9, 30),
+             excel_time(*ymd(9), 11), 30, "苏辙社区", "老人、儿童", "姓名、电话", "自带围裙"],
             [None] * 9,
-            ["文化广场", "亲子读书会", "2026-12-06 14:00", "2026-12-06 16:00", "20", "", "亲子",
+            ["文化广场", "亲子读书会", f"{day(10)} 14:00", f"{day(10)} 16:00", "20", "", "亲子",
              None, None],
         ],
     )  # fmt: skip
     dumplings, reading = import_file(engine, plan)
     assert dumplings.community_id == "suzhe"
     assert dumplings.audience == ["老人", "儿童"]
-    assert dumplings.starts_at == dt.datetime(2026, 12, 5, 9, 30, tzinfo=ZONE)
-    assert dumplings.ends_at == dt.datetime(2026, 12, 5, 11, tzinfo=ZONE)
+    assert dumplings.starts_at == dt.datetime(*ymd(9), 9, 30, tzinfo=ZONE)
+    assert dumplings.ends_at == dt.datetime(*ymd(9), 11, tzinfo=ZONE)
     assert (dumplings.capacity, dumplings.max_party) == (30, 1)
     assert dumplings.collect == ["name", "phone"]
     assert dumplings.description == "自带围裙"
     assert dumplings.signup_deadline == dumplings.starts_at
     assert reading.community_id is None
-    assert reading.starts_at == dt.datetime(2026, 12, 6, 6, tzinfo=dt.UTC)
+    assert reading.starts_at == dt.datetime(*ymd(10), 6, tzinfo=dt.UTC)
     assert activity_count(engine) == 2
 
 
@@ -123,14 +142,14 @@ def test_imports_an_xlsx_with_columns_in_any_order(engine: Engine, tmp_path: Pat
 def test_imports_a_csv_with_or_without_bom(engine: Engine, tmp_path: Path, encoding: str) -> None:
     header = [*HEADER, "报名截止", "取消截止", "每人最多人数", "收集信息", "说明"]
     row = [
-        "读书会", "文忠街社区", "老人,志愿者", "2026/12/07 14:00", "2026-12-07 16:00", "图书室",
-        "12", "2026-12-06 18:00", "2026-12-07 10:00", "2", "电话", "带上老花镜",
+        "读书会", "文忠街社区", "老人,志愿者", f"{slashed(11)} 14:00", f"{day(11)} 16:00", "图书室",
+        "12", f"{day(10)} 18:00", f"{day(11)} 10:00", "2", "电话", "带上老花镜",
     ]  # fmt: skip
     (created,) = import_file(engine, write_csv(tmp_path / "plan.csv", [header, row], encoding))
     assert created.community_id == "wenzhongjie"
     assert created.audience == ["老人", "志愿者"]
-    assert created.signup_deadline == dt.datetime(2026, 12, 6, 18, tzinfo=ZONE)
-    assert created.cancel_deadline == dt.datetime(2026, 12, 7, 10, tzinfo=ZONE)
+    assert created.signup_deadline == dt.datetime(*ymd(10), 18, tzinfo=ZONE)
+    assert created.cancel_deadline == dt.datetime(*ymd(11), 10, tzinfo=ZONE)
     assert (created.max_party, created.collect) == (2, ["phone"])
 
 
@@ -141,15 +160,15 @@ def test_every_bad_row_is_reported_by_its_row_number(
     import_file(engine, write_csv(tmp_path / "first.csv", [HEADER, GOOD]))
     rows = [
         HEADER,
-        ["已过去", "", "", "2026-11-20 09:00", "2026-11-20 10:00", "广场", "10"],
-        ["零名额", "", "", "2026-12-05 09:30", "2026-12-05 11:00", "广场", "0"],
-        ["负名额", "", "", "2026-12-05 09:30", "2026-12-05 11:00", "广场", "-5"],
-        ["倒着走", "", "", "2026-12-05 11:00", "2026-12-05 09:30", "广场", "10"],
-        ["哪里", "atlantis", "", "2026-12-05 09:30", "2026-12-05 11:00", "广场", "10"],
-        ["哪天", "", "", "明天上午", "2026-12-05 11:00", "", "10"],
+        ["已过去", "", "", f"{day(-6)} 09:00", f"{day(-6)} 10:00", "广场", "10"],
+        ["零名额", "", "", f"{day(9)} 09:30", f"{day(9)} 11:00", "广场", "0"],
+        ["负名额", "", "", f"{day(9)} 09:30", f"{day(9)} 11:00", "广场", "-5"],
+        ["倒着走", "", "", f"{day(9)} 11:00", f"{day(9)} 09:30", "广场", "10"],
+        ["哪里", "atlantis", "", f"{day(9)} 09:30", f"{day(9)} 11:00", "广场", "10"],
+        ["哪天", "", "", "明天上午", f"{day(9)} 11:00", "", "10"],
         ["", "", "", "", "", "", ""],
-        ["多少", "", "", "2026-12-05 09:30", "2026-12-05 11:00", "广场", "三十"],
-        ["好的", "", "", "2026-12-06 09:30", "2026-12-06 11:00", "广场", "10"],
+        ["多少", "", "", f"{day(9)} 09:30", f"{day(9)} 11:00", "广场", "三十"],
+        ["好的", "", "", f"{day(10)} 09:30", f"{day(10)} 11:00", "广场", "10"],
     ]
     plan = write(tmp_path / f"plan{suffix}", rows)
     assert refused(engine, plan) == [
@@ -212,8 +231,8 @@ def test_a_missing_file_is_a_clear_error(engine: Engine, tmp_path: Path) -> None
 def test_an_activity_is_not_imported_twice(engine: Engine, tmp_path: Path) -> None:
     import_file(engine, write_csv(tmp_path / "plan.csv", [HEADER, GOOD]))
     problems = refused(engine, write_csv(tmp_path / "again.csv", [HEADER, GOOD]))
-    assert "“重阳包饺子”（2026-12-05 09:30）已经有了（#1）" in problems
-    other = [*GOOD[:3], "2026-12-09 09:30", "2026-12-09 11:00", *GOOD[5:]]
+    assert f"“重阳包饺子”（{day(9)} 09:30）已经有了（#1）" in problems
+    other = [*GOOD[:3], f"{day(13)} 09:30", f"{day(13)} 11:00", *GOOD[5:]]
     # The first row is created, the second repeats it: the whole file is rolled back.
     refused(engine, write_csv(tmp_path / "twice.csv", [HEADER, other, other]))
     assert activity_count(engine) == 1
@@ -231,11 +250,11 @@ def closed(engine: Engine, settings: Settings, tmp_path: Path) -> int:
     """An activity after the day: 4 seats, sign-ups of every status, two ratings."""
     (event,) = import_file(engine, write_csv(tmp_path / "four.csv", [HEADER, [*GOOD[:6], "4"]]))
     assert event.id is not None
-    notifier = Notifier(ZONE)
+    notifier = Notifier(ZONE, lambda: NOW)
     with session_scope(engine) as session:
         signups: dict[str, Registration] = {}
         for key, (name, phone) in PEOPLE.items():
-            user = resolve_user(session, "console", key)
+            user = resolve_user(session, "console", key, NOW)
             assert user.id is not None
             signups[key] = activities.sign_up(session, event.id, user.id, 1, NOW, name, phone)
         activities.cancel_registration(

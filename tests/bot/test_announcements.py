@@ -44,7 +44,7 @@ def person(
 ) -> int:  # fmt: skip
     """A console user living in `community`, with a role (in `role_place`) and audience tags."""
     with session_scope(engine) as session:
-        user = resolve_user(session, "console", name)
+        user = resolve_user(session, "console", name, NOW)
         user.community_id = community
         session.add(user)
         user_id = user.id or 0
@@ -379,7 +379,7 @@ def test_report_goes_to_the_sender_once_when_everyone_is_handled(
     for name in ("ann", "bob", "eve"):
         person(engine, name)
     opt_out(engine, person(engine, "cat"))
-    config, notifier = settings.announcements, Notifier(settings.zone)
+    config, notifier = settings.announcements, Notifier(settings.zone, lambda: NOW)
     announcement = make(engine, config, SUZHE, sender=secretary)
     assert finish(engine, NOW, notifier) == 0  # not even queued yet
     start_due(engine, NOW, config)
@@ -387,7 +387,7 @@ def test_report_goes_to_the_sender_once_when_everyone_is_handled(
     assert outbox_of(engine, secretary, "delivery_report") == []
 
     sender = FakeSender(gone="eve")
-    delivery = Delivery(engine, {"console": sender}, settings.delivery)
+    delivery = Delivery(engine, {"console": sender}, settings.delivery, lambda: NOW)
     for status in ("claimed", "sending"):  # a row still in flight holds the report back
         with session_scope(engine) as session:
             rows = session.exec(select(Outbox).where(Outbox.ref == f"announcement:{announcement}"))
@@ -448,7 +448,7 @@ def test_an_announcement_reaching_nobody_is_closed_with_a_report(
     director = person(engine, "director", community=None, role="staff")
     announcement = make(engine, settings.announcements, Target(tags=("无人",)), sender=director)
     assert start_due(engine, NOW, settings.announcements) == 0
-    assert finish(engine, NOW, Notifier(settings.zone)) == 1
+    assert finish(engine, NOW, Notifier(settings.zone, lambda: NOW)) == 1
     (report,) = outbox_of(engine, director, "delivery_report")
     assert "发送完成：共 0 人" in report.payload["replies"][0]["text"]
     assert stored(engine, announcement).status == "done"

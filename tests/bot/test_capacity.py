@@ -12,10 +12,11 @@ from sqlmodel import Session, select
 from bot import activities
 from bot.activities import ActivityError, ActivityInput
 from bot.app import open_database
+from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Registration, utcnow
+from bot.models import Registration
 
 WORKERS = 8
 SIGNUPS = 200
@@ -29,7 +30,7 @@ def _worker(url: str, activity_id: int, names: list[str], party: int, start: obj
         for _ in range(20):  # a deadlock or serialization failure is retried, as the bot does
             try:
                 with session_scope(engine) as session:
-                    user = resolve_user(session, "console", name)
+                    user = resolve_user(session, "console", name, utcnow())
                     activities.sign_up(session, activity_id, user.id or 0, party, utcnow())
                 break
             except ActivityError:

@@ -18,10 +18,11 @@ from sqlmodel import Session, func, select
 from bot import activities
 from bot.app import open_database
 from bot.cli_activity import add_commands
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Activity, Outbox, Registration, utcnow
+from bot.models import Activity, Outbox, Registration
 
 
 @dataclass
@@ -79,7 +80,7 @@ def create(linli: Linli, *extra: str, capacity: int = 2) -> int:
 def sign_up(engine: Engine, activity_id: int, *names: str) -> None:
     with session_scope(engine) as session:
         for name in names:
-            user = resolve_user(session, "console", name)
+            user = resolve_user(session, "console", name, utcnow())
             assert user.id is not None
             activities.sign_up(session, activity_id, user.id, 1, utcnow(), name, "13900000000")
 
@@ -214,7 +215,7 @@ def test_export_attendance_and_summary(linli: Linli, engine: Engine, tmp_path: P
     assert "到场 1 个报名，未到场 1 个" in result.out
     with Session(engine) as session:
         (request,) = session.exec(select(Outbox).where(Outbox.kind == "rating_request")).all()
-        ann = resolve_user(session, "console", "ann")
+        ann = resolve_user(session, "console", "ann", utcnow())
         assert request.user_id == ann.id
     summary = json.loads(linli("summary", str(activity_id), "--json").out)
     assert summary == {

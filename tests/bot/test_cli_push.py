@@ -18,10 +18,11 @@ from sqlmodel import Session, func, select
 from bot.announcement_delivery import start_due
 from bot.app import open_database
 from bot.cli import main
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Outbox, utcnow
+from bot.models import Outbox
 from bot.models_more import Announcement, NoticeOptOut, UserTag
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -76,7 +77,7 @@ def residents(engine: Engine, community: str, *names: str) -> list[int]:
     with session_scope(engine) as session:
         ids = []
         for name in names:
-            user = resolve_user(session, "console", name)
+            user = resolve_user(session, "console", name, utcnow())
             user.community_id = community
             session.add(user)
             ids.append(user.id or 0)
@@ -96,7 +97,7 @@ def test_send_to_a_community_by_name_at_a_time(linli: Linli, engine: Engine) -> 
     ann, bob, cat = residents(engine, "suzhe", "ann", "bob", "cat")
     residents(engine, "penglai", "dan")
     with session_scope(engine) as session:
-        session.add(NoticeOptOut(user_id=cat, topic="all"))
+        session.add(NoticeOptOut(user_id=cat, topic="all", created_at=utcnow()))
     at = tomorrow_at("09:00")
 
     sent = linli(
@@ -175,7 +176,7 @@ def test_progress_json(linli: Linli, engine: Engine, settings: Settings) -> None
 
     start_due(engine, utcnow(), settings.announcements)
     with session_scope(engine) as session:
-        ann = resolve_user(session, "console", "ann").id
+        ann = resolve_user(session, "console", "ann", utcnow()).id
         for row in session.exec(select(Outbox).where(Outbox.ref == f"announcement:{number}")):
             if row.user_id == ann:
                 row.status, row.last_error = "undeliverable", "the resident unfollowed the account"

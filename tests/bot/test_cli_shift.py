@@ -17,10 +17,10 @@ from sqlmodel import Session, func, select
 
 from bot.app import open_database
 from bot.cli_shift import add_commands
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import utcnow
 from bot.models_more import Shift, ShiftAssignment, ShiftPost, ShiftTemplate
 from bot.roles import grant
 
@@ -58,7 +58,7 @@ def later(days: int, clock: str = "09:00") -> str:
 def volunteer(settings: Settings, name: str) -> int:
     engine = open_database(settings)
     with session_scope(engine) as session:
-        user_id = resolve_user(session, "console", name).id or 0
+        user_id = resolve_user(session, "console", name, utcnow()).id or 0
         grant(session, user_id, "volunteer", "suzhe")
     engine.dispose()
     return user_id

@@ -68,7 +68,11 @@ class Exploding:
     flows: tuple[str, ...] = ()
 
     def handle(self, ctx: Context) -> Outcome | None:
-        ctx.session.add(UnansweredQuestion(user_id=ctx.user_id, channel="x", kind="x", text="x"))
+        ctx.session.add(
+            UnansweredQuestion(
+                user_id=ctx.user_id, channel="x", kind="x", text="x", created_at=ctx.now
+            )
+        )
         ctx.session.flush()
         raise RuntimeError("boom")
 
@@ -79,7 +83,7 @@ class Exploding:
 def test_a_failing_intent_gets_an_apology_and_its_writes_are_undone(
     app: App, text: Text, caplog: pytest.LogCaptureFixture
 ) -> None:
-    dispatcher = Dispatcher(app.engine, [Exploding()])
+    dispatcher = Dispatcher(app.engine, [Exploding()], app.dispatcher.clock)
     outcome = dispatcher.handle(text("你好", msg_id="e-1"))
     assert outcome.intent == "error"
     assert outcome.replies == (Reply(APOLOGY),)

@@ -25,7 +25,7 @@ COMMUNITY = "suzhe"
 def person(engine: Engine, name: str, role: str | None = "volunteer", *skills: str) -> int:
     """A console user, with a role in the community and skills."""
     with session_scope(engine) as session:
-        user_id = resolve_user(session, "console", name).id or 0
+        user_id = resolve_user(session, "console", name, NOW).id or 0
         if role is not None:
             grant(session, user_id, role, "" if role == "staff" else COMMUNITY)
         for skill in skills:
@@ -44,7 +44,7 @@ def make_shift(
     """A post in the community and one shift of it."""
     with session_scope(engine) as session:
         post = shift_plan.create_post(
-            session, "助老餐厅帮厨", "幸福食堂", COMMUNITY, skills, coordinator
+            session, "助老餐厅帮厨", "幸福食堂", COMMUNITY, skills, coordinator, now=NOW
         )
         shift = shift_plan.create_shift(session, post.id or 0, start, minutes, slots, NOW)
         return shift.id or 0
@@ -114,7 +114,7 @@ def test_a_declined_volunteer_can_come_back(app: App) -> None:
 def test_weekly_template_creates_shifts_once(app: App) -> None:
     zone = app.settings.zone
     with session_scope(app.engine) as session:
-        post = shift_plan.create_post(session, "街长巡查", "文安西路", COMMUNITY)
+        post = shift_plan.create_post(session, "街长巡查", "文安西路", COMMUNITY, now=NOW)
         shift_plan.create_template(session, post.id or 0, 2, "09:00", 120, 3, NOW.date())
     for _ in range(2):
         with session_scope(app.engine) as session:
@@ -176,8 +176,10 @@ def test_stand_ins_are_free_skilled_and_least_busy(app: App) -> None:
     sign(app.engine, make_shift(app.engine, START + dt.timedelta(hours=1)), busy)
     with session_scope(app.engine) as session:  # dan worked 2 hours last week
         earlier = shift_plan.create_shift(session, 1, NOW + dt.timedelta(hours=1), 120, 1, NOW)
-        session.add(ShiftAssignment(shift_id=earlier.id or 0, user_id=worked, status="done",
-                                    minutes=120))  # fmt: skip
+        session.add(ShiftAssignment(
+            shift_id=earlier.id or 0, user_id=worked, status="done", minutes=120,
+            created_at=NOW, updated_at=NOW,
+        ))  # fmt: skip
     with Session(app.engine) as session:
         shift = session.get(Shift, shift_id)
         assert shift is not None

@@ -10,11 +10,21 @@ import pytest
 from bot.timeparse import parse_when
 from tests.conftest import NOW
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # NOW is 2026-11-26 17:00 there
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Dates written out ("12月3日") are read against a fixed Thursday, 2026-11-26 17:00 local;
+# words relative to today ("明天") against the tests' NOW, which CI also moves.
+THURSDAY = dt.datetime(2026, 11, 26, 17, 0, tzinfo=SHANGHAI)
+TODAY = NOW.astimezone(SHANGHAI).date()
 
 
 def local(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def days_on(days: int, hour: int, minute: int) -> dt.datetime:
+    """`days` after today (local), at hour:minute."""
+    moment = TODAY + dt.timedelta(days=days)
+    return local(moment.year, moment.month, moment.day, hour, minute)
 
 
 def test_now_is_the_moment_itself() -> None:
@@ -25,11 +35,23 @@ def test_now_is_the_moment_itself() -> None:
 @pytest.mark.parametrize(
     ("said", "meant"),
     [
-        ("明天 9:00", local(2026, 11, 27, 9, 0)),
-        ("明天上午9点", local(2026, 11, 27, 9, 0)),
-        ("明天 上午 9 点", local(2026, 11, 27, 9, 0)),
-        ("后天下午3点半", local(2026, 11, 28, 15, 30)),
-        ("今天晚上8点", local(2026, 11, 26, 20, 0)),
+        ("明天 9:00", days_on(1, 9, 0)),
+        ("明天上午9点", days_on(1, 9, 0)),
+        ("明天 上午 9 点", days_on(1, 9, 0)),
+        ("后天下午3点半", days_on(2, 15, 30)),
+        ("今天晚上8点", days_on(0, 20, 0)),
+    ],
+)
+def test_days_from_today(said: str, meant: dt.datetime) -> None:
+    found = parse_when(said, NOW, SHANGHAI)
+    assert found == meant
+    assert found is not None
+    assert found.utcoffset() == dt.timedelta(hours=8)
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
         ("12月3日 15:30", local(2026, 12, 3, 15, 30)),
         ("12月3日15:30", local(2026, 12, 3, 15, 30)),
         ("2026-12-03 15:30", local(2026, 12, 3, 15, 30)),
@@ -39,7 +61,7 @@ def test_now_is_the_moment_itself() -> None:
     ],
 )
 def test_the_ways_staff_write_a_time(said: str, meant: dt.datetime) -> None:
-    found = parse_when(said, NOW, SHANGHAI)
+    found = parse_when(said, THURSDAY, SHANGHAI)
     assert found == meant
     assert found is not None
     assert found.utcoffset() == dt.timedelta(hours=8)
@@ -78,12 +100,10 @@ def test_noon_words() -> None:
 
 
 def test_a_time_alone_is_today_and_a_recent_date_stays_past() -> None:
-    today = NOW.astimezone(SHANGHAI).date()  # 2026-11-26
-    assert parse_when("下午3点", NOW, SHANGHAI) == local(2026, 11, 26, 15, 0)
-    assert parse_when("18:30", NOW, SHANGHAI) == local(2026, 11, 26, 18, 30)
+    assert parse_when("下午3点", NOW, SHANGHAI) == days_on(0, 15, 0)
+    assert parse_when("18:30", NOW, SHANGHAI) == days_on(0, 18, 30)
     assert parse_when("3", NOW, SHANGHAI) is None  # a bare number is a menu choice, not 3:00
-    recent = parse_when("11月20日 9:00", NOW, SHANGHAI)  # six days ago: not next year
+    recent = parse_when("11月20日 9:00", THURSDAY, SHANGHAI)  # six days ago: not next year
     assert recent is not None
     assert recent.date() == dt.date(2026, 11, 20)
-    assert recent < NOW
-    assert today.year == 2026
+    assert recent < THURSDAY

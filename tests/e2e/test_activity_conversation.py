@@ -16,9 +16,10 @@ from sqlmodel import Session, select
 from bot import activities
 from bot.activities import ActivityInput
 from bot.app import open_database
+from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import session_scope
-from bot.models import Outbox, Registration, utcnow
+from bot.models import Outbox, Registration
 
 
 def test_signup_cancel_waitlist_claim(tmp_path: Path) -> None:

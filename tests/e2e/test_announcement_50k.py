@@ -1,10 +1,12 @@
 """A 50,000-recipient announcement through the fake WeChat API: `linli serve` delivers it within
 the configured rate, `linli push progress` shows it going, the server is stopped a third of the
 way (SIGTERM) and killed two thirds of the way (SIGKILL), restarted each time, and every
-recipient gets it once — never twice."""
+recipient gets it once — never twice. No wall-clock limit on the whole: a busy machine may be
+slow, only a stall fails it (how fast it goes is tests/bench/bench_announcement.py's job)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -21,10 +23,11 @@ from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
 from bot.app import open_database
+from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import session_scope
-from bot.models import ChannelIdentity, Outbox, User, utcnow
-from bot.models_more import NoticeOptOut
+from bot.models import ChannelIdentity, Outbox, User
+from bot.models_more import Announcement, NoticeOptOut
 from tests.e2e.test_reminder_restart import free_port
 from tests.fakes.wechat_api import FakeWeChatAPI
 
@@ -34,6 +37,7 @@ OPTED_OUT = 300  # said "退订"
 UNFOLLOWED = 40  # unfollowed the account: WeChat answers 43004
 PER_SECOND = 400.0  # binding: the delivery could go faster on loopback
 WORKERS = 4
+STALL = 90.0  # seconds without one more message delivered: hung, not slow
 OPTED = {f"o{n:06d}" for n in range(7, 7 + OPTED_OUT * 97, 97)}
 UNFOLLOWING = {f"o{n:06d}" for n in range(11, 11 + UNFOLLOWED * 1000, 1000)}
 
@@ -94,11 +98,24 @@ def linli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def serve(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+@contextlib.contextmanager
+def serving(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """`linli serve` in its own process, stopped (or killed) however the block ends: a
+    failing test leaves no server behind."""
+    server = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve"], env=env, text=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    try:
+        yield server
+    finally:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=30)
 
 
 def received(api: FakeWeChatAPI) -> Counter[str]:
@@ -107,11 +124,18 @@ def received(api: FakeWeChatAPI) -> Counter[str]:
     return Counter(people)
 
 
-def wait_for(condition: Callable[[], bool], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
+def wait_while_moving(
+    done: Callable[[], bool], progress: Callable[[], int], stall_seconds: float = STALL
+) -> None:
+    """Wait until `done()`, however slow a busy machine is, as long as `progress()` keeps
+    growing: fail only when nothing moved for `stall_seconds` (a hang, not a slow run)."""
+    last, moved = progress(), time.monotonic()
+    while not done():
+        time.sleep(0.2)
+        now_at = progress()
+        if now_at != last:
+            last, moved = now_at, time.monotonic()
+        assert time.monotonic() - moved < stall_seconds, f"stuck at {last} for {stall_seconds} s"
 
 
 def test_fifty_thousand_recipients_exactly_once_across_a_stop_and_a_crash(
@@ -126,25 +150,30 @@ def test_fifty_thousand_recipients_exactly_once_across_a_stop_and_a_crash(
     assert sent["recipients"] == expected
     progress: list[dict[str, object]] = []
 
-    first = serve(env)
-    wait_for(lambda: sum(received(api).values()) >= RESIDENTS // 3, 120)
-    progress.append(json.loads(linli(env, "push", "progress", str(sent["id"]), "--json")))
-    first.send_signal(signal.SIGTERM)  # a stop: the messages in flight finish first
-    first.communicate(timeout=60)
-    second = serve(env)
-    wait_for(lambda: sum(received(api).values()) >= 2 * RESIDENTS // 3, 120)
-    second.send_signal(signal.SIGKILL)  # a crash: nothing is finished
-    second.wait(timeout=30)
-    third = serve(env)
-    try:
-        wait_for(lambda: progress_of(env, sent["id"])["status"] == "done", 180)
-    finally:
-        third.send_signal(signal.SIGTERM)
-        third.communicate(timeout=60)
+    def count() -> int:
+        return sum(received(api).values())
+
+    with serving(env) as first:
+        wait_while_moving(lambda: count() >= RESIDENTS // 3, count)
+        progress.append(progress_of(env, sent["id"]))
+        first.send_signal(signal.SIGTERM)  # a stop: the messages in flight finish first
+        first.wait(timeout=60)
+    with serving(env) as second:
+        wait_while_moving(lambda: count() >= 2 * RESIDENTS // 3, count)
+        second.send_signal(signal.SIGKILL)  # a crash: nothing is finished
+        second.wait(timeout=30)
+    engine = open_database(load_settings(Path(os.devnull), environ=env))
+
+    def finished() -> bool:  # read here, not by a `linli` process a time: that would load the CPU
+        with Session(engine) as session:
+            found = session.get(Announcement, sent["id"])
+            return found is not None and found.status == "done"
+
+    with serving(env):
+        wait_while_moving(finished, count)
 
     report = progress_of(env, sent["id"])
     got = received(api)
-    engine = open_database(load_settings(Path(os.devnull), environ=env))
     with Session(engine) as session:
         rows = session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
         unknown = {

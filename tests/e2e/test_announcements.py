@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.clock import utcnow
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.roles import grant
 from bot.types import Incoming
 from scheduler.delivery import ConsoleSender
 from scheduler.service import SchedulerService, channel_senders
-from tests.conftest import Clock
+from tests.conftest import NOW, Clock
 from tests.e2e.test_wechat import Rig, rig, text_of  # noqa: F401  (the WeChat rig fixture)
 
 STAFF_SCRIPT = ["发公告", "本周六上午九点，社区广场免费量血压，欢迎来。", "不用", "苏辙社区", "1",
@@ -53,7 +54,7 @@ def test_console_session(
 
     say("你好")
     with session_scope(app.engine) as session:
-        grant(session, resolve_user(session, "console", "secretary").id or 0, "staff", "suzhe")
+        grant(session, resolve_user(session, "console", "secretary", NOW).id or 0, "staff", "suzhe")
     for resident in ("ann", "bob", "cat"):
         assert "苏辙社区的居民" in say("我是苏辙社区的", user=resident)
     assert "退订" in say("退订", user="cat")
@@ -92,7 +93,12 @@ def test_wechat_session(rig: Rig) -> None:  # noqa: F811
 
     say("你好")
     with session_scope(rig.app.engine) as session:
-        grant(session, resolve_user(session, "wechat", "o-secretary").id or 0, "staff", "suzhe")
+        grant(
+            session,
+            resolve_user(session, "wechat", "o-secretary", utcnow()).id or 0,
+            "staff",
+            "suzhe",
+        )
     for resident in ("o-ann", "o-bob", "o-cat"):
         assert "苏辙社区的居民" in say("我是苏辙社区的", user=resident)
     assert "已为您退订" in say("退订", user="o-cat")

@@ -19,10 +19,11 @@ from sqlmodel import Session, select
 from bot import activities
 from bot.activities import ActivityInput
 from bot.app import open_database
+from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Outbox, Registration, ReminderLog, utcnow
+from bot.models import Outbox, Registration, ReminderLog
 from bot.notifier import Notifier
 
 OFFSETS = [0.25, 0.15]  # minutes before the start: 15 s and 9 s
@@ -74,10 +75,13 @@ def test_restart_between_scheduling_and_firing(tmp_path: Path) -> None:
             place="社工室", capacity=10, cancel_deadline=start,
         )  # fmt: skip
         found = activities.create_activity(session, data, utcnow(), [])
-        people = [resolve_user(session, "console", name).id or 0 for name in ("ann", "bob", "cat")]
+        people = [
+            resolve_user(session, "console", name, utcnow()).id or 0
+            for name in ("ann", "bob", "cat")
+        ]
         regs = [activities.sign_up(session, found.id or 0, p, 1, utcnow()) for p in people]
         activities.cancel_registration(
-            session, regs[2], utcnow(), Notifier(settings.zone), settings.activities
+            session, regs[2], utcnow(), Notifier(settings.zone, utcnow), settings.activities
         )
         kept = [r.id for r in regs[:2]]
         cancelled = regs[2].id

@@ -19,6 +19,7 @@ from bot import activities, invites
 from bot.activities import ActivityInput
 from bot.app import App, build_dispatcher, open_database
 from bot.channels.telegram import TelegramSender
+from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.demo_activities import seed_activities
@@ -86,9 +87,9 @@ def rig(database_url: str, cache_home: Path, demo_matcher: Matcher) -> Iterator[
     with FakeBotAPI(TOKEN) as api:
         settings = telegram_settings(database_url, cache_home, api.base_url)
         engine = open_database(settings)
-        seed_demo(engine, dt.datetime.now(dt.UTC).date())
-        seed_activities(engine, dt.datetime.now(dt.UTC), settings.zone)
-        dispatcher = build_dispatcher(engine, lambda: demo_matcher, settings)
+        seed_demo(engine, utcnow().date())
+        seed_activities(engine, utcnow(), settings.zone)
+        dispatcher = build_dispatcher(engine, lambda: demo_matcher, settings, utcnow)
         app = App(settings, engine, demo_matcher, dispatcher)
         with LocalServer(create_web_app(app)) as server, httpx.Client(trust_env=False) as http:
             yield Rig(app, api, f"http://127.0.0.1:{server.port}/telegram", http)
@@ -113,9 +114,7 @@ def test_wrong_secret_and_malformed_updates(rig: Rig) -> None:
 
 def test_invite_question_clarify_tap_and_signup(rig: Rig) -> None:
     with session_scope(rig.app.engine) as session:
-        code = invites.create(
-            session, dt.datetime.now(dt.UTC), "role", dt.timedelta(days=1), "volunteer", "suzhe"
-        )
+        code = invites.create(session, utcnow(), "role", dt.timedelta(days=1), "volunteer", "suzhe")
     welcome = text(rig.say(7, f"/start invite_{code}"))
     assert "志愿者" in welcome
     with Session(rig.app.engine) as session:
@@ -140,19 +139,19 @@ def test_invite_question_clarify_tap_and_signup(rig: Rig) -> None:
 
 
 def test_reminder_reaches_the_bot_api(rig: Rig) -> None:
-    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    start = utcnow() + dt.timedelta(days=2)
     with session_scope(rig.app.engine) as session:
         data = ActivityInput(
             title="普法小课堂", starts_at=start, ends_at=start + dt.timedelta(hours=1),
             place="广场", capacity=5,
         )  # fmt: skip
-        number = activities.create_activity(session, data, dt.datetime.now(dt.UTC), []).id
+        number = activities.create_activity(session, data, utcnow(), []).id
     rig.say(9, f"报名 {number}")
     rig.say(9, "确认")
     assert fire(rig.app, number or 0, 120, start - dt.timedelta(hours=2)) == "queued"
     sender = TelegramSender(rig.app.settings.telegram)
-    Delivery(rig.app.engine, {"telegram": sender}, rig.app.settings.delivery).run_once(
-        dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    Delivery(rig.app.engine, {"telegram": sender}, rig.app.settings.delivery, utcnow).run_once(
+        utcnow() + dt.timedelta(seconds=1)
     )
     assert "普法小课堂" in str(rig.api.sent[-1]["text"])
     assert rig.api.sent[-1]["chat_id"] == 9
@@ -167,24 +166,25 @@ def test_broadcast_within_limits(rig: Rig) -> None:
     settings = rig.app.settings.telegram
     rig.api.enforce_limits(per_chat_per_second=1, overall_per_second=30)
     rig.api.rate_limit(retry_after=1, times=1)
-    notifier = Notifier(rig.app.settings.zone)
+    notifier = Notifier(rig.app.settings.zone, utcnow)
     with session_scope(rig.app.engine) as session:
         for chat in range(1000, 2000):
-            user = resolve_user(session, "telegram", str(chat))
+            user = resolve_user(session, "telegram", str(chat), utcnow())
             notifier.send(
                 session, user.id or 0, "notice", f"b:{chat}", [Reply("社区通知：明天停水")]
             )
-        user = resolve_user(session, "telegram", "1000")
+        user = resolve_user(session, "telegram", "1000", utcnow())
         for n in range(2):  # two more to one chat: they must wait their second
             notifier.send(session, user.id or 0, "notice", f"again:{n}", [Reply(f"第{n}条")])
     delivery = Delivery(
         rig.app.engine,
         {"telegram": TelegramSender(settings)},
         rig.app.settings.delivery.model_copy(update={"backoff_seconds": 1}),
+        utcnow,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        delivery.run_once(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2))
+        delivery.run_once(utcnow() + dt.timedelta(seconds=2))
         with Session(rig.app.engine) as session:
             if not session.exec(select(Outbox).where(Outbox.status == "pending")).first():
                 break
@@ -207,13 +207,13 @@ def test_linked_identities_share_my_signups(rig: Rig) -> None:
             wechat = WeChatTestClient(
                 f"http://127.0.0.1:{server.port}/wechat", "tok", "wxtest", AES_KEY, "plain"
             )
-            start = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+            start = utcnow() + dt.timedelta(days=3)
             with session_scope(rig.app.engine) as session:
                 data = ActivityInput(
                     title="云朵灯手工", starts_at=start, ends_at=start + dt.timedelta(hours=1),
                     place="社工室", capacity=5,
                 )  # fmt: skip
-                number = activities.create_activity(session, data, dt.datetime.now(dt.UTC), []).id
+                number = activities.create_activity(session, data, utcnow(), []).id
             wechat.send_text("o-gran", f"报名 {number}")
             wechat.send_text("o-gran", "确认")
             code_reply = wechat.decrypt_reply(wechat.send_text("o-gran", "绑定"))["Content"]

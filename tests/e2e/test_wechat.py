@@ -18,6 +18,7 @@ from sqlmodel import Session, func, select
 from bot import activities
 from bot.activities import ActivityInput
 from bot.app import App, build_dispatcher, open_database
+from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.demo_activities import seed_activities
@@ -51,11 +52,11 @@ class Rig:
     def client(self, mode: str) -> WeChatTestClient:
         return WeChatTestClient(self.url, "tok", "wxtest", AES_KEY, mode)  # type: ignore[arg-type]
 
-    def deliver(self) -> int:
+    def deliver(self, at: dt.datetime | None = None) -> int:
+        """Deliver what is due a second after `at` (default: now)."""
         senders = channel_senders(self.app.engine, self.app.settings)
-        return Delivery(self.app.engine, senders, self.app.settings.delivery).run_once(
-            dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
-        )
+        due = (at or utcnow()) + dt.timedelta(seconds=1)
+        return Delivery(self.app.engine, senders, self.app.settings.delivery, utcnow).run_once(due)
 
 
 def wechat_settings(database_url: str, home: Path, api_base: str, **extra: str) -> Settings:
@@ -77,11 +78,10 @@ def rig(database_url: str, cache_home: Path, demo_matcher: Matcher) -> Iterator[
     with FakeWeChatAPI() as api:
         settings = wechat_settings(database_url, cache_home, api.base_url)
         engine = open_database(settings)
-        seed_demo(engine, dt.datetime.now(dt.UTC).date())
-        seed_activities(engine, dt.datetime.now(dt.UTC), settings.zone)
-        app = App(
-            settings, engine, demo_matcher, build_dispatcher(engine, lambda: demo_matcher, settings)
-        )
+        seed_demo(engine, utcnow().date())
+        seed_activities(engine, utcnow(), settings.zone)
+        dispatcher = build_dispatcher(engine, lambda: demo_matcher, settings, utcnow)
+        app = App(settings, engine, demo_matcher, dispatcher)
         with LocalServer(create_web_app(app)) as server:
             yield Rig(app, api, f"http://127.0.0.1:{server.port}/wechat")
         engine.dispose()
@@ -142,13 +142,17 @@ def make_activity(app: App, start: dt.datetime) -> int:
             title="云朵灯手工", starts_at=start, ends_at=start + dt.timedelta(hours=1),
             place="社工室", capacity=5, cancel_deadline=start,
         )  # fmt: skip
-        return activities.create_activity(session, data, dt.datetime.now(dt.UTC), []).id or 0
+        return activities.create_activity(session, data, utcnow(), []).id or 0
 
 
 def fire(app: App, activity_id: int, offset: float, now: dt.datetime) -> str:
     runtime.install(
         runtime.Runtime(
-            app.engine, app.settings, lambda: now, Notifier(app.settings.zone), lambda _: None
+            app.engine,
+            app.settings,
+            lambda: now,
+            Notifier(app.settings.zone, lambda: now),
+            lambda _: None,
         )
     )
     try:
@@ -159,7 +163,7 @@ def fire(app: App, activity_id: int, offset: float, now: dt.datetime) -> str:
 
 def test_reminders_inside_and_outside_the_window(rig: Rig) -> None:
     client = rig.client("safe")
-    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    start = utcnow() + dt.timedelta(days=2)
     number = make_activity(rig.app, start)
     for openid in ("o-ann", "o-bob"):
         text_of(client, client.send_text(openid, f"报名 {number}"))
@@ -168,10 +172,10 @@ def test_reminders_inside_and_outside_the_window(rig: Rig) -> None:
         bob = session.exec(
             select(ChannelIdentity).where(ChannelIdentity.external_id == "o-bob")
         ).one()
-        bob.last_seen_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=49)
+        bob.last_seen_at = utcnow() - dt.timedelta(hours=49)
         session.add(bob)
     assert fire(rig.app, number, 1440, start - dt.timedelta(hours=24)) == "queued"
-    rig.deliver()
+    rig.deliver(start - dt.timedelta(hours=24))
     custom = [m for m in rig.api.custom_messages if m["touser"] == "o-ann"]
     assert len(custom) == 1
     assert "云朵灯手工" in custom[0]["text"]["content"]
@@ -183,16 +187,16 @@ def test_reminders_inside_and_outside_the_window(rig: Rig) -> None:
 def test_no_template_means_recorded_and_told_next_time(rig: Rig) -> None:
     rig.app.settings.wechat.templates.clear()
     client = rig.client("plain")
-    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    start = utcnow() + dt.timedelta(days=2)
     number = make_activity(rig.app, start)
     text_of(client, client.send_text("o-dan", f"报名 {number}"))
     text_of(client, client.send_text("o-dan", "确认"))
     with session_scope(rig.app.engine) as session:
         dan = session.exec(select(ChannelIdentity)).one()
-        dan.last_seen_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=49)
+        dan.last_seen_at = utcnow() - dt.timedelta(hours=49)
         session.add(dan)
     fire(rig.app, number, 1440, start - dt.timedelta(hours=24))
-    rig.deliver()
+    rig.deliver(start - dt.timedelta(hours=24))
     with Session(rig.app.engine) as session:
         row = session.exec(select(Outbox).where(Outbox.kind == "reminder")).one()
     assert row.status == "undeliverable"
@@ -204,7 +208,7 @@ def test_no_template_means_recorded_and_told_next_time(rig: Rig) -> None:
 
 def test_retry_storm_does_the_work_once(rig: Rig) -> None:
     client = rig.client("safe")
-    start = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    start = utcnow() + dt.timedelta(days=2)
     number = make_activity(rig.app, start)
     text_of(client, client.send_text("o-eve", f"报名 {number}"))
     with ThreadPoolExecutor(4) as pool:

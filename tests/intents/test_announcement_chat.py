@@ -37,7 +37,7 @@ def say(app: App, text: Callable[..., Incoming]) -> Say:
 def user(app: App, name: str, community: str | None = "suzhe", role: str | None = None,
          place: str = "suzhe") -> int:  # fmt: skip
     with session_scope(app.engine) as session:
-        found = resolve_user(session, "console", name)
+        found = resolve_user(session, "console", name, NOW)
         found.community_id = community
         session.add(found)
         if role is not None:
@@ -165,8 +165,10 @@ def test_a_resident_cannot_start_it(app: App, say: Say) -> None:
 
 def test_an_audience_tag(app: App, say: Say, secretary: int) -> None:
     with session_scope(app.engine) as session:
-        ann = resolve_user(session, "console", "ann").id or 0
-        dan = resolve_user(session, "console", "dan").id or 0  # 蓬莱社区: not this announcement
+        ann = resolve_user(session, "console", "ann", NOW).id or 0
+        dan = (
+            resolve_user(session, "console", "dan", NOW).id or 0
+        )  # 蓬莱社区: not this announcement
         session.add_all([UserTag(user_id=ann, tag="老年人"), UserTag(user_id=dan, tag="老年人")])
     for line in WALK[:4]:
         say(line)

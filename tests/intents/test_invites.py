@@ -15,7 +15,7 @@ from bot.models import Invite, User, UserRole
 from bot.roles import grant
 from bot.types import Incoming
 from intents.staff import REFUSAL
-from tests.conftest import Clock
+from tests.conftest import NOW, Clock
 
 Say = Callable[..., str]
 CODE = re.compile(r"邀请码：([0-9a-f]{8})")
@@ -31,7 +31,7 @@ def say(app: App, text: Callable[..., Incoming]) -> Say:
 
 def staff(app: App, name: str, place: str, lives: str | None = None) -> int:
     with session_scope(app.engine) as session:
-        found = resolve_user(session, "console", name)
+        found = resolve_user(session, "console", name, NOW)
         found.community_id = lives
         session.add(found)
         grant(session, found.id or 0, "staff", place)
@@ -40,14 +40,14 @@ def staff(app: App, name: str, place: str, lives: str | None = None) -> int:
 
 def roles_of(app: App, name: str) -> set[tuple[str, str]]:
     with Session(app.engine) as session:
-        user = resolve_user(session, "console", name)
+        user = resolve_user(session, "console", name, NOW)
         rows = session.exec(select(UserRole).where(UserRole.user_id == user.id)).all()
         return {(r.role, r.community_id) for r in rows}
 
 
 def community_of(app: App, name: str) -> str | None:
     with Session(app.engine) as session:
-        found = session.get(User, resolve_user(session, "console", name).id)
+        found = session.get(User, resolve_user(session, "console", name, NOW).id)
         return None if found is None else found.community_id
 
 
@@ -106,7 +106,7 @@ def test_a_resident_cannot_make_invites(app: App, say: Say) -> None:
 
 def test_a_volunteer_cannot_make_invites(app: App, say: Say) -> None:
     with session_scope(app.engine) as session:
-        grant(session, resolve_user(session, "console", "bob").id or 0, "volunteer", "suzhe")
+        grant(session, resolve_user(session, "console", "bob", NOW).id or 0, "volunteer", "suzhe")
     assert say("邀请志愿者", user="bob") == REFUSAL
 
 
@@ -130,7 +130,9 @@ def test_district_staff_invite_for_where_they_live_or_the_district(app: App, say
 def test_staff_of_two_communities_name_the_one(app: App, say: Say) -> None:
     staff(app, "secretary", "suzhe")
     with session_scope(app.engine) as session:
-        grant(session, resolve_user(session, "console", "secretary").id or 0, "staff", "penglai")
+        grant(
+            session, resolve_user(session, "console", "secretary", NOW).id or 0, "staff", "penglai"
+        )
     code = invite(say, "邀请蓬莱社区的志愿者")
     say(f"邀请码 {code}", user="ann")
     assert roles_of(app, "ann") == {("volunteer", "penglai")}

@@ -30,7 +30,7 @@ def make_activity(app: App) -> int:
             place="广场", capacity=10, collect=["name", "phone"],
         )  # fmt: skip
         number = activities.create_activity(session, data, NOW, []).id or 0
-        resident = resolve_user(session, "console", "ann").id or 0
+        resident = resolve_user(session, "console", "ann", NOW).id or 0
         activities.sign_up(session, number, resident, 1, NOW, name="王小明", phone="13812345678")
     return number
 
@@ -51,7 +51,7 @@ def test_a_resident_cannot_run_staff_commands(
 def test_staff_run_them(app: App, text: Callable[..., Incoming]) -> None:
     number = make_activity(app)
     with session_scope(app.engine) as session:
-        grant(session, resolve_user(session, "console", "wang").id or 0, "staff")
+        grant(session, resolve_user(session, "console", "wang", NOW).id or 0, "staff")
     roster = app.dispatcher.handle(text(f"活动名单{number}", user="wang")).text
     assert "王*明" in roster
     assert "138****5678" in roster  # masked in chat; full numbers only in the export

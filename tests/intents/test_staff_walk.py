@@ -41,7 +41,9 @@ def something_to_act_on(app: App) -> None:
             place="广场", capacity=10,
         )  # fmt: skip
         activities.create_activity(session, data, NOW, [])
-        session.add(ShiftAssignment(shift_id=shift, user_id=helper, status="signed"))
+        session.add(ShiftAssignment(
+            shift_id=shift, user_id=helper, status="signed", created_at=NOW, updated_at=NOW
+        ))  # fmt: skip
         draft = Draft("停水通知", Target(communities=("suzhe",)), start)
         announcements.create(session, draft, None, NOW, app.settings.announcements)
 
@@ -67,7 +69,7 @@ def test_a_resident_cannot_run_any_staff_command(
 ) -> None:
     something_to_act_on(app)
     with session_scope(app.engine) as session:
-        resolve_user(session, "console", "ann")
+        resolve_user(session, "console", "ann", NOW)
     before = snapshot(app)
     for command in staff_commands(app):
         caplog.clear()

@@ -37,7 +37,7 @@ def people(app: App) -> dict[str, int]:
     ids = {}
     with session_scope(app.engine) as session:
         for name in ("ann", "bob"):
-            found = resolve_user(session, "console", name)
+            found = resolve_user(session, "console", name, NOW)
             found.community_id = "suzhe"
             session.add(found)
             ids[name] = found.id or 0

@@ -59,8 +59,8 @@ class Recorder:
 
 def queue(app: App, name: str, key: str) -> None:
     with session_scope(app.engine) as session:
-        user = resolve_user(session, "console", name)
-        notifier = Notifier(app.settings.zone)
+        user = resolve_user(session, "console", name, NOW)
+        notifier = Notifier(app.settings.zone, lambda: NOW)
         assert notifier.send(session, user.id or 0, "notice", key, [Reply("通知")], due=NOW)
         assert not notifier.send(session, user.id or 0, "notice", key, [Reply("通知")], due=NOW)
 
@@ -77,7 +77,7 @@ def settings(**changes: float) -> DeliverySettings:
 def test_each_notice_is_queued_once_and_sent_once(app: App) -> None:
     queue(app, "ann", "k1")
     sender = Recorder()
-    delivery = Delivery(app.engine, {"console": sender}, settings())
+    delivery = Delivery(app.engine, {"console": sender}, settings(), lambda: NOW)
     assert delivery.run_once(NOW) == 1
     assert delivery.run_once(NOW) == 0
     assert sender.sent == [("ann", "通知")]
@@ -89,7 +89,7 @@ def test_each_notice_is_queued_once_and_sent_once(app: App) -> None:
 def test_failures_back_off_then_give_up(app: App) -> None:
     queue(app, "ann", "k1")
     sender = Recorder(failures=5)
-    delivery = Delivery(app.engine, {"console": sender}, settings())
+    delivery = Delivery(app.engine, {"console": sender}, settings(), lambda: NOW)
     delivery.run_once(NOW)
     (row,) = rows(app)
     assert (row.status, row.attempts) == ("pending", 1)
@@ -106,7 +106,8 @@ def test_failures_back_off_then_give_up(app: App) -> None:
 
 def test_undeliverable_is_recorded_not_dropped(app: App) -> None:
     queue(app, "ann", "k1")
-    Delivery(app.engine, {"console": Recorder(blocked="ann")}, settings()).run_once(NOW)
+    blocked = {"console": Recorder(blocked="ann")}
+    Delivery(app.engine, blocked, settings(), lambda: NOW).run_once(NOW)
     (row,) = rows(app)
     assert row.status == "undeliverable"
     assert row.last_error == "the user blocked the account"
@@ -114,7 +115,7 @@ def test_undeliverable_is_recorded_not_dropped(app: App) -> None:
 
 def test_no_channel_to_reach_the_user(app: App) -> None:
     queue(app, "ann", "k1")
-    Delivery(app.engine, {}, settings()).run_once(NOW)
+    Delivery(app.engine, {}, settings(), lambda: NOW).run_once(NOW)
     (row,) = rows(app)
     assert row.status == "undeliverable"
 
@@ -126,7 +127,7 @@ def test_a_send_interrupted_by_a_crash_is_not_repeated(app: App) -> None:
         row.status = "sending"  # the process died between claiming and recording
         session.add(row)
     sender = Recorder()
-    delivery = Delivery(app.engine, {"console": sender}, settings())
+    delivery = Delivery(app.engine, {"console": sender}, settings(), lambda: NOW)
     assert delivery.recover() == 1
     delivery.run_once(NOW)
     assert sender.sent == []
@@ -141,7 +142,7 @@ def test_claimed_but_unsent_rows_go_back_to_pending_after_a_crash(app: App) -> N
         first.status, second.status = "sending", "claimed"  # died while sending the first
         session.add_all([first, second])
     sender = Recorder()
-    delivery = Delivery(app.engine, {"console": sender}, settings())
+    delivery = Delivery(app.engine, {"console": sender}, settings(), lambda: NOW)
     assert delivery.recover() == 1
     delivery.run_once(NOW)
     assert sender.sent == [("bob", "通知")]  # the second one was never tried: it goes now
@@ -152,7 +153,7 @@ def test_a_stop_finishes_the_message_in_flight_and_hands_back_the_rest(app: App)
     for name in ("ann", "bob", "cat"):
         queue(app, name, f"k-{name}")
     sender = Recorder()
-    delivery = Delivery(app.engine, {"console": sender}, settings(workers=1))
+    delivery = Delivery(app.engine, {"console": sender}, settings(workers=1), lambda: NOW)
     assert delivery.run_once(NOW, stop=lambda: len(sender.sent) >= 1) == 1
     assert [r.status for r in rows(app)] == ["sent", "pending", "pending"]
     assert delivery.run_once(NOW) == 2
@@ -164,7 +165,7 @@ def test_workers_keep_one_users_messages_in_order(app: App) -> None:
         queue(app, "ann", f"k{n}")
         queue(app, f"other{n}", f"o{n}")
     sender = Recorder()
-    Delivery(app.engine, {"console": sender}, settings(workers=4)).run_once(NOW)
+    Delivery(app.engine, {"console": sender}, settings(workers=4), lambda: NOW).run_once(NOW)
     assert len(sender.sent) == 12
     assert all(r.status == "sent" for r in rows(app))
     with Session(app.engine) as session:
@@ -181,7 +182,7 @@ def test_the_budget_is_kept_inside_a_batch(app: App) -> None:
         queue(app, name, f"k-{name}")
     slow = Recorder()
     slow.per_second = 2.0  # the second message waits 0.5 s: past the budget, no third
-    delivery = Delivery(app.engine, {"console": slow}, settings(workers=1))
+    delivery = Delivery(app.engine, {"console": slow}, settings(workers=1), lambda: NOW)
     assert delivery.run_once(NOW, budget=0.3) == 2
     assert sorted(r.status for r in rows(app)) == ["pending", "sent", "sent"]
 
@@ -204,14 +205,14 @@ def test_rows_taken_over_by_another_process_are_not_sent_again(app: App) -> None
     for name in ("ann", "bob", "cat"):
         queue(app, name, f"k-{name}")
     second = Recorder()
-    standby = Delivery(app.engine, {"console": second}, settings(workers=1))
+    standby = Delivery(app.engine, {"console": second}, settings(workers=1), lambda: NOW)
 
     def take_over() -> None:
         standby.recover()
         standby.run_once(NOW)
 
     first = Overtaken(take_over)
-    Delivery(app.engine, {"console": first}, settings(workers=1)).run_once(NOW)
+    Delivery(app.engine, {"console": first}, settings(workers=1), lambda: NOW).run_once(NOW)
     got = [name for name, _ in first.sent + second.sent]
     assert sorted(got) == ["ann", "bob", "cat"]  # each once: "ann" by the first, maybe sent
     assert [r.status for r in rows(app)] == ["unknown", "sent", "sent"]
@@ -223,7 +224,7 @@ def test_a_database_error_mid_batch_leaves_nothing_held(
     for name in ("ann", "bob", "cat"):
         queue(app, name, f"k-{name}")
     sender = Recorder()
-    delivery = Delivery(app.engine, {"console": sender}, settings(workers=1))
+    delivery = Delivery(app.engine, {"console": sender}, settings(workers=1), lambda: NOW)
     settle = delivery._settle
     calls = iter(range(100))
 

@@ -28,7 +28,7 @@ def installed(app: App, clock: Clock) -> Iterator[list[int]]:
     planned: list[int] = []
     runtime.install(
         runtime.Runtime(
-            app.engine, app.settings, clock, Notifier(app.settings.zone), planned.append
+            app.engine, app.settings, clock, Notifier(app.settings.zone, clock), planned.append
         )
     )
     yield planned
@@ -55,7 +55,7 @@ def users(app: App, count: int) -> list[int]:
     from bot.identity import resolve_user
 
     with session_scope(app.engine) as session:
-        return [resolve_user(session, "console", f"u{n}").id or 0 for n in range(count)]
+        return [resolve_user(session, "console", f"u{n}", NOW).id or 0 for n in range(count)]
 
 
 def reminders(app: App) -> list[Outbox]:
@@ -83,7 +83,11 @@ def test_cancelled_registration_gets_nothing(app: App, clock: Clock, installed: 
         registration = session.get(activities.Registration, first)
         assert registration is not None
         activities.cancel_registration(
-            session, registration, NOW, Notifier(app.settings.zone), app.settings.activities
+            session,
+            registration,
+            NOW,
+            Notifier(app.settings.zone, lambda: NOW),
+            app.settings.activities,
         )
     clock.now = START - dt.timedelta(hours=24)
     assert send_reminders(activity_id, 1440) == "queued"  # for nobody: the one was cancelled
@@ -93,7 +97,9 @@ def test_cancelled_registration_gets_nothing(app: App, clock: Clock, installed: 
 def test_cancelled_activity_sends_nothing(app: App, clock: Clock, installed: list[int]) -> None:
     activity_id, _ = make_activity(app, users(app, 1))
     with session_scope(app.engine) as session:
-        activities.cancel_activity(session, activity_id, NOW, Notifier(app.settings.zone))
+        activities.cancel_activity(
+            session, activity_id, NOW, Notifier(app.settings.zone, lambda: NOW)
+        )
     clock.now = START - dt.timedelta(hours=2)
     assert send_reminders(activity_id, 120) == "skipped"
     assert reminders(app) == []
@@ -139,7 +145,7 @@ def test_checked_in_attendees_are_asked_to_rate(app: App, clock: Clock) -> None:
         activities.check_in(session, registration.user_id, code, START)
     with session_scope(app.engine) as session:
         closed = activities.close_finished(
-            session, START + dt.timedelta(hours=4), Notifier(app.settings.zone)
+            session, START + dt.timedelta(hours=4), Notifier(app.settings.zone, lambda: NOW)
         )
     assert closed == 1
     with Session(app.engine) as session:

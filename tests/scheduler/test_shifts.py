@@ -19,7 +19,7 @@ from tests.bot.test_shifts import COMMUNITY, NOW, START, make_shift, person, sig
 
 def run(app: App, now: dt.datetime, times: int = 1) -> None:
     for _ in range(times):
-        scheduled.run_due(app.engine, now, app.settings, Notifier(app.settings.zone))
+        scheduled.run_due(app.engine, now, app.settings, Notifier(app.settings.zone, lambda: now))
 
 
 def restart() -> None:
@@ -109,7 +109,7 @@ def test_no_shows_recorded_after_the_end(app: App) -> None:
 
 def test_recurring_shifts_created_by_the_scheduler(app: App) -> None:
     with session_scope(app.engine) as session:
-        post = shift_plan.create_post(session, "义诊引导", "卫生站", COMMUNITY)
+        post = shift_plan.create_post(session, "义诊引导", "卫生站", COMMUNITY, now=NOW)
         shift_plan.create_template(session, post.id or 0, 5, "08:30", 180, 2, NOW.date())
     run(app, NOW, times=3)
     with Session(app.engine) as session:
