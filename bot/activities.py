@@ -47,11 +47,17 @@ class ActivityInput:
     status: str = "published"
 
 
+TITLE_MAX, PLACE_MAX = 80, 120  # the columns' lengths
+CAPACITY_MAX = 10_000
+
+
 def problems(data: ActivityInput, now: dt.datetime, communities: Iterable[str]) -> list[str]:
     """Everything wrong with an activity, in plain Chinese; empty when it is fine."""
     found = []
     if not data.title.strip():
         found.append("活动名称不能为空")
+    if len(data.title.strip()) > TITLE_MAX:
+        found.append(f"活动名称最多 {TITLE_MAX} 个字")
     if any(t.tzinfo is None for t in (data.starts_at, data.ends_at)):
         found.append("时间需要带时区")
         return found
@@ -61,10 +67,14 @@ def problems(data: ActivityInput, now: dt.datetime, communities: Iterable[str]) 
         found.append("结束时间要晚于开始时间")
     if data.capacity <= 0:
         found.append("名额要大于 0")
+    elif data.capacity > CAPACITY_MAX:
+        found.append(f"名额最多 {CAPACITY_MAX} 人")
     if not 1 <= data.max_party <= 10:
         found.append("每人最多可带的人数要在 1 到 10 之间")
     if not data.place.strip():
         found.append("活动地点不能为空")
+    if len(data.place.strip()) > PLACE_MAX:
+        found.append(f"活动地点最多 {PLACE_MAX} 个字")
     if data.community_id is not None and data.community_id not in set(communities):
         found.append(f"没有这个社区：{data.community_id}")
     unknown = [a for a in data.audience if a not in AUDIENCES]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import signal
@@ -12,18 +13,21 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
+from bot import logs
 from bot.app import App, build_app, open_database
 from bot.channels import console
 from bot.cli_activity import add_commands as add_activity_commands
+from bot.cli_args import whole
 from bot.cli_push import add_commands as add_push_commands
 from bot.cli_roles import add_commands as add_role_commands
 from bot.cli_shift import add_commands as add_shift_commands
 from bot.cli_wechat import add_commands as add_wechat_commands
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, UserFacingError
 from bot.evaluation import calibrate, evaluate, read_labelled
 from bot.knowledge_base import (
     calibration_path,
@@ -48,13 +52,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"配置错误：{exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.general.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    command: int = args.run(args, settings)
+    logs.configure(settings)
+    try:
+        command: int = args.run(args, settings)
+    except UserFacingError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (OperationalError, OSError) as exc:
+        logger.info("command failed on the database or the disk", exc_info=True)
+        print(storage_problem(exc), file=sys.stderr)
+        return 3
     return command
+
+
+def storage_problem(exc: OperationalError | OSError) -> str:
+    """What to tell staff when the database or the disk refuses (nothing was written)."""
+    text = str(exc).lower()
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text:
+        return "磁盘满了，这次什么都没有写入。请清理磁盘空间后再试。"
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return "数据库或文件是只读的（没有写权限），这次什么都没有写入。请检查文件权限。"
+    if isinstance(exc, OperationalError):
+        return (
+            "连不上数据库，或数据库出错了，这次什么都没有写入。请检查 database.url 和数据库服务。"
+        )
+    return f"读写文件出错，这次什么都没有写入：{exc.strerror or exc.__class__.__name__}"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -102,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     kb_calibrate.set_defaults(run=_kb_calibrate)
 
     serve = commands.add_parser(
-        "serve", help="后台服务：定时提醒、消息投递（以后还有微信/Telegram）"
+        "serve", help="后台服务：微信和 Telegram 的消息接口、定时提醒、消息投递"
     )
     serve.set_defaults(run=_serve)
 
@@ -122,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
     unanswered.add_argument("--json", action="store_true")
-    unanswered.add_argument("--limit", type=int, default=50)
+    unanswered.add_argument("--limit", type=whole(1, 10_000), default=50)
     unanswered.set_defaults(run=_unanswered)
     return parser
 
@@ -307,7 +329,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     channels = "微信" if settings.wechat.enabled else "（未启用微信）"
     print(f"linli serve：http://{host}:{port} {channels}，按 Ctrl+C 停止。", flush=True)
     web = uvicorn.Config(
-        create_web_app(app), host=host, port=port, log_level="warning", lifespan="off"
+        create_web_app(app),
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        log_config=None,  # uvicorn logs through ours: redacted like every other line
     )
     # uvicorn returns on SIGINT / SIGTERM and then raises the signal again for the handler
     # that was there before: make that one just stop us, so the scheduler can finish the

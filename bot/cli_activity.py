@@ -24,6 +24,7 @@ from bot.activity_io import (
     read_changes,
 )
 from bot.app import open_for_staff
+from bot.cli_args import row_id
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
@@ -128,7 +129,7 @@ def _subcommand(sub: Subcommands, name: str, summary: str, work: Work) -> argpar
 
 
 def _activity_id(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("id", type=int, help="活动编号")
+    parser.add_argument("id", type=row_id, help="活动编号")
     return parser
 
 

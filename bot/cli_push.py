@@ -16,6 +16,7 @@ from bot import announcements
 from bot.activity_io import parse_moment
 from bot.announcements import Draft, Target
 from bot.app import open_for_staff
+from bot.cli_args import decimal, row_id
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
@@ -48,10 +49,12 @@ def add_commands(commands: Subcommands) -> None:
     send.add_argument("--topic", default="general", help="类别（默认 general 社区公告）")
     send.add_argument("--at", help="定时发送（本地时间），如 2026-12-05 09:00；不写为现在")
     _command(sub, "list", "待发送和最近的公告", _list)
-    _command(sub, "cancel", "取消一条还没发的公告", _cancel).add_argument("id", type=int)
+    _command(sub, "cancel", "取消一条还没发的公告", _cancel).add_argument("id", type=row_id)
     progress = _command(sub, "progress", "发送进度和送达报告", _progress)
-    progress.add_argument("id", type=int)
-    progress.add_argument("--watch", type=float, metavar="SECONDS", help="每隔几秒刷新，发完为止")
+    progress.add_argument("id", type=row_id)
+    progress.add_argument(
+        "--watch", type=decimal(0.01, 3600), metavar="SECONDS", help="每隔几秒刷新，发完为止"
+    )
 
     tag = commands.add_parser("tag", help="工作人员：居民的对象标签（用于定向发公告）")
     tags = tag.add_subparsers(required=True, metavar="TAG_COMMAND")

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot import invites
 from bot.app import open_database, open_for_staff
+from bot.cli_args import decimal
 from bot.cli_wechat import scene_qr
 from bot.clock import utcnow
 from bot.config import Settings
@@ -43,7 +44,9 @@ def add_commands(commands: Subcommands) -> None:
     invite_create = invite.add_parser("create", help="生成一次性邀请码")
     invite_create.add_argument("--role", choices=ROLES, required=True)
     invite_create.add_argument("--community", default="", help="社区编号；不写为全区")
-    invite_create.add_argument("--days", type=float, default=7, help="有效天数（默认 7）")
+    invite_create.add_argument(
+        "--days", type=decimal(0.01, 90), default=7, help="有效天数（默认 7，最多 90）"
+    )
     invite_create.add_argument("--qr", action="store_true", help="同时生成微信带参数二维码")
     invite_create.set_defaults(run=_invite_create)
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from bot import shift_hours, shift_io, shift_notices, shift_plan, shifts
 from bot.activity_io import community_id, parse_moment
 from bot.app import open_for_staff
+from bot.cli_args import integer, row_id
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
@@ -59,12 +60,12 @@ def add_commands(commands: Subcommands) -> None:
     post_add.add_argument("--description", default="", help="说明")
     _json(_command(posts, "list", "列出岗位", _post_list))
     add = _json(_command(sub, "add", "新建一个班次", _shift_add))
-    add.add_argument("--post", type=int, required=True, help="岗位编号")
+    add.add_argument("--post", type=row_id, required=True, help="岗位编号")
     add.add_argument("--start", required=True, help="开始时间（本地），如 2026-12-01 09:00")
     _shape(add)
     weekly = _json(_command(sub, "weekly", "每周固定的班次（自动提前排好几周）", _weekly))
-    weekly.add_argument("--post", type=int, required=True, help="岗位编号")
-    weekly.add_argument("--weekday", type=int, required=True, help="星期：0=周一…6=周日")
+    weekly.add_argument("--post", type=row_id, required=True, help="岗位编号")
+    weekly.add_argument("--weekday", type=integer, required=True, help="星期：0=周一…6=周日")
     weekly.add_argument("--time", required=True, help="开始时间，如 09:00")
     weekly.add_argument("--from", dest="first", required=True, help="从哪天起，如 2026-12-01")
     weekly.add_argument("--until", help="到哪天为止（不写为一直）")
@@ -72,13 +73,13 @@ def add_commands(commands: Subcommands) -> None:
     listing = _json(_command(sub, "list", "即将开始的班次", _shift_list))
     listing.add_argument("--all", action="store_true", help="也列出已结束的")
     assign = _command(sub, "assign", "安排志愿者上某个班次（会通知对方确认）", _assign)
-    assign.add_argument("shift", type=int, help="班次编号")
+    assign.add_argument("shift", type=row_id, help="班次编号")
     assign.add_argument("user", help=f"志愿者（{_WHO}）")
     roster = _command(sub, "roster", "导出班次名单", _roster)
-    roster.add_argument("shift", type=int, help="班次编号")
+    roster.add_argument("shift", type=row_id, help="班次编号")
     roster.add_argument("--out", type=Path, required=True, help="导出到 .xlsx 或 .csv")
     _command(sub, "approve", "批准某个班次已签退的工时", _approve).add_argument(
-        "shift", type=int, help="班次编号"
+        "shift", type=row_id, help="班次编号"
     )
     hours = _command(sub, "hours", "导出一段时间的志愿工时（只合计已批准的）", _hours)
     hours.add_argument("--from", dest="first", required=True, help="开始日期，如 2026-12-01")
@@ -113,9 +114,9 @@ def _json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _shape(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--minutes", type=int, required=True, help="时长（分钟）")
-    parser.add_argument("--slots", type=int, required=True, help="需要几位志愿者")
-    parser.add_argument("--activity", type=int, help="关联的活动编号")
+    parser.add_argument("--minutes", type=integer, required=True, help="时长（分钟）")
+    parser.add_argument("--slots", type=integer, required=True, help="需要几位志愿者")
+    parser.add_argument("--activity", type=row_id, help="关联的活动编号")
 
 
 def _in_transaction(args: argparse.Namespace, settings: Settings, work: Work) -> int:

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from bot.app import open_database
 from bot.config import Settings
 from bot.errors import ChannelError, Undeliverable
+from knowledge.loader import read_text
 
 _TOP, _SUB = 3, 5  # WeChat allows 3 buttons, each with up to 5 sub-buttons
 _TYPES = {"click": "key", "view": "url", "miniprogram": "url"}
@@ -69,7 +70,7 @@ _SHOW_QR = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="
 
 def _push(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        menu = json.loads(args.file.read_text(encoding="utf-8"))
+        menu = json.loads(read_text(args.file, 1024 * 1024))
     except (OSError, ValueError) as exc:
         print(f"读不了菜单文件：{exc}", file=sys.stderr)
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.errors import ConfigError
 
@@ -92,6 +100,10 @@ class ServerSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
 
 
+_WECHAT_TOKEN = re.compile(r"[A-Za-z0-9]{3,32}")
+_AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")  # base64 of 32 bytes, without the "="
+
+
 class WeChatSettings(_Section):
     """The WeChat official account (公众号). Secrets belong in config.toml or LINLI_WECHAT_*."""
 
@@ -114,6 +126,20 @@ class WeChatSettings(_Section):
     templates: dict[str, str] = {}
     # CLICK menu keys → the text they stand for, e.g. {MENU_ACTIVITIES = "活动"}
     menu_keys: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _secrets_when_enabled(self) -> WeChatSettings:
+        """An enabled account needs its credentials: an empty token would let anyone sign."""
+        if not self.enabled:
+            return self
+        if not _WECHAT_TOKEN.fullmatch(self.token):
+            raise ValueError("token must be set: 3 to 32 letters or digits, as in 基本配置")
+        if not self.app_id.strip() or not self.app_secret.strip():
+            raise ValueError("app_id and app_secret must be set when wechat is enabled")
+        for key in (self.encoding_aes_key, self.previous_encoding_aes_key):
+            if key and not _AES_KEY.fullmatch(key):
+                raise ValueError("an EncodingAESKey is 43 characters (letters and digits)")
+        return self
 
 
 class TelegramSettings(_Section):

@@ -8,11 +8,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Integer, event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine
 
 from bot import models, models_more  # noqa: F401  (the tables must be known before create_all)
+from bot.errors import TooLong
+from bot.files import private_dir, private_file
+
+_INT_LIMIT = 2**31 - 1  # PostgreSQL's integer; SQLite would take more, and then PostgreSQL not
+_LABELS = {
+    "title": "名称", "place": "地点", "name": "姓名", "phone": "电话", "text": "内容",
+    "description": "说明", "comment": "评价", "external_id": "用户标识", "display_name": "名字",
+    "link": "链接", "tag": "标签", "skill": "技能", "code": "编号", "capacity": "名额",
+}  # fmt: skip
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -20,8 +31,15 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if (
+        parsed.database
+        and parsed.database != ":memory:"
+        and not parsed.database.startswith("file:")
+    ):
+        # names and phone numbers live here: owner-only (SQLite gives its -wal and -shm
+        # files the database file's permissions)
+        private_dir(Path(parsed.database).parent)
+        private_file(Path(parsed.database))
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_connect)
     _WriterTurn().listen(engine)
@@ -76,6 +94,25 @@ class _WriterTurn:
     def _give_back(self, record: Any) -> None:
         if record is not None:
             self.end(record)
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _check_sizes(session: OrmSession, _flush: UOWTransaction, _instances: object) -> None:
+    """Every string within its column's length and every integer within PostgreSQL's range,
+    on both databases (SQLite would store a 10,000-character title; PostgreSQL refuses it
+    with a DataError): a clear refusal instead, and nothing of the transaction is written."""
+    for row in (*session.new, *session.dirty):
+        for prop in inspect(row).mapper.column_attrs:
+            _check_size(prop.key, prop.columns[0].type, getattr(row, prop.key, None))
+
+
+def _check_size(key: str, kind: object, value: object) -> None:
+    label = _LABELS.get(key, key)
+    length = getattr(kind, "length", None)
+    if isinstance(length, int) and isinstance(value, str) and len(value) > length:
+        raise TooLong(f"{label}太长了：最多 {length} 个字，现在是 {len(value)} 个。")
+    if isinstance(kind, Integer) and isinstance(value, int) and abs(value) > _INT_LIMIT:
+        raise TooLong(f"{label}的数字太大了：{value}")
 
 
 def create_schema(engine: Engine) -> None:

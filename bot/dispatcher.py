@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bot import conversation, notices
@@ -21,6 +21,7 @@ from bot.types import Incoming, Outcome, Reply
 logger = logging.getLogger(__name__)
 
 APOLOGY = "抱歉，我这边刚才出了点小问题 🙏 请稍后再试一次，或发“找人工”联系社区工作人员。"
+MAX_KEY = 128  # a sender's id on its channel, and a message id, as stored
 MAX_TEXT = 2000  # longer messages are cut before matching: nobody types more in one bubble
 _ATTEMPTS = 3
 
@@ -41,11 +42,20 @@ class Dispatcher:
 
     def handle(self, incoming: Incoming) -> Outcome:
         """Handle one message once; a re-delivered message gets the stored outcome."""
+        if not 0 < len(incoming.user_key) <= MAX_KEY or len(incoming.msg_id or "") > MAX_KEY:
+            logger.warning("%s message refused: sender or message id empty or too long",
+                           incoming.channel)  # fmt: skip
+            return Outcome("refused", ())
         if len(incoming.text) > MAX_TEXT:
             incoming = _shortened(incoming)
         for attempt in range(_ATTEMPTS):
             try:
                 return self._handle_once(incoming)
+            except OperationalError:  # the database is down, read-only or full: nothing stored
+                logger.exception(
+                    "message from %s not handled: the database refused", incoming.channel
+                )
+                return Outcome("error", (Reply(APOLOGY),))
             except IntegrityError:
                 # Another process handled the same message id, or created the same user, first.
                 stored = self._stored(incoming)

@@ -13,6 +13,10 @@ class UserFacingError(LinliError):
     """An error whose message is written for the resident and safe to show in chat."""
 
 
+class TooLong(UserFacingError):
+    """A value does not fit its column: refused the same way on SQLite and PostgreSQL."""
+
+
 class ChannelError(LinliError):
     """A channel could not deliver now; retry later (after `retry_after` seconds if given)."""
 

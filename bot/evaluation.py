@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.db import create_schema, make_engine
 from bot.types import Incoming, Outcome
 from knowledge.calibration import Calibration, fit
+from knowledge.loader import read_text
 from knowledge.matcher import Matcher
 
 NON_ENTRY_LABELS = ("fallback", "help", "handoff")
@@ -62,7 +63,7 @@ class Report:
 def read_labelled(path: Path) -> list[Labelled]:
     """Read a JSONL file of {"text": ..., "expect": ...} lines (blank lines and # skipped)."""
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:

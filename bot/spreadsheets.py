@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import UserFacingError
+from bot.files import private_file
 
 logger = logging.getLogger(__name__)
 Cell = str | int | float | dt.datetime | dt.date | dt.time | None
@@ -23,6 +24,9 @@ class ImportProblems(UserFacingError):
     def __init__(self, found: Sequence[str]) -> None:
         super().__init__("\n".join(found))
         self.problems = list(found)
+
+
+MAX_IMPORT_BYTES = 20 * 2**20  # tens of thousands of rows; an .xlsx unpacks to far more
 
 
 class SheetError(UserFacingError):
@@ -40,6 +44,10 @@ def read_rows(path: Path) -> list[list[Cell]]:
         raise ImportProblems([f"{path.name}：只能导入 .xlsx 或 .csv 文件"])
     if not path.is_file():
         raise ImportProblems([f"{path.name}：找不到这个文件"])
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        raise ImportProblems(
+            [f"{path.name}：文件太大（超过 {MAX_IMPORT_BYTES // 2**20} MB），请分成几个表"]
+        )
     return _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
 
 
@@ -54,6 +62,7 @@ def write_table(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
         raise SheetError("只能导出成 .xlsx 或 .csv 文件")
     rows = [[_inert(cell) for cell in row] for row in rows]
     try:
+        private_file(path)  # exports hold full names and phone numbers
         if suffix == ".csv":
             with path.open("w", encoding="utf-8-sig", newline="") as stream:
                 csv.writer(stream).writerows(rows)

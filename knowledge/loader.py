@@ -84,11 +84,32 @@ def load_files(paths: Iterable[Path], known_communities: Iterable[str] = ()) -> 
     return loaded
 
 
+MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any district's base; /dev/zero is not a file
+
+
+def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
+    """A regular file's UTF-8 text (a BOM is dropped), read to at most `limit` bytes.
+
+    Raises:
+        OSError: not a regular file, or it cannot be read.
+        ValueError: larger than `limit`, or not UTF-8.
+    """
+    if not path.is_file():
+        raise OSError(f"{path} 不是一个普通文件")
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"文件太大（超过 {limit // (1024 * 1024)} MB）")
+    return data.decode("utf-8-sig")
+
+
 def _read_file(path: Path, loaded: Loaded, raw_entries: RawEntries) -> None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeError([f"{path}: 无法读取（{exc.__class__.__name__}）"]) from exc
+        text = read_text(path, MAX_FILE_BYTES)
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError([f"{path}: 不是 UTF-8 编码，请另存为 UTF-8 再导入"]) from exc
+    except (OSError, ValueError) as exc:
+        raise KnowledgeError([f"{path}: 无法读取（{exc}）"]) from exc
     if path.suffix.lower() == ".csv":
         raw_entries.extend((str(path), line, row) for line, row in _csv_rows(path, text))
         return

@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
+from bot.files import private_file
 from bot.models import ChannelIdentity, Outbox, User
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class ConsoleSender:
         self.log = log
         self.per_second = per_second
         self._lock = threading.Lock()
+        self._private = False
 
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         """Append one JSON line per message."""
@@ -63,8 +65,12 @@ class ConsoleSender:
             "text": "\n".join(texts),
             "at": time.time(),
         }
-        with self._lock, self.log.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        with self._lock:
+            if not self._private:  # once: the log holds what residents were told
+                private_file(self.log)
+                self._private = True
+            with self.log.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return self.channel
 
 

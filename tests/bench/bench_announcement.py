@@ -38,6 +38,7 @@ from tests.fakes.wechat_api import FakeWeChatAPI  # noqa: E402
 def settings_for(home: Path, url: str, api: FakeWeChatAPI, workers: int) -> Settings:
     env = {
         "LINLI_HOME": str(home), "LINLI_DATABASE_URL": url, "LINLI_WECHAT_ENABLED": "true",
+        "LINLI_WECHAT_TOKEN": "tok",
         "LINLI_WECHAT_APP_ID": "wxtest", "LINLI_WECHAT_APP_SECRET": "s3cret",
         "LINLI_WECHAT_API_BASE": api.base_url, "LINLI_WECHAT_PER_SECOND": "100000",
         "LINLI_DELIVERY_WORKERS": str(workers),

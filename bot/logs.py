@@ -1,0 +1,81 @@
+"""Logging for every command: one format on stderr, and no secret in any line at any level.
+
+HTTP clients log the URLs they call (WeChat puts `secret=` and `access_token=` in the query,
+Telegram the bot token in the path), tracebacks repeat them, and a DEBUG level shows
+everything. So the handler's formatter redacts what looks like a credential, and every
+configured secret by value, from the whole formatted line (tracebacks included); the HTTP
+libraries' own loggers stay at WARNING whatever the level asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from bot.config import Settings
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MASK = "***"
+_HANDLER = "linli"
+# libraries that log request URLs, headers or message bodies at INFO/DEBUG
+_CHATTY = ("httpx", "httpcore", "hpack", "telegram", "urllib3")
+_CREDENTIALS = (
+    # ?secret=…&access_token=… in a URL, or secret: … / "token": "…" in a dump
+    re.compile(
+        r"(?i)((?:app_?secret|secret(?:_token)?|access_token|refresh_token|password|passwd|"
+        r"encoding_?aes_?key|msg_signature|signature)[\"']?\s*[=:]\s*[\"']?)[^&\s\"',;)}]+"
+    ),
+    re.compile(r"(/bot)\d+:[\w-]+"),  # Telegram: https://api.telegram.org/bot<token>/sendMessage
+    re.compile(r"(\b\d{6,12}:)[\w-]{30,}"),  # a Telegram bot token on its own
+    re.compile(r"(://[^/\s:@]+:)[^@\s/]+(@)"),  # a password in a database URL
+)
+_SHORTEST_SECRET = 6  # shorter configured values would mask ordinary words
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with credentials and the given secret values replaced by ***."""
+    for value in sorted({s for s in secrets if len(s) >= _SHORTEST_SECRET}, key=len, reverse=True):
+        text = text.replace(value, MASK)
+    for pattern in _CREDENTIALS:
+        text = pattern.sub(
+            lambda m: m.group(1) + MASK + (m.group(2) if m.re.groups > 1 else ""), text
+        )
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose every line (message and traceback) is redacted."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]):
+        super().__init__(fmt)
+        self.secrets = tuple(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every secret value the settings hold."""
+    wechat, telegram = settings.wechat, settings.telegram
+    return [
+        wechat.token, wechat.app_secret, wechat.encoding_aes_key,
+        wechat.previous_encoding_aes_key, telegram.token, telegram.secret_token,
+    ]  # fmt: skip
+
+
+def configure(settings: Settings, stream: TextIO | None = None) -> None:
+    """Send logs to stderr (or `stream`) at the configured level, redacted."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(FORMAT, secrets_of(settings)))
+    handler.set_name(_HANDLER)
+    level = logging.getLevelName(settings.general.log_level.upper())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER]:  # a second main()
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,83 @@
+"""No secret in any log line at any level: URLs with credentials, tracebacks that repeat them,
+the configured secrets by value, and the HTTP libraries' own chatter."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import logs
+from bot.config import Settings, load_settings
+
+APP_SECRET = "wechat-app-secret-9f8e7d"
+BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
+TOKEN = "webhooktoken42"
+SECRET_TOKEN = "telegram-secret-token-1a2b"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings(Path(os.devnull), environ={
+        "LINLI_GENERAL_LOG_LEVEL": "DEBUG",
+        "LINLI_WECHAT_TOKEN": TOKEN, "LINLI_WECHAT_APP_SECRET": APP_SECRET,
+        "LINLI_TELEGRAM_TOKEN": BOT_TOKEN, "LINLI_TELEGRAM_SECRET_TOKEN": SECRET_TOKEN,
+    })  # fmt: skip
+
+
+@pytest.fixture
+def captured(settings: Settings) -> Iterator[io.StringIO]:
+    """Linli's own log configuration, writing into a buffer."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    logs.configure(settings, stream)
+    yield stream
+    for handler in list(root.handlers):
+        if handler not in before[1]:
+            root.removeHandler(handler)
+    root.setLevel(before[0])
+    for name in ("httpx", "httpcore", "hpack", "telegram", "urllib3"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def test_credentials_in_urls_are_masked() -> None:
+    lines = {
+        "GET https://api.weixin.qq.com/cgi-bin/token?appid=wx1&secret=abc123def": "abc123def",
+        "POST https://api.weixin.qq.com/cgi-bin/message?access_token=T0K3N_xyz": "T0K3N_xyz",
+        f"POST https://api.telegram.org/bot{BOT_TOKEN}/sendMessage": BOT_TOKEN,
+        "postgresql+psycopg://linli:hunter22@db.local/linli": "hunter22",
+        '{"access_token": "ACCESS-42", "expires_in": 7200}': "ACCESS-42",
+    }  # fmt: skip
+    for line, secret in lines.items():
+        masked = logs.redact(line)
+        assert secret not in masked
+        assert logs.MASK in masked
+
+
+def test_no_configured_secret_reaches_the_log_at_debug(captured: io.StringIO) -> None:
+    logger = logging.getLogger("bot.somewhere")
+    logger.debug("token %s, app secret %s", TOKEN, APP_SECRET)
+    logger.info("bot token %s and header %s", BOT_TOKEN, SECRET_TOKEN)
+    try:
+        raise RuntimeError(f"failed calling https://api.telegram.org/bot{BOT_TOKEN}/getMe")
+    except RuntimeError:
+        logger.exception("with a traceback")
+    logging.getLogger("httpx").info("HTTP Request: GET https://x/token?secret=%s", APP_SECRET)
+    text = captured.getvalue()
+    assert "with a traceback" in text
+    assert "Traceback" in text
+    for secret in (TOKEN, APP_SECRET, BOT_TOKEN, SECRET_TOKEN):
+        assert secret not in text
+
+
+def test_http_libraries_stay_quiet_below_warning(captured: io.StringIO) -> None:
+    logging.getLogger("httpx").info("HTTP Request: GET https://example/ 200")
+    logging.getLogger("telegram.ext").debug("Calling Bot API endpoint sendMessage")
+    assert captured.getvalue() == ""
+    logging.getLogger("bot.x").debug("ours at DEBUG")
+    assert "ours at DEBUG" in captured.getvalue()
