@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -146,14 +147,37 @@ class TelegramSettings(_Section):
     """The Telegram bot. The token belongs in config.toml or LINLI_TELEGRAM_TOKEN."""
 
     enabled: bool = False
-    token: str = ""
+    token: str = Field("", validate_default=True)
     mode: str = Field("webhook", pattern="^(webhook|polling)$")
     path: str = "/telegram"
-    secret_token: str = ""  # checked on every webhook request (X-Telegram-Bot-Api-Secret-Token)
+    # checked on every webhook request (X-Telegram-Bot-Api-Secret-Token)
+    secret_token: str = Field("", validate_default=True)
     api_base: str = ""  # empty: Telegram's own; a fake's URL in tests
     proxy: str = ""  # e.g. "http://proxy:3128" where Telegram is only reachable through one
     per_second: float = Field(25, gt=0)  # under Telegram's ~30/s overall limit
     per_chat_seconds: float = Field(1.0, ge=0)  # at most one message a second to one chat
+
+    @field_validator("token")
+    @classmethod
+    def _token_when_enabled(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("enabled") and not value.strip():
+            raise ValueError(
+                "启用 Telegram 时必须填写机器人令牌（@BotFather 给的）；"
+                "set [telegram] token or LINLI_TELEGRAM_TOKEN"
+            )
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_in_webhook_mode(cls, value: str, info: ValidationInfo) -> str:
+        # Without it anyone who finds the webhook URL could post updates in anyone's name.
+        webhook = info.data.get("mode", "webhook") == "webhook"
+        if info.data.get("enabled") and webhook and not value.strip():
+            raise ValueError(
+                "webhook 模式必须设置一个随机的 secret_token，否则任何人都能冒充 Telegram 发消息；"
+                "set [telegram] secret_token or LINLI_TELEGRAM_SECRET_TOKEN"
+            )
+        return value
 
 
 class AnnouncementSettings(_Section):

@@ -120,7 +120,9 @@ class Dispatcher:
         if not incoming.msg_id:
             return None
         done = session.get(ProcessedMessage, (incoming.channel, incoming.msg_id))
-        return None if done is None else Outcome.from_json(done.outcome)
+        if done is None:
+            return None
+        return dataclasses.replace(Outcome.from_json(done.outcome), replayed=True)
 
     def _stored(self, incoming: Incoming) -> Outcome | None:
         with Session(self.engine) as session:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -55,6 +55,9 @@ class Outcome:
     confidence: float | None = None
     answer_id: str | None = None
     suggestions: tuple[Option, ...] = ()
+    # the stored outcome of a message handled before (a re-delivery): a channel that sends
+    # its replies itself has sent them already; not stored, not compared
+    replayed: bool = field(default=False, compare=False)
 
     @property
     def text(self) -> str:

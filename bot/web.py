@@ -1,4 +1,4 @@
-"""The ASGI app `linli serve` hosts: the WeChat webhook (and later Telegram), plus /healthz."""
+"""The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, plus /healthz."""
 
 from __future__ import annotations
 
@@ -97,7 +97,8 @@ class TelegramEndpoint:
 
     async def post(self, request: Request) -> Response:
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
-        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+        # an empty secret is refused at start too (config): never compare two empty strings
+        if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
             logger.warning("telegram update refused: wrong or missing secret token")
             return Response(status_code=403)
         try:
@@ -106,9 +107,10 @@ class TelegramEndpoint:
                 raise ValueError("not an object")
             await self.channel.process(data)
         except WebhookError as exc:
+            logger.warning("telegram update refused (%s): %s", exc.status, exc)
             return Response(status_code=exc.status)
-        except (ValueError, TypeError, KeyError) as exc:
-            logger.warning("telegram update refused: %s", exc.__class__.__name__)
+        except (ValueError, RecursionError) as exc:  # RecursionError: deeply nested JSON
+            logger.warning("telegram update refused: %s: %s", exc.__class__.__name__, exc)
             return Response(status_code=400)
         return Response("ok")
 

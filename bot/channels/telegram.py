@@ -1,20 +1,31 @@
 """The Telegram channel on python-telegram-bot: updates (webhook or polling) go through the
 same dispatcher; numbered choices become inline buttons; long answers are split; MarkdownV2
-is escaped. Outbound notices go through `TelegramSender` within Telegram's limits."""
+is escaped. Outbound notices go through `TelegramSender` within Telegram's limits.
+
+A person is their Telegram user id (`from.id`), which is also the id of their private chat
+with the bot, and only private chats reach the dispatcher. In a group or supergroup the bot
+answers only what is addressed to it (a command that names no other bot, an @mention of it, a
+reply to one of its messages), and always with one short note asking the person to talk to it
+privately: sign-ups, names, phones, codes and lists are never shown in a group. Channel posts
+and edited messages are left alone.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import re
 import threading
 import time
 import warnings
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+from sqlmodel import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     Application,
@@ -27,15 +38,21 @@ from telegram.ext import (
 from telegram.helpers import escape_markdown
 from telegram.request import HTTPXRequest
 
+from bot.channels.telegram_updates import addressed_to, go_private, read_update
 from bot.config import TelegramSettings
+from bot.db import session_scope
 from bot.dispatcher import Dispatcher
 from bot.errors import ChannelError, Undeliverable
-from bot.models import ChannelIdentity
+from bot.identity import resolve_user
+from bot.models import ChannelIdentity, Outbox
 from bot.types import Incoming, Outcome, Reply
 
 logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
 _LIMIT = 4000  # Telegram allows 4096 characters; escaping adds a few
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+# one rendered message: MarkdownV2 text and the buttons it carries
+Part = tuple[str, InlineKeyboardMarkup | None]
 
 
 class TelegramChannel:
@@ -52,20 +69,20 @@ class TelegramChannel:
         self.dispatcher = dispatcher
         self._ready = asyncio.Lock()
         self._started = False
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.TEXT
         app = self.application
-        app.add_handler(CommandHandler("start", self._on_start))
-        app.add_handler(CommandHandler("help", self._on_command("帮助")))
-        app.add_handler(CommandHandler("cancel", self._on_command("算了")))
+        app.add_handler(CommandHandler("start", self._on_start, filters=private))
+        app.add_handler(CommandHandler("help", self._on_command("帮助"), filters=private))
+        app.add_handler(CommandHandler("cancel", self._on_command("算了"), filters=private))
         app.add_handler(CallbackQueryHandler(self._on_tap))
-        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
+        app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, self._on_text))
+        app.add_handler(MessageHandler(groups, self._on_group))
 
     async def process(self, data: dict[str, Any]) -> None:
         """Handle one webhook update (raises ValueError when it is not an update)."""
         await self._ensure_started()
-        update = Update.de_json(data, self.application.bot)
-        if update is None or update.update_id is None:
-            raise ValueError("not a Telegram update")
-        await self.application.process_update(update)
+        await self.application.process_update(read_update(data, self.application.bot))
 
     async def _ensure_started(self) -> None:
         async with self._ready:
@@ -74,51 +91,104 @@ class TelegramChannel:
                 self._started = True
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        if message is None or update.effective_chat is None:
-            return
-        await self._handle(update.effective_chat.id, message.text or "", f"u{update.update_id}")
+        if update.message is not None:
+            await self._handle(update, update.message.text or "")
 
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.effective_chat is None:
-            return
         payload = context.args[0] if context.args else None
-        incoming = Incoming(
-            CHANNEL, str(update.effective_chat.id), "", kind="event:subscribe",
-            event_key=payload, msg_id=f"u{update.update_id}",
-        )  # fmt: skip
-        await self.render(update.effective_chat.id, await self._dispatch(incoming))
+        await self._handle(update, "", kind="event:subscribe", event_key=payload)
 
     def _on_command(self, text: str) -> Any:
         async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            if update.effective_chat is not None:
-                await self._handle(update.effective_chat.id, text, f"u{update.update_id}")
+            await self._handle(update, text)
 
         return handler
 
     async def _on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None or update.effective_chat is None:
+        if query is None:
             return
-        await query.answer()
-        await self._handle(update.effective_chat.id, query.data or "", f"u{update.update_id}")
+        chat = update.effective_chat
+        # a BadRequest here: the tap was answered already (a re-delivered update)
+        if chat is None or chat.type != ChatType.PRIVATE:  # an old button in a group
+            with contextlib.suppress(BadRequest):  # only the tapper sees this
+                await query.answer(go_private(self.application.bot), show_alert=True)
+            return
+        with contextlib.suppress(BadRequest):
+            await query.answer()
+        await self._handle(update, query.data or "")
 
-    async def _handle(self, chat_id: int, text: str, msg_id: str) -> None:
-        incoming = Incoming(CHANNEL, str(chat_id), text, msg_id=msg_id)
-        await self.render(chat_id, await self._dispatch(incoming))
+    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or not addressed_to(message, self.application.bot):
+            return
+        try:
+            await message.reply_text(go_private(self.application.bot))
+        except RetryAfter:
+            logger.warning("telegram group note dropped: flood control")
 
-    async def _dispatch(self, incoming: Incoming) -> Outcome:
-        return await asyncio.to_thread(self.dispatcher.handle, incoming)
+    async def _handle(
+        self, update: Update, text: str, kind: str = "text", event_key: str | None = None
+    ) -> None:
+        """Dispatch a private chat's message as its sender's and send the answer there."""
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None:
+            return  # nobody to answer (no sender on the update)
+        incoming = Incoming(
+            CHANNEL, str(user.id), text, kind=kind, event_key=event_key,
+            msg_id=f"u{update.update_id}",
+        )  # fmt: skip
+        outcome = await asyncio.to_thread(self.dispatcher.handle, incoming)
+        await self.render(chat.id, outcome, incoming)
 
-    async def render(self, chat_id: int, outcome: Outcome) -> None:
-        """Send the replies: text split under the limit, options as buttons on the last part."""
-        for reply in outcome.replies:
-            parts = split(escape_markdown(_body(reply), version=2))
-            for n, part in enumerate(parts, 1):
-                markup = keyboard(reply) if n == len(parts) else None
+    async def render(self, chat_id: int, outcome: Outcome, incoming: Incoming) -> None:
+        """Send the replies: text split under the limit, options as buttons on the last part.
+
+        A re-delivered update's outcome was sent the first time and is not sent again. What
+        Telegram refuses with a 429 goes to the outbox, due when Telegram said.
+        """
+        if outcome.replayed:
+            logger.info("telegram update %s answered before: not sent again", incoming.msg_id)
+            return
+        parts = [part for reply in outcome.replies for part in _parts(reply)]
+        for n, (text, markup) in enumerate(parts):
+            try:
                 await self.application.bot.send_message(
-                    chat_id, part, parse_mode=ParseMode.MARKDOWN_V2, reply_markup=markup
+                    chat_id, text, parse_mode=ParseMode.MARKDOWN_V2, reply_markup=markup
                 )
+            except RetryAfter as exc:
+                await asyncio.to_thread(self._queue, incoming, parts[n:], _wait_of(exc))
+                return
+
+    def _queue(self, incoming: Incoming, parts: Sequence[Part], wait: float) -> None:
+        """The parts Telegram refused, as one outbox row due after `wait` seconds (once)."""
+        key = f"late-reply:{CHANNEL}:{incoming.msg_id}"
+        with session_scope(self.dispatcher.engine) as session:
+            if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first():
+                return
+            now = self.dispatcher.clock()
+            user = resolve_user(session, CHANNEL, incoming.user_key, now)
+            session.add(Outbox(
+                user_id=user.id or 0, kind="late_reply", dedupe_key=key,
+                payload={"replies": [{"text": _plain(*part)} for part in parts]},
+                next_attempt_at=now + dt.timedelta(seconds=wait), created_at=now,
+            ))  # fmt: skip
+        logger.warning("telegram reply %s hit flood control: queued", incoming.msg_id)
+
+
+def _parts(reply: Reply) -> list[Part]:
+    """One reply as the messages that carry it; its buttons go on the last one."""
+    texts = split(escape_markdown(_body(reply), version=2))
+    return [(text, keyboard(reply) if n == len(texts) else None) for n, text in enumerate(texts, 1)]
+
+
+def _plain(text: str, markup: InlineKeyboardMarkup | None) -> str:
+    """A rendered part as plain text for the outbox (its sender escapes again), buttons as
+    numbered lines."""
+    lines = [_ESCAPED.sub(r"\1", text)]
+    if markup is not None:
+        lines += [button.text for row in markup.inline_keyboard for button in row]
+    return "\n".join(lines)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -170,8 +240,9 @@ class TelegramSender:
         self._ready = False
 
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
-        """Send to one chat, waiting for its per-chat slot."""
+        """Send to one person's private chat, waiting for its per-chat slot."""
         chat = identity.external_id
+        target = _private_chat(chat)
         wait = self._last.get(chat, 0.0) + self.settings.per_chat_seconds - time.monotonic()
         if wait > 0:
             time.sleep(wait)
@@ -180,11 +251,11 @@ class TelegramSender:
                 self._run(self.bot.initialize())
                 self._ready = True
             for part in split(escape_markdown("\n\n".join(texts), version=2)):
-                self._run(self.bot.send_message(int(chat), part, parse_mode=ParseMode.MARKDOWN_V2))
+                self._run(self.bot.send_message(target, part, parse_mode=ParseMode.MARKDOWN_V2))
         except RetryAfter as exc:
             raise ChannelError("telegram asked us to slow down", _wait_of(exc)) from exc
         except Forbidden as exc:
-            raise Undeliverable("the resident blocked the bot") from exc
+            raise Undeliverable(_refusal(exc)) from exc
         except BadRequest as exc:
             raise Undeliverable(f"telegram refused the message: {exc.message}") from exc
         except (TimedOut, NetworkError) as exc:
@@ -195,6 +266,23 @@ class TelegramSender:
 
     def _run(self, call: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(call, self._loop).result(timeout=60)
+
+
+def _private_chat(external_id: str) -> int:
+    """The person's private chat (their user id). Before identities were per sender a group
+    could be a "user" (a negative id; a channel is "@name"): notices never go there."""
+    if not (external_id.isascii() and external_id.isdigit()):
+        raise Undeliverable("a group or channel chat, not a person: notices go to private chats")
+    return int(external_id)
+
+
+def _refusal(exc: Forbidden) -> str:
+    """Why Telegram will not let us write to this person, for the outbox record."""
+    if "initiate conversation" in exc.message.lower():
+        return "the person never opened a private chat with the bot (seen only in a group)"
+    if "blocked" in exc.message.lower():
+        return "the resident blocked the bot"
+    return f"telegram refused the message: {exc.message}"
 
 
 def _request(settings: TelegramSettings) -> HTTPXRequest:

@@ -40,6 +40,7 @@ def test_the_same_message_id_is_handled_once(app: App, text: Text) -> None:
     second = app.dispatcher.handle(message)
     assert first == second
     assert first.intent == "fallback"
+    assert (first.replayed, second.replayed) == (False, True)  # a channel must not resend it
     assert count(app, UnansweredQuestion) == 1
 
 
@@ -57,6 +58,7 @@ def test_concurrent_redeliveries_do_the_work_once(app: App, text: Text) -> None:
         thread.join()
     assert len(outcomes) == 6
     assert all(o == outcomes[0] for o in outcomes)
+    assert [o.replayed for o in outcomes].count(False) == 1  # only one is sent
     assert count(app, UnansweredQuestion) == 1
     assert count(app, User) == 1
 

@@ -46,6 +46,7 @@ _BOOL_FIELDS = frozenset(
     {"disable_notification", "protect_content", "show_alert", "drop_pending_updates"}
 )
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+_MENTION = re.compile(r"(?<![A-Za-z0-9_@])@[A-Za-z0-9_]{5,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
 _MARKERS = {"||": "Spoiler", "__": "Underline", "*": "Bold", "_": "Italic", "~": "Strikethrough"}
@@ -121,6 +122,8 @@ class FakeBotAPI:
         self.me: Json = {"id": int(bot_id) if bot_id.isdigit() else 1, "is_bot": True}
         self.me |= {"first_name": BOT_NAME, "username": BOT_USERNAME, "can_join_groups": True}
         self.blocked: set[int | str] = set()  # sends to these chats → 403
+        # people who never opened a private chat with the bot (seen only in groups) → 403
+        self.strangers: set[int] = set()
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._routes: dict[str, Handler] = {
@@ -170,6 +173,7 @@ class FakeBotAPI:
             self._limits: Limits | None = None
             self._recent_sends: deque[tuple[float, Any]] = deque()
         self.blocked.clear()
+        self.strangers.clear()
 
     def push_update(self, update: Json) -> None:
         """Queue an update (e.g. from `text_update`) for getUpdates."""
@@ -318,6 +322,8 @@ class FakeBotAPI:
         return list(itertools.islice(self._updates, limit))
 
     def _check_blocked(self, chat_id: int | str) -> None:
+        if chat_id in self.strangers:
+            raise BotAPIError(403, "Forbidden: bot can't initiate conversation with a user")
         if chat_id in self.blocked:
             group = isinstance(chat_id, int) and chat_id < 0
             who = "kicked from the group chat" if group else "blocked by the user"
@@ -533,17 +539,39 @@ def _user(chat_id: int, user_id: int | None, first_name: str = "测试") -> Json
 
 
 def text_update(
-    update_id: int, chat_id: int, text: str, user_id: int | None = None, first_name: str = "测试"
+    update_id: int,
+    chat_id: int,
+    text: str,
+    user_id: int | None = None,
+    first_name: str = "测试",
+    reply_to: int | None = None,
 ) -> Json:
-    """A text message update; the message_id is the update_id."""
-    message = {
+    """A text message update; the message_id is the update_id. `@username`s get the mention
+    entities Telegram adds; `reply_to` makes it a reply to the bot's message of that id."""
+    message: Json = {
         "message_id": update_id,
         "from": _user(chat_id, user_id, first_name),
         "chat": _chat(chat_id, first_name),
         "date": int(time.time()),
         "text": text,
     }
+    mentions = [_entity(text, "mention", m.start(), m.end()) for m in _MENTION.finditer(text)]
+    if mentions:
+        message["entities"] = mentions
+    if reply_to is not None:
+        bot = {"id": 123, "is_bot": True, "first_name": BOT_NAME, "username": BOT_USERNAME}
+        message["reply_to_message"] = {
+            "message_id": reply_to, "from": bot, "chat": message["chat"],
+            "date": message["date"], "text": "（机器人的消息）",
+        }  # fmt: skip
     return {"update_id": update_id, "message": message}
+
+
+def _entity(text: str, kind: str, start: int, end: int) -> Json:
+    """An entity over text[start:end]; Telegram counts offsets in UTF-16 code units."""
+    offset = len(text[:start].encode("utf-16-le")) // 2
+    length = len(text[start:end].encode("utf-16-le")) // 2
+    return {"type": kind, "offset": offset, "length": length}
 
 
 def command_update(
@@ -556,8 +584,7 @@ def command_update(
     """`/command payload` with the bot_command entity Telegram adds (CommandHandler needs it)."""
     head = "/" + command.lstrip("/")
     update = text_update(update_id, chat_id, f"{head} {payload}" if payload else head, user_id)
-    length = len(head.encode("utf-16-le")) // 2  # entity offsets count UTF-16 code units
-    update["message"]["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    update["message"]["entities"] = [_entity(head, "bot_command", 0, len(head))]
     return update
 
 

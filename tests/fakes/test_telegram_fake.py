@@ -270,3 +270,30 @@ def test_application_processes_webhook_updates_without_polling(api: FakeBotAPI) 
     assert [sent["text"] for sent in api.sent] == ["欢迎 a1"]
     assert [answer["text"] for answer in api.answered_callbacks] == ["好的"]
     assert [(edit["message_id"], edit["text"]) for edit in api.edited] == [(1, "已报名")]
+
+
+def test_a_person_seen_only_in_groups_cannot_be_written_to_first(api: FakeBotAPI) -> None:
+    api.strangers.add(42)
+
+    async def act(bot: Bot) -> None:
+        with pytest.raises(Forbidden, match="can't initiate conversation with a user"):
+            await bot.send_message(42, "活动改期了")
+
+    with_bot(api, act)
+    assert api.sent == []
+
+
+def test_group_updates_carry_their_sender_mentions_and_replies() -> None:
+    raw = text_update(3, -1001234, "👋 @linli_test_bot 我的报名", user_id=201, reply_to=9)
+    update = Update.de_json(raw, None)
+    message = update.message
+    assert message is not None
+    assert message.from_user is not None
+    assert (message.chat.type, message.from_user.id) == ("supergroup", 201)
+    assert list(message.parse_entities(["mention"]).values()) == ["@linli_test_bot"]
+    assert message.reply_to_message is not None
+    assert message.reply_to_message.from_user is not None
+    assert message.reply_to_message.from_user.username == "linli_test_bot"
+    command = Update.de_json(command_update(4, -1001234, "start@linli_test_bot"), None).message
+    assert command is not None
+    assert list(command.parse_entities(["bot_command"]).values()) == ["/start@linli_test_bot"]
