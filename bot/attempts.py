@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_
@@ -17,6 +18,7 @@ from bot.models import AttemptCount
 
 logger = logging.getLogger(__name__)
 EVERYONE = "*"
+CHECKIN_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,18 @@ class Limits:
         if self.everyone is not None:
             keys.append((self.everyone, EVERYONE))
         return keys
+
+
+# The codes shown at an activity or a shift (one count for both: guessing one kind does not
+# reset the other). A code only checks in its sender's own registration or shift, so the
+# limit is the sender's; one for everyone would let a few wrong tries lock out a whole event.
+CHECKIN = Limits(Rule("checkin", 5, dt.timedelta(minutes=10), dt.timedelta(hours=1)))
+CHECKIN_PAUSED = "签到码错了好几次，请 {minutes} 分钟后再试，或者直接找现场工作人员签到。"
+
+
+def new_code(digits: int) -> str:
+    """A random code of `digits` decimal digits (leading zeros kept), typed on a phone's keypad."""
+    return f"{secrets.randbelow(10**digits):0{digits}d}"
 
 
 def minutes_left(until: dt.datetime, now: dt.datetime) -> int:

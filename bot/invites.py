@@ -37,7 +37,7 @@ def create(
 ) -> str:
     """A new code: 8 letters and digits for invites, 8 digits for linking (typed by hand)."""
     for _ in range(20):
-        code = _digits(LINK_DIGITS) if purpose == "link" else secrets.token_hex(4)
+        code = attempts.new_code(LINK_DIGITS) if purpose == "link" else secrets.token_hex(4)
         if session.get(Invite, code) is None:
             session.add(Invite(
                 code=code, purpose=purpose, role=role, community_id=community, user_id=user_id,
@@ -200,7 +200,3 @@ def _usable(session: Session, code: str, purpose: str, now: dt.datetime) -> Invi
     if invite.used_at is not None or invite.expires_at < now:
         raise UserFacingError("这个码已经用过或过期了，请重新获取。")
     return invite
-
-
-def _digits(count: int) -> str:
-    return f"{secrets.randbelow(10**count):0{count}d}"
