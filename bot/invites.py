@@ -24,6 +24,11 @@ LINK_LIMITS = attempts.Limits(
     per_sender=attempts.Rule("link", 5, dt.timedelta(minutes=10), dt.timedelta(hours=1)),
     everyone=attempts.Rule("link-all", 30, dt.timedelta(minutes=10), dt.timedelta(minutes=30)),
 )
+# Invite codes give a role and live 7 days: the same limits, counted apart from link codes.
+INVITE_LIMITS = attempts.Limits(
+    per_sender=attempts.Rule("invite", 5, dt.timedelta(minutes=10), dt.timedelta(hours=1)),
+    everyone=attempts.Rule("invite-all", 30, dt.timedelta(minutes=10), dt.timedelta(minutes=30)),
+)
 
 
 def create(
@@ -49,8 +54,9 @@ def create(
 
 
 def redeem_role(session: Session, code: str, user: User, now: dt.datetime) -> Invite:
-    """Give the invite's role to `user`; the code is used up."""
-    invite = _usable(session, code, "role", now)
+    """Give the invite's role to `user`; the code is used up. Wrong codes count against the
+    sender and everyone (`INVITE_LIMITS`)."""
+    invite = _guarded(session, code, "role", (str(user.id), f"user {user.id}"), now)
     roles.grant(session, user.id or 0, invite.role, invite.community_id)
     if invite.community_id and user.community_id is None:
         user.community_id = invite.community_id
@@ -71,16 +77,8 @@ def request_link(
         UserFacingError: locked out, a wrong, used or expired code, the same account, or an
             account with roles the other lacks (it must be the one that asks for the code).
     """
-    sender, who = str(identity.user_id), _who(identity)
-    until = LINK_LIMITS.locked_until(session, sender, who, now)
-    if until is not None:
-        wait = attempts.minutes_left(until, now)
-        raise UserFacingError(f"绑定码错了太多次，为了账号安全先停一下，请 {wait} 分钟后再试。")
-    try:
-        invite = _usable(session, code, "link", now)
-    except UserFacingError:
-        LINK_LIMITS.failed(session, sender, who, now)
-        raise
+    who = _who(identity)
+    invite = _guarded(session, code, "link", (str(identity.user_id), who), now)
     invite.used_at = now  # a code works once: a later guess of it finds it used
     session.add(invite)
     target = session.get(User, invite.user_id or 0)
@@ -188,6 +186,24 @@ def _merge(session: Session, old_user: int, target: int) -> None:
 def _who(identity: ChannelIdentity) -> str:
     """The sender as the log names them: user id and a masked channel id, never the code."""
     return f"user {identity.user_id} ({identity.channel}:{mask_id(identity.external_id)})"
+
+
+def _guarded(
+    session: Session, code: str, purpose: str, sender: tuple[str, str], now: dt.datetime
+) -> Invite:
+    """The usable invite for `code`, unless the sender (key, masked name) is locked out; a
+    wrong, used or expired code counts as a wrong try."""
+    limits = LINK_LIMITS if purpose == "link" else INVITE_LIMITS
+    until = limits.locked_until(session, *sender, now)
+    if until is not None:
+        wait = attempts.minutes_left(until, now)
+        kind = "绑定码" if purpose == "link" else "邀请码"
+        raise UserFacingError(f"{kind}错了太多次，为了账号安全先停一下，请 {wait} 分钟后再试。")
+    try:
+        return _usable(session, code, purpose, now)
+    except UserFacingError:
+        limits.failed(session, *sender, now)
+        raise
 
 
 def _usable(session: Session, code: str, purpose: str, now: dt.datetime) -> Invite:
