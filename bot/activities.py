@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from bot import attempts
 from bot.config import ActivitySettings
 from bot.errors import UserFacingError
 from bot.models import Activity, Registration
@@ -113,7 +113,7 @@ def create_activity(
         collect=list(data.collect),
         status=data.status,
         description=data.description.strip(),
-        checkin_code=f"{secrets.randbelow(10000):04d}",
+        checkin_code=attempts.new_code(attempts.CHECKIN_DIGITS),
     )
     session.add(activity)
     session.flush()
@@ -429,17 +429,67 @@ def cancel_activity(
 
 def check_in(session: Session, user_id: int, code: str, now: dt.datetime) -> Activity:
     """A resident checks in with the code shown at the activity (from an hour before the start
-    until its end)."""
-    for registration, found in my_registrations(session, user_id, now - dt.timedelta(hours=6)):
-        opens = found.starts_at - dt.timedelta(hours=1)
-        if found.checkin_code == code.strip() and opens <= now <= found.ends_at:
-            if registration.status != "confirmed":
-                raise ActivityError("您的报名还没确认，请找现场工作人员。")
-            registration.status, registration.updated_at = "attended", now
-            session.add(registration)
-            session.flush()
-            return found
-    raise ActivityError("签到码不对，或者现在不在签到时间（活动开始前 1 小时到结束）。")
+    until its end). Wrong codes count against the resident (`attempts.CHECKIN`); only the
+    activities they signed up for that are checking in now are compared with the code.
+
+    Raises:
+        ActivityError: locked out, nothing of theirs checking in now, a wrong code, already
+            checked in, or a registration that is not (or no longer) confirmed.
+    """
+    sender, who = str(user_id), f"user {user_id}"
+    until = attempts.CHECKIN.locked_until(session, sender, who, now)
+    if until is not None:
+        minutes = attempts.minutes_left(until, now)
+        raise ActivityError(attempts.CHECKIN_PAUSED.format(minutes=minutes))
+    checking_in = _checking_in(session, user_id, now)
+    if not checking_in:
+        raise ActivityError(_nothing_to_check_in(session, user_id, now))
+    match = [(r, a) for r, a in checking_in if a.checkin_code == code.strip()]
+    if not match:
+        attempts.CHECKIN.failed(session, sender, who, now)
+        raise ActivityError("签到码不对，请看清现场的签到码再发一次，或者问问现场的工作人员。")
+    registration, found = match[0]
+    if registration.status != "confirmed":
+        unconfirmed = _NOT_CONFIRMED.get(registration.status, _NOT_CONFIRMED["other"])
+        raise ActivityError(unconfirmed.format(found.title))
+    registration.status, registration.updated_at = "attended", now
+    session.add(registration)
+    session.flush()
+    return found
+
+
+CHECKIN_OPENS = dt.timedelta(hours=1)  # before the start
+_NOT_CONFIRMED = {
+    "attended": "您已经签到过了，欢迎参加【{}】😊",
+    "waitlisted": "您还在【{}】的候补名单上，报名还没确认，请找现场工作人员。",
+    "offered": "【{}】给您留的名额还没确认，请找现场工作人员。",
+    "cancelled": "您【{}】的报名已经取消了，想参加请找现场工作人员。",
+    "other": "您【{}】的报名现在不能签到，请找现场工作人员。",
+}
+
+
+def _checking_in(
+    session: Session, user_id: int, now: dt.datetime
+) -> list[tuple[Registration, Activity]]:
+    """The user's registrations (any status) for published activities checking in now."""
+    rows = session.exec(
+        select(Registration, Activity)
+        .join(Activity, col(Activity.id) == Registration.activity_id)
+        .where(
+            Registration.user_id == user_id,
+            Activity.status == "published",
+            Activity.starts_at <= now + CHECKIN_OPENS,
+            Activity.ends_at >= now,
+        )
+        .order_by(col(Activity.starts_at))
+    ).all()
+    return [(r, a) for r, a in rows]
+
+
+def _nothing_to_check_in(session: Session, user_id: int, now: dt.datetime) -> str:
+    if my_registrations(session, user_id, now):
+        return "还没到签到时间：活动开始前 1 小时到结束之间才能签到。"
+    return "现在没有您报名的活动在签到。签到要先报名，没报名的话请找现场工作人员。"
 
 
 def record_attendance(

@@ -90,7 +90,7 @@ def build_dispatcher(
     intents: list[Intent] = [
         ChannelEventsIntent(community),
         community,
-        LinkIntent(),
+        LinkIntent(notifier),
         # exact commands before "找人工": "邀请工作人员" is not a request for a person
         InvitesIntent(),
         SubscriptionsIntent(settings.announcements, timeout),

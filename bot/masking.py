@@ -17,3 +17,9 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id(external_id: str) -> str:
+    """A channel id for logs: oAbc123456789xyz -> oA…yz (enough to tell senders apart)."""
+    value = external_id.strip()
+    return value[:2] + "…" + value[-2:] if len(value) > 6 else "****"

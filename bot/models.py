@@ -254,3 +254,31 @@ class Invite(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="user.id")  # link: whose account
     expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     used_at: dt.datetime | None = _when(nullable=True)
+
+
+# --- guessable codes: attempt limits (bot/attempts.py) and link confirmations (bot/invites.py)
+
+
+class AttemptCount(SQLModel, table=True):
+    """Failed tries of a guessable code (a link code, a check-in code) under one rule, by one
+    sender or by everyone ("*"), in the current window; over the limit the key is locked out."""
+
+    rule: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=40)  # a user id, or "*" for everyone
+    failures: int = 0
+    window_started_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    locked_until: dt.datetime | None = _when(nullable=True)
+
+
+class LinkRequest(SQLModel, table=True):
+    """A channel identity that sent someone's link code: it joins that account only once the
+    account's owner says "确认绑定" on their side."""
+
+    __table_args__ = (Index("ix_linkrequest_pending", "user_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")  # the account that asked for the code
+    identity_id: int = Field(foreign_key="channelidentity.id")  # the identity that sent it
+    status: str = Field(default="pending", max_length=16)  # pending | confirmed | declined
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    decided_at: dt.datetime | None = _when(nullable=True)

@@ -61,3 +61,26 @@ def revoke(session: Session, user_id: int, role: str, community: str = "") -> bo
 def roles_of(session: Session, user_id: int) -> Sequence[UserRole]:
     """The user's roles."""
     return session.exec(select(UserRole).where(UserRole.user_id == user_id)).all()
+
+
+def communities_of(
+    session: Session, user_id: int, role_names: Iterable[str] = STAFF
+) -> set[str] | None:
+    """The communities where the user holds one of these roles; None when one of them is
+    district-wide (the user acts for the whole district)."""
+    places = set(
+        session.exec(
+            select(UserRole.community_id).where(
+                UserRole.user_id == user_id, col(UserRole.role).in_(list(role_names))
+            )
+        ).all()
+    )
+    return None if "" in places else places
+
+
+def may_act_on(session: Session, user_id: int, community: str | None) -> bool:
+    """Whether a staff member may act on a row of `community`: staff of a community act on
+    that community's rows, district staff and admins on all. A district-wide row (None)
+    concerns every community, so only district-level staff act on it."""
+    places = communities_of(session, user_id, STAFF)
+    return places is None or (community is not None and community in places)

@@ -7,9 +7,10 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
+from bot import attempts
 from bot.models import UserRole
 from bot.models_more import Shift, ShiftAssignment, ShiftPost
 from bot.shifts import (
@@ -31,22 +32,52 @@ def check_in(
     session: Session, user_id: int, code: str, now: dt.datetime, early_minutes: float
 ) -> Shift:
     """Check a volunteer in with their shift's code, from `early_minutes` before the start
-    until its end.
+    until its end. Wrong codes count against the volunteer (`attempts.CHECKIN`); only their
+    shifts checking in now are compared with the code.
 
     Raises:
-        ShiftError: the code is not one of the volunteer's shifts, or not now.
+        ShiftError: locked out, no shift of theirs checking in now, a wrong code, or already
+            checked in (or out).
     """
+    sender, who = str(user_id), f"user {user_id}"
+    until = attempts.CHECKIN.locked_until(session, sender, who, now)
+    if until is not None:
+        minutes = attempts.minutes_left(until, now)
+        raise ShiftError(attempts.CHECKIN_PAUSED.format(minutes=minutes))
     early = dt.timedelta(minutes=early_minutes)
-    for assignment, shift in _mine_with_code(session, user_id, code, AWAITING):
-        if shift.starts_at - early <= now <= shift.ends_at:
-            assignment.status, assignment.checked_in_at, assignment.updated_at = (
-                "checked_in", now, now,
-            )  # fmt: skip
-            session.add(assignment)
-            session.flush()
-            return shift
-        raise ShiftError(f"现在还不能签到：班次开始前 {early_minutes:g} 分钟到结束之间才能签到。")
-    raise ShiftError("签到码不对，请看清现场的签到码再发一次，或者问问现场的工作人员。")
+    checking_in = _mine(
+        session, user_id, _CHECKED, col(Shift.starts_at) <= now + early, col(Shift.ends_at) >= now
+    )
+    if not checking_in:
+        raise ShiftError(_nothing_to_check_in(session, user_id, now, early_minutes))
+    match = [(a, s) for a, s in checking_in if s.checkin_code == code.strip()]
+    if not match:
+        attempts.CHECKIN.failed(session, sender, who, now)
+        raise ShiftError("签到码不对，请看清现场的签到码再发一次，或者问问现场的工作人员。")
+    assignment, shift = match[0]
+    if assignment.status == "checked_in":
+        raise ShiftError(f"您已经签到过了 😊 结束时发“班次签退 {code.strip()}”签退。")
+    if assignment.status == "done":
+        raise ShiftError("这个班次您已经签退了，辛苦了！")
+    assignment.status, assignment.checked_in_at, assignment.updated_at = "checked_in", now, now
+    session.add(assignment)
+    session.flush()
+    return shift
+
+
+_CHECKED = (*AWAITING, "checked_in", "done")
+
+
+def _code_is(code: str) -> ColumnElement[bool]:
+    return col(Shift.checkin_code) == code.strip()
+
+
+def _nothing_to_check_in(
+    session: Session, user_id: int, now: dt.datetime, early_minutes: float
+) -> str:
+    if _mine(session, user_id, AWAITING, col(Shift.ends_at) > now):
+        return f"现在还不能签到：班次开始前 {early_minutes:g} 分钟到结束之间才能签到。"
+    return "您现在没有要签到的班次，发“我的班次”看看自己的班次。"
 
 
 def check_out(session: Session, user_id: int, code: str, now: dt.datetime) -> ShiftAssignment:
@@ -56,7 +87,7 @@ def check_out(session: Session, user_id: int, code: str, now: dt.datetime) -> Sh
     Raises:
         ShiftError: not checked in on a shift with this code.
     """
-    for assignment, shift in _mine_with_code(session, user_id, code, ("checked_in",)):
+    for assignment, shift in _mine(session, user_id, ("checked_in",), _code_is(code)):
         begun = max(assignment.checked_in_at or shift.starts_at, shift.starts_at)
         ended = min(now, shift.ends_at)
         assignment.minutes = max(0, int((ended - begun).total_seconds() // 60))
@@ -67,21 +98,22 @@ def check_out(session: Session, user_id: int, code: str, now: dt.datetime) -> Sh
     raise ShiftError("没有找到您用这个签到码签到的班次：请先签到，或核对一下签到码。")
 
 
-def _mine_with_code(
-    session: Session, user_id: int, code: str, statuses: Iterable[str]
+def _mine(
+    session: Session, user_id: int, statuses: Iterable[str], *conditions: ColumnElement[bool]
 ) -> list[tuple[ShiftAssignment, Shift]]:
-    rows = session.exec(
+    """The volunteer's assignments with these statuses on open shifts (and the conditions)."""
+    statement = (
         select(ShiftAssignment, Shift)
         .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
         .where(
             ShiftAssignment.user_id == user_id,
             col(ShiftAssignment.status).in_(list(statuses)),
             Shift.status == "open",
-            Shift.checkin_code == code.strip(),
+            *conditions,
         )
         .order_by(col(Shift.starts_at))
-    ).all()
-    return [(a, s) for a, s in rows]
+    )
+    return [(a, s) for a, s in session.exec(statement).all()]
 
 
 def approve(session: Session, shift_id: int, staff_id: int | None, now: dt.datetime) -> int:

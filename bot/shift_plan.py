@@ -4,13 +4,13 @@ create ahead of time."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot import attempts
 from bot.models import Activity
 from bot.models_more import Shift, ShiftPost, ShiftTemplate
 from bot.shifts import ShiftError, post_of
@@ -159,7 +159,7 @@ def _new_shift(
     shift = Shift(
         post_id=post_id, template_id=template_id, activity_id=activity_id, starts_at=starts_at,
         ends_at=starts_at + dt.timedelta(minutes=minutes), slots=slots,
-        checkin_code=f"{secrets.randbelow(10000):04d}", created_at=now, updated_at=now,
+        checkin_code=attempts.new_code(attempts.CHECKIN_DIGITS), created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(shift)
     session.flush()

@@ -13,7 +13,6 @@ from sqlmodel import Session, col, select
 
 from bot import roles
 from bot.errors import UserFacingError
-from bot.models import UserRole
 from bot.models_more import Shift, ShiftAssignment, ShiftPost, VolunteerSkill
 
 logger = logging.getLogger(__name__)
@@ -79,14 +78,7 @@ def places_of(
     session: Session, user_id: int, role_names: Iterable[str] = MAY_VOLUNTEER
 ) -> set[str] | None:
     """The communities where the user holds one of these roles; None for district-wide."""
-    places = set(
-        session.exec(
-            select(UserRole.community_id).where(
-                UserRole.user_id == user_id, col(UserRole.role).in_(list(role_names))
-            )
-        ).all()
-    )
-    return None if "" in places else places
+    return roles.communities_of(session, user_id, role_names)
 
 
 def in_scope(post: ShiftPost, places: set[str] | None) -> bool:

@@ -35,7 +35,7 @@ _MINE = re.compile(r"^(我的报名|我报(了|的)(哪些|什么|啥)(活动)?|
 _CANCEL = re.compile(
     r"^(?:我要|我想|帮我)?取消(?:报名)?(?:第)?(\d{1,6})?(?:号)?(?:活动)?(?:的报名)?$"
 )
-_CHECKIN = re.compile(r"^签到(\d{4})$")
+_CHECKIN = re.compile(r"^签到(\d{4,8})$")  # 6 digits; 4 from before the change
 _YES = re.compile(r"^(确认|确定|要|要的|要得|好|好的|是|是的|保留|可以)[啊吧了呀的]*$")
 _STARS = re.compile(r"^([1-5])(?:分|星)?(.*)$")
 

@@ -17,6 +17,8 @@ from bot.types import Outcome, Reply
 FLOW = "signup"
 _LEAVE = re.compile(r"^(算了|不报了|不要了|取消|退出|不了|不用了|放弃)[啊吧了呀哈]*$")
 _YES = re.compile(r"^(确认|确定|对|对的|是|是的|好|好的|要得|可以|没问题|ok|yes)[啊吧了呀哈的]*$")
+# short answers that are never a name or a phone number, however they fit the pattern
+_NO = re.compile(r"^(不|不要|不用|不想|不是|不对|没有|没|否|no|nope)[啊吧了呀哈的]*$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u4e00-\u9fa5·a-zA-Z]{1,12}$")
 _NOT_A_NAME = re.compile(r"(怎么|什么|吗|哪|为|啥|咋|么|报名|活动|取消)")
@@ -78,6 +80,8 @@ class SignupForm:
     ) -> Outcome | None:
         if _NOT_A_NAME.search(text):
             return None
+        if _yes_or_no(text):
+            return _reply("请直接发报名用的姓名，比如“王小明”；不报了回复“算了”。")
         if not _NAME.match(text):
             return _reply("请发报名用的姓名（汉字或字母，12 个字以内），或回复“算了”不报了。")
         data["name"] = text
@@ -87,6 +91,8 @@ class SignupForm:
         self, ctx: Context, activity: Activity, data: dict[str, object], text: str
     ) -> Outcome | None:
         digits = re.sub(r"[\s\-－—]", "", text)
+        if _yes_or_no(text):
+            return _reply("请发一个手机号（11 位数字），方便工作人员联系您；不报了回复“算了”。")
         if not digits.isdigit():
             return None
         if not _PHONE.match(digits):
@@ -154,6 +160,11 @@ def _number(text: str) -> int | None:
         return None
     value = found.group(1)
     return _DIGITS.get(value) or int(value)
+
+
+def _yes_or_no(text: str) -> bool:
+    """A bare yes or no ("确认", "好的", "不要"): an answer to a question not asked yet."""
+    return bool(_YES.match(text.lower()) or _NO.match(text.lower()))
 
 
 def _text(value: object) -> str | None:

@@ -1,5 +1,7 @@
-"""Staff commands in chat, checked against the sender's role: a resident who tries one gets a
-polite refusal, and the attempt is logged."""
+"""Staff commands in chat, checked against the sender's role and community: a resident who
+tries one gets a polite refusal, staff of another community too (staff act on their own
+community's activities; district staff and admins on all, and only they on district-wide
+ones), and the attempt is logged."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from bot import activities, roles
 from bot.activity_io import attendance_summary
 from bot.intent import Context
 from bot.masking import mask_name, mask_phone
-from bot.models import Conversation
+from bot.models import Activity, Conversation
 from bot.notifier import Notifier
 from bot.types import Outcome, Reply
 from intents.phrases import plain
@@ -18,6 +20,7 @@ from intents.phrases import plain
 logger = logging.getLogger(__name__)
 _COMMAND = re.compile(r"^(取消活动|活动名单|报名名单|签到码|活动统计)(\d{1,6})$")
 REFUSAL = "这个功能只有社区工作人员可以用哦。有需要请发“找人工”联系工作人员。"
+NOT_YOURS = "这个活动不归您的社区管，请联系负责它的社区（全区活动请联系区里）的工作人员。"
 
 
 class StaffIntent:
@@ -31,26 +34,37 @@ class StaffIntent:
         self.notifier = notifier
 
     def handle(self, ctx: Context) -> Outcome | None:
-        """Run a staff command for staff; refuse it, politely, for everyone else."""
-        found = _COMMAND.match(plain(ctx.text))
-        if found is None:
+        """Run a staff command for staff of the activity's community; refuse it, politely, for
+        everyone else."""
+        matched = _COMMAND.match(plain(ctx.text))
+        if matched is None:
             return None
-        command, number = found.group(1), int(found.group(2))
+        command, number = matched.group(1), int(matched.group(2))
         if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
             logger.warning("user %s (not staff) tried the staff command %s", ctx.user_id, command)
             return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
         try:
-            text = self._run(ctx, command, number)
+            found = activities.activity(ctx.session, number)
+            if not roles.may_act_on(ctx.session, ctx.user_id, found.community_id):
+                return self._not_theirs(ctx, command, found)
+            text = self._run(ctx, command, found)
         except activities.ActivityError as exc:
             text = str(exc)
         return Outcome(self.name, (Reply(text),), confidence=1.0)
+
+    def _not_theirs(self, ctx: Context, command: str, found: Activity) -> Outcome:
+        logger.warning(
+            "staff user %s tried %s on activity %s of %s, not theirs",
+            ctx.user_id, command, found.id, found.community_id or "the district",
+        )  # fmt: skip
+        return Outcome("staff_refused", (Reply(NOT_YOURS),), confidence=1.0)
 
     def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
         """Staff commands are one message each."""
         return None
 
-    def _run(self, ctx: Context, command: str, number: int) -> str:
-        found = activities.activity(ctx.session, number)
+    def _run(self, ctx: Context, command: str, found: Activity) -> str:
+        number = found.id or 0
         if command == "取消活动":
             told = activities.cancel_activity(ctx.session, number, ctx.now, self.notifier)
             return f"已取消【{found.title}】，已通知 {told} 位报名的居民。"

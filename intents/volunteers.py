@@ -60,8 +60,8 @@ class VolunteersIntent:
             (re.compile(r"^确认班次(\d{1,6})$"), self._confirm_number),
             (re.compile(r"^(?:不能来|来不了|去不了)(?:班次)?(\d{1,6})$"), self._decline_number),
             (re.compile(r"^取消班次(\d{1,6})$"), self._cancel),
-            (re.compile(r"^(?:班次签到|上岗)(\d{4})$"), self._check_in),
-            (re.compile(r"^(?:班次签退|下岗)(\d{4})$"), self._check_out),
+            (re.compile(r"^(?:班次签到|上岗)(\d{4,8})$"), self._check_in),
+            (re.compile(r"^(?:班次签退|下岗)(\d{4,8})$"), self._check_out),
             (re.compile(r"^(?:替班|我来替班|顶班)(\d{1,6})$"), self._take_over),
         )
 

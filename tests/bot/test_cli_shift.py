@@ -87,7 +87,7 @@ def test_plan_assign_approve_and_export(linli: Linli, settings: Settings, tmp_pa
     )  # fmt: skip
     shift = json.loads(added.out)
     assert shift["starts_at"].endswith("09:00:00+08:00")
-    assert len(shift["checkin_code"]) == 4
+    assert len(shift["checkin_code"]) == 6
     ann = volunteer(settings, "ann")
     refused = linli("shift", "assign", str(shift["id"]), "console:ann")
     assert (refused.code, "健康证" in refused.err) == (2, True)

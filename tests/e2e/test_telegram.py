@@ -218,9 +218,11 @@ def test_linked_identities_share_my_signups(rig: Rig) -> None:
             wechat.send_text("o-gran", "确认")
             code_reply = wechat.decrypt_reply(wechat.send_text("o-gran", "绑定"))["Content"]
             code = next(
-                w for w in code_reply.replace("：", " ").split() if w.isdigit() and len(w) == 6
+                w for w in code_reply.replace("：", " ").split() if w.isdigit() and len(w) == 8
             )
-            assert "绑定成功" in text(rig.say(55, f"绑定 {code}"))
+            assert "确认绑定" in text(rig.say(55, f"绑定 {code}"))
+            confirmed = wechat.decrypt_reply(wechat.send_text("o-gran", "确认绑定"))["Content"]
+            assert "绑定成功" in confirmed
             on_telegram = text(rig.say(55, "我的报名"))
             on_wechat = wechat.decrypt_reply(wechat.send_text("o-gran", "我的报名"))["Content"]
             assert "云朵灯手工" in on_telegram
