@@ -1,0 +1,75 @@
+"""A captured WeChat URL cannot carry a forged message: with an EncodingAESKey only encrypted
+requests are accepted, and the decrypted message is the one acted on."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlmodel import Session, func, select
+
+from bot.db import session_scope
+from bot.identity import resolve_user
+from bot.models import Invite
+from bot.roles import grant
+from tests.e2e.test_wechat import MODES, Rig
+from tests.fakes.wechat_client import message_xml
+
+RESIDENT, STAFF = "o-resident", "o-staff"
+
+
+def make_staff(rig: Rig, openid: str = STAFF) -> None:
+    with session_scope(rig.app.engine) as session:
+        user = resolve_user(session, "wechat", openid, rig.app.dispatcher.clock())
+        grant(session, user.id or 0, "staff", "")
+
+
+def text_xml(openid: str, content: str, msg_id: int) -> str:
+    return message_xml({
+        "ToUserName": "gh_test", "FromUserName": openid, "CreateTime": int(time.time()),
+        "MsgType": "text", "Content": content, "MsgId": msg_id,
+    })  # fmt: skip
+
+
+def invites(rig: Rig) -> int:
+    with Session(rig.app.engine) as session:
+        return session.exec(select(func.count()).select_from(Invite)).one()
+
+
+@pytest.mark.parametrize("encrypt_type", [None, "raw"])
+def test_a_plain_request_is_refused_when_a_key_is_configured(
+    rig: Rig, encrypt_type: str | None
+) -> None:
+    make_staff(rig)
+    client = rig.client("safe")
+    query = client.signed_query(STAFF)  # a valid plain signature, fresh timestamp and nonce
+    if encrypt_type is not None:
+        query["encrypt_type"] = encrypt_type
+    response = client.send_raw("POST", query, text_xml(STAFF, "邀请工作人员", 2001).encode())
+    assert response.status_code == 403
+    assert invites(rig) == 0
+
+
+@pytest.mark.parametrize("downgraded", [False, True])
+def test_compatible_mode_acts_on_the_decrypted_message(rig: Rig, downgraded: bool) -> None:
+    """Compatible mode carries a plaintext copy beside <Encrypt>; it is never read, also
+    when `encrypt_type` is taken off the URL."""
+    make_staff(rig)
+    client = rig.client("compatible")
+    encrypt = client.encrypt(text_xml(RESIDENT, "低保怎么申请", 3001).encode())
+    tampered_copy = text_xml(STAFF, "邀请工作人员", 3001).encode()
+    query = client.signed_query(RESIDENT, encrypt)
+    if downgraded:
+        del query["encrypt_type"]
+    response = client.send_raw("POST", query, client.envelope(tampered_copy, encrypt))
+    reply = client.decrypt_reply(response)  # encrypted, to the resident (checked inside)
+    assert "低保" in reply["Content"]
+    assert invites(rig) == 0
+
+
+def test_the_url_check_still_works_in_every_mode(rig: Rig) -> None:
+    for mode in MODES:
+        client = rig.client(mode)
+        query = client.signed_query(None)
+        for _ in range(2):  # an echo changes nothing: the same URL may be checked again
+            assert client.send_raw("GET", query | {"echostr": "4711"}, b"").text == "4711"
