@@ -3,14 +3,19 @@ requests are accepted, and the decrypted message is the one acted on."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlmodel import Session, func, select
 
+from bot.app import open_database
+from bot.channels.wechat_replay import Claim, Claimer, NonceLedger
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Invite
+from bot.models import Invite, WeChatNonce
 from bot.roles import grant
 from tests.e2e.test_wechat import MODES, Rig
 from tests.fakes.wechat_client import message_xml
@@ -73,3 +78,48 @@ def test_the_url_check_still_works_in_every_mode(rig: Rig) -> None:
         query = client.signed_query(None)
         for _ in range(2):  # an echo changes nothing: the same URL may be checked again
             assert client.send_raw("GET", query | {"echostr": "4711"}, b"").text == "4711"
+
+
+def test_pairs_are_shared_by_processes_and_pruned(rig: Rig) -> None:
+    now = time.time()
+    stamp = str(int(now))
+    first = NonceLedger(rig.app.engine, 300, clock=lambda: now)
+    other_process = open_database(rig.app.settings)
+    try:
+        second = NonceLedger(other_process, 300, clock=lambda: now)
+        assert first.claim([Claim(stamp, "111", "a" * 64)]) == [True]
+        assert second.claim([Claim(stamp, "111", "a" * 64)]) == [True]  # the same message
+        assert second.claim([Claim(stamp, "111", "b" * 64)]) == [False]  # another one
+        claims = [Claim(stamp, "222", "c" * 64), Claim(stamp, "222", "d" * 64)]
+        assert second.claim(claims) == [True, False]  # in one burst, the first takes it
+        later = NonceLedger(other_process, 300, clock=lambda: now + 301)
+        assert later.claim([Claim(str(int(now) + 301), "333", "e" * 64)]) == [True]
+        with Session(other_process) as session:
+            left = session.exec(select(WeChatNonce.nonce)).all()
+        assert left == ["333"]  # the expired pairs went in the same transaction
+    finally:
+        other_process.dispose()
+
+
+def test_a_burst_of_claims_takes_few_transactions(rig: Rig) -> None:
+    now = time.time()
+    stamp = str(int(now))
+    ledger = NonceLedger(rig.app.engine, 300, clock=lambda: now)
+    batches: list[int] = []
+    claim_all = ledger.claim
+
+    def counted(claims: Sequence[Claim]) -> list[bool]:
+        batches.append(len(claims))
+        return claim_all(claims)
+
+    ledger.claim = counted  # type: ignore[method-assign]
+    claims = [Claim(stamp, str(n), "a" * 64) for n in range(50)] + [Claim(stamp, "7", "b" * 64)]
+
+    async def burst() -> list[bool]:
+        with ThreadPoolExecutor(2) as pool:
+            claimer = Claimer(ledger, pool)
+            return list(await asyncio.gather(*(claimer.claim(c) for c in claims)))
+
+    assert asyncio.run(burst()) == [True] * 50 + [False]
+    assert sum(batches) == 51
+    assert len(batches) <= 2  # the first claim alone, then everything that queued meanwhile
