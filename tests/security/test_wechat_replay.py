@@ -1,9 +1,12 @@
 """A captured WeChat URL cannot carry a forged message: with an EncodingAESKey only encrypted
-requests are accepted, and the decrypted message is the one acted on."""
+requests are accepted (the decrypted message is the one acted on), and every signed
+(timestamp, nonce) is good for one message, in every process. WeChat's own re-sends of a
+message still get its answer, worked once."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,13 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.app import open_database
+from bot.app import App, open_database
 from bot.channels.wechat_replay import Claim, Claimer, NonceLedger
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Invite, WeChatNonce
+from bot.intent import Context
+from bot.models import Conversation, Invite, ProcessedMessage, WeChatNonce
 from bot.roles import grant
-from tests.e2e.test_wechat import MODES, Rig
+from bot.types import Outcome, Reply
+from bot.web import create_web_app
+from tests.e2e.test_wechat import MODES, Rig, plain_mode, text_of
 from tests.fakes.wechat_client import message_xml
 
 RESIDENT, STAFF = "o-resident", "o-staff"
@@ -39,6 +45,33 @@ def text_xml(openid: str, content: str, msg_id: int) -> str:
 def invites(rig: Rig) -> int:
     with Session(rig.app.engine) as session:
         return session.exec(select(func.count()).select_from(Invite)).one()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_replayed_url_with_a_new_body_is_refused(
+    rig: Rig, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_staff(rig)
+    client = rig.client(mode)
+    query, body = client.signed_request(text_xml(RESIDENT, "低保怎么申请", 1001), RESIDENT)
+    assert "低保" in text_of(client, client.send_raw("POST", query, body))
+    forged = text_xml(STAFF, "邀请工作人员", 1002)
+    # the same URL with a plaintext body (no key needed), and with the AES part dropped
+    attempts = [(query, forged.encode())]
+    plain_part = {k: v for k, v in query.items() if k not in ("encrypt_type", "msg_signature")}
+    attempts.append((plain_part, forged.encode()))
+    # a body signed for the same timestamp and nonce, as only WeChat (or the token) can
+    stamp, nonce = query["timestamp"], query["nonce"]
+    attempts.append(client.signed_request(forged, STAFF, timestamp=stamp, nonce=nonce))
+    with caplog.at_level(logging.WARNING):
+        statuses = [client.send_raw("POST", q, b).status_code for q, b in attempts]
+    assert statuses == [403, 403, 403]
+    assert invites(rig) == 0
+    with Session(rig.app.engine) as session:
+        assert session.exec(select(func.count()).select_from(ProcessedMessage)).one() == 1
+    refusals = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("replay" in line for line in refusals), refusals
+    assert not any("邀请" in line for line in refusals)  # never the body
 
 
 @pytest.mark.parametrize("encrypt_type", [None, "raw"])
@@ -70,6 +103,45 @@ def test_compatible_mode_acts_on_the_decrypted_message(rig: Rig, downgraded: boo
     reply = client.decrypt_reply(response)  # encrypted, to the resident (checked inside)
     assert "低保" in reply["Content"]
     assert invites(rig) == 0
+
+
+class Counted:
+    """An intent that says how often it ran."""
+
+    name = "counted"
+    flows: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        if ctx.text != "数一数":
+            return None
+        self.calls += 1
+        return Outcome(self.name, (Reply(f"第 {self.calls} 次"),))
+
+    def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+        return None
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_wechats_resends_get_the_same_answer_worked_once(rig: Rig, mode: str) -> None:
+    counted = Counted()
+    rig.app.dispatcher.intents.insert(0, counted)
+    client = rig.client(mode)
+    xml = text_xml(RESIDENT, "数一数", 4001)
+    query, body = client.signed_request(xml, RESIDENT)
+    first = text_of(client, client.send_raw("POST", query, body))
+    resends = [
+        (query, body),  # byte for byte the same request
+        client.signed_request(xml, RESIDENT),  # signed anew
+        # the same timestamp and nonce, the message encrypted again (a new random prefix)
+        client.signed_request(xml, RESIDENT, timestamp=query["timestamp"], nonce=query["nonce"]),
+    ]
+    answers = [text_of(client, client.send_raw("POST", q, b)) for q, b in resends]
+    assert first == "第 1 次"
+    assert answers == [first] * 3
+    assert counted.calls == 1
 
 
 def test_the_url_check_still_works_in_every_mode(rig: Rig) -> None:
@@ -123,3 +195,13 @@ def test_a_burst_of_claims_takes_few_transactions(rig: Rig) -> None:
     assert asyncio.run(burst()) == [True] * 50 + [False]
     assert sum(batches) == 51
     assert len(batches) <= 2  # the first claim alone, then everything that queued meanwhile
+
+
+def test_plain_mode_warns_at_start(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    app = rig.app
+    plain = App(plain_mode(app.settings), app.engine, app.matcher, app.dispatcher)
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        create_web_app(app)
+        assert not [r for r in caplog.records if "plain mode" in r.getMessage()]
+        create_web_app(plain)
+    assert [r for r in caplog.records if "plain mode" in r.getMessage()]
