@@ -282,3 +282,14 @@ class LinkRequest(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     decided_at: dt.datetime | None = _when(nullable=True)
+
+
+class WeChatNonce(SQLModel, table=True):
+    """A (timestamp, nonce) pair a WeChat request was signed with, and a digest of the message
+    it carried: the pair is good for that message only (bot/channels/wechat_replay.py), until
+    its timestamp is too old to be accepted anyway."""
+
+    timestamp: str = Field(primary_key=True, max_length=16)
+    nonce: str = Field(primary_key=True, max_length=64)
+    digest: str = Field(max_length=64)  # sha256 of the message XML acted on
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

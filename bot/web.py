@@ -7,8 +7,8 @@ import contextlib
 import hmac
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
-from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -16,23 +16,24 @@ from starlette.routing import Route
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
-from bot.channels.wechat import SUCCESS, Envelope, WebhookError, WeChatWebhook
-from bot.db import session_scope
-from bot.identity import resolve_user
-from bot.models import Outbox
-from bot.types import Incoming, Outcome
+from bot.channels.wechat import SUCCESS, WebhookError, WeChatWebhook
+from bot.channels.wechat_answer import Responder
+from bot.channels.wechat_replay import Claimer, NonceLedger
 
 logger = logging.getLogger(__name__)
 _DRAIN = 16 * 1024 * 1024
+# Threads for WeChat's database work. On SQLite writes take turns anyway; on PostgreSQL this
+# many messages are worked on at once (the engine's pool has 5 + 10 connections).
+WECHAT_THREADS = 8
 
 
 class WeChatEndpoint:
     """GET: URL verification. POST: a message, answered within the budget or by the outbox."""
 
-    def __init__(self, app: App, webhook: WeChatWebhook):
+    def __init__(self, app: App, webhook: WeChatWebhook, responder: Responder):
         self.app = app
         self.webhook = webhook
-        self._late: set[str] = set()  # messages whose answer goes by the outbox
+        self.responder = responder
 
     async def get(self, request: Request) -> Response:
         try:
@@ -42,50 +43,20 @@ class WeChatEndpoint:
             return Response(status_code=exc.status)
 
     async def post(self, request: Request) -> Response:
+        settings = self.app.settings.wechat
+        deadline = asyncio.get_running_loop().time() + settings.reply_budget_seconds
         try:
-            body = await _read_capped(request, self.app.settings.wechat.max_body_bytes)
+            body = await _read_capped(request, settings.max_body_bytes)
             envelope = self.webhook.open(request.query_params, body)
-            incoming = self.webhook.incoming(envelope)
+            answer = await self.responder.answer(
+                envelope, self.webhook.incoming(envelope), deadline
+            )
         except WebhookError as exc:
             logger.warning("wechat request refused (%s): %s", exc.status, exc)
             return Response(status_code=exc.status)
-        if incoming is None:
+        if answer == SUCCESS:
             return Response(SUCCESS)
-        return await self._answer(envelope, incoming)
-
-    async def _answer(self, envelope: Envelope, incoming: Incoming) -> Response:
-        task = asyncio.ensure_future(asyncio.to_thread(self.app.dispatcher.handle, incoming))
-        budget = self.app.settings.wechat.reply_budget_seconds
-        done, _ = await asyncio.wait({task}, timeout=budget)
-        if not done:
-            # No database work here: on SQLite the slow transaction holds the lock.
-            self._late.add(_late_key(incoming))
-            task.add_done_callback(lambda t: self._send_late(incoming, t))
-            return Response(SUCCESS)
-        outcome = task.result()
-        late = _late_key(incoming) in self._late
-        if late or await asyncio.to_thread(self._reply_is_late, incoming):
-            return Response(SUCCESS)  # an earlier copy ran out of time: the outbox answers
-        return Response(self.webhook.reply(envelope, outcome), media_type="application/xml")
-
-    def _send_late(self, incoming: Incoming, task: asyncio.Future[Outcome]) -> None:
-        """The work finished after WeChat stopped waiting: queue its answer, once."""
-        if task.cancelled() or task.exception() is not None:
-            logger.error("late wechat reply failed for a %s message", incoming.kind)
-            return
-        replies = [{"text": r.as_text()} for r in task.result().replies]
-        with session_scope(self.app.engine) as session:
-            if _late_row(session, incoming) is None and replies:
-                now = self.app.dispatcher.clock()
-                user = resolve_user(session, incoming.channel, incoming.user_key, now)
-                session.add(Outbox(
-                    user_id=user.id or 0, kind="late_reply", dedupe_key=_late_key(incoming),
-                    payload={"replies": replies}, next_attempt_at=now, created_at=now,
-                ))  # fmt: skip
-
-    def _reply_is_late(self, incoming: Incoming) -> bool:
-        with session_scope(self.app.engine) as session:
-            return _late_row(session, incoming) is not None
+        return Response(answer, media_type="application/xml")
 
 
 class TelegramEndpoint:
@@ -123,13 +94,28 @@ def create_web_app(app: App) -> Starlette:
         routes.append(Route(telegram.path, TelegramEndpoint(app).post, methods=["POST"]))
     settings = app.settings.wechat
     if settings.enabled:
-        endpoint = WeChatEndpoint(app, WeChatWebhook(settings))
+        endpoint = _wechat_endpoint(app)
         routes += [
             Route(settings.path, endpoint.get, methods=["GET"]),
             Route(settings.path, endpoint.post, methods=["POST"]),
             Route(settings.path, _not_allowed, methods=["PUT", "PATCH", "DELETE", "OPTIONS"]),
         ]
     return Starlette(routes=routes)
+
+
+def _wechat_endpoint(app: App) -> WeChatEndpoint:
+    settings = app.settings.wechat
+    if not settings.encoding_aes_key:
+        logger.warning(
+            "wechat is in plain mode (no encoding_aes_key): the signature does not cover the "
+            "message body, so a captured URL can carry a forged message; use plain mode for "
+            "development only and configure safe mode in production"
+        )
+    webhook = WeChatWebhook(settings)
+    ledger = NonceLedger(app.engine, settings.timestamp_tolerance_seconds)
+    pool = ThreadPoolExecutor(WECHAT_THREADS, thread_name_prefix="wechat")
+    responder = Responder(app.dispatcher, app.engine, webhook, Claimer(ledger, pool), pool)
+    return WeChatEndpoint(app, webhook, responder)
 
 
 async def _not_allowed(request: Request) -> Response:
@@ -156,11 +142,3 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     if size > limit:
         raise WebhookError(413, "body too large")
     return b"".join(chunks)
-
-
-def _late_key(incoming: Incoming) -> str:
-    return f"late-reply:{incoming.channel}:{incoming.msg_id}"
-
-
-def _late_row(session: Session, incoming: Incoming) -> Outbox | None:
-    return session.exec(select(Outbox).where(Outbox.dedupe_key == _late_key(incoming))).first()

@@ -1,10 +1,18 @@
 """The WeChat official-account webhook: signature checked, decrypted (safe and compatible
 modes, the previous EncodingAESKey still accepted while rotating), parsed without entity
 expansion, and answered within WeChat's five seconds — or with "success" and the answer sent
-through the outbox when the work takes longer."""
+through the outbox when the work takes longer.
+
+With an EncodingAESKey configured only encrypted messages are accepted: the plain `signature`
+covers the token, timestamp and nonce but not the body, so a captured URL would otherwise
+carry any body an attacker likes. `msg_signature` covers the ciphertext too, and the message
+acted on is always the decrypted one (compatible mode's plaintext copy is never read). In plain
+mode nothing signs the body: it is for development only (see the README)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -14,9 +22,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeXML
 from defusedxml import DefusedXmlException
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
-from wechatpy.utils import check_signature
 
 from bot.config import WeChatSettings
 from bot.types import Incoming, Outcome
@@ -25,6 +31,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "wechat"
 SUCCESS = b"success"  # tells WeChat "received, no passive reply"
 _QUIET_EVENTS = ("VIEW", "TEMPLATESENDJOBFINISH", "MASSSENDJOBFINISH", "LOCATION")
+MAX_NONCE = 64  # WeChat's nonces are ten digits; the replay ledger stores them
 
 
 class WebhookError(Exception):
@@ -37,11 +44,14 @@ class WebhookError(Exception):
 
 @dataclass(frozen=True)
 class Envelope:
-    """A verified request: the message fields, and how to answer (encrypted or not)."""
+    """A verified request: the message fields, how to answer (encrypted or not), and what
+    the replay ledger needs: the signed timestamp and nonce, and a digest of the message."""
 
     fields: Mapping[str, str]
     encrypted: bool
+    timestamp: str
     nonce: str
+    digest: str  # sha256 of the message XML acted on (the decrypted one in AES modes)
     crypto: WeChatCrypto | None
 
 
@@ -63,25 +73,45 @@ class WeChatWebhook:
         """Check and decrypt a POSTed message.
 
         Raises:
-            WebhookError: 413 too large, 403 bad signature / stale / undecryptable, 400 bad XML.
+            WebhookError: 413 too large; 403 bad signature, stale, undecryptable, or plaintext
+                while an EncodingAESKey is configured; 400 bad XML.
         """
         if len(body) > self.settings.max_body_bytes:
             raise WebhookError(413, "body too large")
         self._check_signature(query)
         outer = _parse(body)
-        if query.get("encrypt_type", "raw") != "aes":
-            return Envelope(outer, False, "", None)
+        if self._cryptos:
+            return self._decrypted(query, outer)
+        if query.get("encrypt_type", "raw") == "aes":
+            raise WebhookError(403, "encrypted message, but no EncodingAESKey is configured")
+        return self._envelope(query, outer, body, None)
+
+    def _decrypted(self, query: Mapping[str, str], outer: Mapping[str, str]) -> Envelope:
+        """The message inside <Encrypt>, whatever `encrypt_type` says: a request without one
+        (a plain URL, or compatible mode's plaintext copy alone) is refused."""
         encrypt = outer.get("Encrypt", "")
+        if not encrypt:
+            raise WebhookError(403, "plaintext message refused: an EncodingAESKey is configured")
+        stamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        signed = query.get("msg_signature", "")
+        if not _signed(signed, self.settings.token, stamp, nonce, encrypt):
+            raise WebhookError(403, "bad msg_signature")
         for crypto in self._cryptos:
             try:
-                plain = crypto.decrypt_message(
-                    {"Encrypt": encrypt}, query.get("msg_signature", ""),
-                    query.get("timestamp", ""), query.get("nonce", ""),
-                )  # fmt: skip
+                plain = _utf8(crypto.decrypt_message({"Encrypt": encrypt}, signed, stamp, nonce))
             except Exception:  # noqa: BLE001 - bad ciphertext fails in many ways inside wechatpy
                 continue
-            return Envelope(_parse(_utf8(plain)), True, query.get("nonce", ""), crypto)
+            return self._envelope(query, _parse(plain), plain, crypto)
         raise WebhookError(403, "message could not be decrypted with any configured key")
+
+    def _envelope(
+        self, query: Mapping[str, str], fields: Mapping[str, str], xml: bytes,
+        crypto: WeChatCrypto | None,
+    ) -> Envelope:  # fmt: skip
+        return Envelope(
+            fields, crypto is not None, query.get("timestamp", ""), query.get("nonce", ""),
+            hashlib.sha256(xml).hexdigest(), crypto,
+        )  # fmt: skip
 
     def reply(self, envelope: Envelope, outcome: Outcome) -> bytes:
         """The passive reply XML (encrypted when the request was)."""
@@ -119,18 +149,26 @@ class WeChatWebhook:
         )  # fmt: skip
 
     def _check_signature(self, query: Mapping[str, str]) -> None:
-        stamp = query.get("timestamp", "")
+        stamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
         if (
-            not stamp.isdigit()
+            not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 16)
             or abs(self.clock() - int(stamp)) > self.settings.timestamp_tolerance_seconds
         ):
             raise WebhookError(403, "timestamp missing or too far from now")
-        try:
-            check_signature(
-                self.settings.token, query.get("signature", ""), stamp, query.get("nonce", "")
-            )
-        except InvalidSignatureException as exc:
-            raise WebhookError(403, "bad signature") from exc
+        if not 0 < len(nonce) <= MAX_NONCE:
+            raise WebhookError(403, "nonce missing or too long")
+        if not _signed(query.get("signature", ""), self.settings.token, stamp, nonce):
+            raise WebhookError(403, "bad signature")
+
+
+def _sign(*parts: str) -> str:
+    """WeChat's signature: sha1 of the sorted, joined parts (token, timestamp, nonce[, Encrypt])."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def _signed(given: str, *parts: str) -> bool:
+    """Whether `given` is the signature of `parts`, compared in constant time."""
+    return hmac.compare_digest(given.encode(), _sign(*parts).encode())
 
 
 def _parse(body: bytes) -> dict[str, str]:

@@ -205,7 +205,7 @@ def test_linked_identities_share_my_signups(rig: Rig) -> None:
         })  # fmt: skip
         with LocalServer(create_web_app(rig.app)) as server:
             wechat = WeChatTestClient(
-                f"http://127.0.0.1:{server.port}/wechat", "tok", "wxtest", AES_KEY, "plain"
+                f"http://127.0.0.1:{server.port}/wechat", "tok", "wxtest", AES_KEY, "safe"
             )
             start = utcnow() + dt.timedelta(days=3)
             with session_scope(rig.app.engine) as session:

@@ -43,14 +43,18 @@ MODES = ["plain", "compatible", "safe"]
 
 @dataclass
 class Rig:
-    """Linli behind its webhook, the fake WeChat API, and a way to make clients."""
+    """Linli behind its webhook, the fake WeChat API, and a way to make clients. The account's
+    mode is the server's: `url` has an EncodingAESKey (compatible and safe mode), `plain_url`
+    the same Linli without one (plain mode; with a key, plain requests are refused)."""
 
     app: App
     api: FakeWeChatAPI
     url: str
+    plain_url: str
 
     def client(self, mode: str) -> WeChatTestClient:
-        return WeChatTestClient(self.url, "tok", "wxtest", AES_KEY, mode)  # type: ignore[arg-type]
+        url = self.plain_url if mode == "plain" else self.url
+        return WeChatTestClient(url, "tok", "wxtest", AES_KEY, mode)  # type: ignore[arg-type]
 
     def deliver(self, at: dt.datetime | None = None) -> int:
         """Deliver what is due a second after `at` (default: now)."""
@@ -82,9 +86,16 @@ def rig(database_url: str, cache_home: Path, demo_matcher: Matcher) -> Iterator[
         seed_activities(engine, utcnow(), settings.zone)
         dispatcher = build_dispatcher(engine, lambda: demo_matcher, settings, utcnow)
         app = App(settings, engine, demo_matcher, dispatcher)
-        with LocalServer(create_web_app(app)) as server:
-            yield Rig(app, api, f"http://127.0.0.1:{server.port}/wechat")
+        plain = App(plain_mode(settings), engine, demo_matcher, dispatcher)
+        with LocalServer(create_web_app(app)) as server, LocalServer(create_web_app(plain)) as dev:
+            yield Rig(app, api, *(f"http://127.0.0.1:{s.port}/wechat" for s in (server, dev)))
         engine.dispose()
+
+
+def plain_mode(settings: Settings) -> Settings:
+    """The same settings without an EncodingAESKey: plain mode (development only)."""
+    wechat = settings.wechat.model_copy(update={"encoding_aes_key": ""})
+    return settings.model_copy(update={"wechat": wechat})
 
 
 def text_of(client: WeChatTestClient, response) -> str:  # type: ignore[no-untyped-def]
