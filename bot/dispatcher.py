@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot import conversation, notices
 from bot.clock import Clock
 from bot.db import session_scope
-from bot.identity import resolve_user
+from bot.identity import find_identity, resolve_user
 from bot.intent import Context, Intent
 from bot.models import ProcessedMessage
 from bot.types import Incoming, Outcome, Reply
@@ -122,6 +122,11 @@ class Dispatcher:
         done = session.get(ProcessedMessage, (incoming.channel, incoming.msg_id))
         if done is None:
             return None
+        sender = find_identity(session, incoming.channel, incoming.user_key)
+        if sender is None or sender.user_id != done.user_id:
+            # another sender's message id: never show them that person's reply
+            logger.warning("%s message id reused by another sender: refused", incoming.channel)
+            return Outcome("refused", (), replayed=True)
         return dataclasses.replace(Outcome.from_json(done.outcome), replayed=True)
 
     def _stored(self, incoming: Incoming) -> Outcome | None:

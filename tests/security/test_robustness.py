@@ -208,3 +208,13 @@ def test_personal_data_on_disk_is_owner_only(tmp_path: Path) -> None:
 def test_an_enabled_wechat_account_needs_its_secrets(settings_env: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match="wechat"):
         load_settings(Path(os.devnull), environ=settings_env)
+
+
+def test_a_message_id_reused_by_another_sender_gets_nothing_of_the_first(app: App) -> None:
+    first = app.dispatcher.handle(Incoming("wechat", "o-ann", "低保怎么申请", msg_id="m-42"))
+    assert first.intent == "faq"
+    other = app.dispatcher.handle(Incoming("wechat", "o-eve", "你好", msg_id="m-42"))
+    assert other.intent == "refused"
+    assert other.replies == ()
+    again = app.dispatcher.handle(Incoming("wechat", "o-ann", "低保怎么申请", msg_id="m-42"))
+    assert again.text == first.text  # the real re-send still gets its answer
