@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.activities.demo import seed_activities
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.db import create_schema, make_engine
-from bot.demo_activities import seed_activities
 from bot.dispatcher import Dispatcher
 from bot.intent import Intent
-from bot.knowledge_base import build_matcher, seed_demo, stored_entries
-from bot.notifier import Notifier
+from bot.kb.store import build_matcher, seed_demo, stored_entries
+from bot.outbox.notifier import Notifier
+from bot.tables import TABLES
 from intents.activities import ActivitiesIntent
 from intents.announcements import AnnouncementsIntent
 from intents.channel_events import ChannelEventsIntent
@@ -27,9 +28,9 @@ from intents.help import HelpIntent
 from intents.invites import InvitesIntent
 from intents.link import LinkIntent
 from intents.notices import NoticesIntent
+from intents.shifts import VolunteersIntent
 from intents.staff import StaffIntent
 from intents.subscriptions import SubscriptionsIntent
-from intents.volunteers import VolunteersIntent
 from knowledge.matcher import Matcher
 
 
@@ -51,7 +52,7 @@ class App:
 def open_database(settings: Settings) -> Engine:
     """The engine for the configured database, with the schema created."""
     engine = make_engine(settings.database_url, echo=settings.database.echo)
-    create_schema(engine)
+    create_schema(engine, TABLES)
     return engine
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine
 
-from bot import models, models_more  # noqa: F401  (the tables must be known before create_all)
 from bot.errors import TooLong
 from bot.files import private_dir, private_file
 
@@ -115,12 +114,15 @@ def _check_size(key: str, kind: object, value: object) -> None:
         raise TooLong(f"{label}的数字太大了：{value}")
 
 
-def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet, and add the nullable columns a newer Linli
-    added to an existing table (anything more needs a real migration)."""
-    SQLModel.metadata.create_all(engine)
+def create_schema(engine: Engine, models: Sequence[type[SQLModel]]) -> None:
+    """Create the tables of `models` that do not exist yet, and add the nullable columns a
+    newer Linli added to an existing table (anything more needs a real migration)."""
+    tables = [model.__table__ for model in models]  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(engine, tables=tables)
     inspector = inspect(engine)
     for table in SQLModel.metadata.sorted_tables:
+        if table not in tables:
+            continue
         present = {column["name"] for column in inspector.get_columns(table.name)}
         missing = [column for column in table.columns if column.name not in present]
         for column in missing:

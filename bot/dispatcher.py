@@ -10,12 +10,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
-from bot import conversation, notices
+from bot import conversation
 from bot.clock import Clock
 from bot.db import session_scope
 from bot.identity import find_identity, resolve_user
 from bot.intent import Context, Intent
 from bot.models import ProcessedMessage
+from bot.outbox import notices
 from bot.types import Incoming, Outcome, Reply
 
 logger = logging.getLogger(__name__)

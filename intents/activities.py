@@ -8,17 +8,19 @@ import re
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot import activities, conversation
-from bot.activities import ActivityError
+from bot import conversation
+from bot.activities import service as activities
+from bot.activities.models import Activity, Registration
+from bot.activities.service import ActivityError
 from bot.config import ActivitySettings
 from bot.intent import Context
-from bot.models import Activity, Conversation, Registration
-from bot.notifier import OFFER_FLOW, REMINDER_FLOW, Notifier
-from bot.timefmt import span, when
+from bot.models import Conversation
+from bot.outbox.notifier import OFFER_FLOW, REMINDER_FLOW, Notifier
+from bot.times import span, when
 from bot.types import Outcome, Reply
+from intents.activity_signup import FLOW as SIGNUP_FLOW
+from intents.activity_signup import SignupForm
 from intents.phrases import plain
-from intents.signup import FLOW as SIGNUP_FLOW
-from intents.signup import SignupForm
 
 LIST_FLOW = "activity_list"
 _FILLER = re.compile(

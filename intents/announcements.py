@@ -14,14 +14,16 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import announcement_delivery, announcements, conversation, roles
-from bot.announcements import AnnouncementError, Draft, Target
+from bot import conversation
+from bot.announcements import delivery as announcement_delivery
+from bot.announcements import service as announcements
+from bot.announcements.models import Announcement
+from bot.announcements.service import AnnouncementError, Draft, Target
 from bot.config import AnnouncementSettings
 from bot.intent import Context
 from bot.models import Community, Conversation
-from bot.models_more import Announcement
-from bot.timefmt import when
-from bot.timeparse import parse_when
+from bot.people import roles
+from bot.times import parse_when, when
 from bot.types import Option, Outcome, Reply
 from intents.phrases import plain
 from intents.staff import REFUSAL

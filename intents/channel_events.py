@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot import invites
 from bot.errors import UserFacingError
 from bot.identity import find_identity
 from bot.intent import Context
 from bot.models import Community, Conversation
+from bot.people import invites
 from bot.types import Outcome, Reply
 from intents.community import CommunityIntent
 from intents.help import HELP_TEXT

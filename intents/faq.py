@@ -10,7 +10,8 @@ from collections.abc import Callable
 from bot import conversation
 from bot.config import StaffSettings
 from bot.intent import Context
-from bot.models import Conversation, UnansweredQuestion
+from bot.kb.models import UnansweredQuestion
+from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
 from knowledge.matcher import Match, Matcher
 

@@ -6,7 +6,8 @@ import re
 
 from bot.config import StaffSettings
 from bot.intent import Context
-from bot.models import Conversation, UnansweredQuestion
+from bot.kb.models import UnansweredQuestion
+from bot.models import Conversation
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot import roles
 from bot.intent import Context
 from bot.models import Conversation
+from bot.people import roles
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 

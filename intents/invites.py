@@ -10,11 +10,11 @@ import re
 
 from sqlmodel import select
 
-from bot import invites, roles
-from bot.announcements import staff_communities
+from bot.announcements.service import staff_communities
 from bot.errors import UserFacingError
 from bot.intent import Context
 from bot.models import Community, Conversation
+from bot.people import invites, roles
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 from intents.staff import REFUSAL

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot import invites
 from bot.errors import UserFacingError
 from bot.identity import find_identity
 from bot.intent import Context
-from bot.models import Conversation, LinkRequest
-from bot.notifier import Notifier
+from bot.models import Conversation
+from bot.outbox.notifier import Notifier
+from bot.people import invites
+from bot.people.models import LinkRequest
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 

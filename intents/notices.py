@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot import notices
 from bot.intent import Context
 from bot.models import Conversation
+from bot.outbox import notices
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 

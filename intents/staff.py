@@ -8,12 +8,14 @@ from __future__ import annotations
 import logging
 import re
 
-from bot import activities, roles
-from bot.activity_io import attendance_summary
+from bot.activities import service as activities
+from bot.activities.models import Activity
+from bot.activities.sheets import attendance_summary
 from bot.intent import Context
-from bot.masking import mask_name, mask_phone
-from bot.models import Activity, Conversation
-from bot.notifier import Notifier
+from bot.models import Conversation
+from bot.outbox.notifier import Notifier
+from bot.people import roles
+from bot.people.masking import mask_name, mask_phone
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 

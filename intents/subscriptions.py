@@ -9,12 +9,12 @@ import re
 from sqlmodel import select
 
 from bot import conversation
-from bot.announcement_delivery import withdraw
-from bot.announcements import ALL_TOPICS
+from bot.announcements.delivery import withdraw
+from bot.announcements.models import NoticeOptOut
+from bot.announcements.service import ALL_TOPICS
 from bot.config import AnnouncementSettings
 from bot.intent import Context
 from bot.models import Conversation
-from bot.models_more import NoticeOptOut
 from bot.types import Option, Outcome, Reply
 from intents.phrases import plain
 

@@ -26,7 +26,8 @@ from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
 from bot.files import private_file
-from bot.models import ChannelIdentity, Outbox, User
+from bot.models import ChannelIdentity, User
+from bot.outbox.models import Outbox
 
 logger = logging.getLogger(__name__)
 _BATCH = 200

@@ -23,9 +23,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.activities.models import Activity, Registration, ReminderLog, ReminderRun
 from bot.db import session_scope
-from bot.models import Activity, Registration, ReminderLog, ReminderRun
-from bot.notifier import Notifier
+from bot.outbox.notifier import Notifier
 from scheduler import runtime
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.notifier import Notifier
+from bot.outbox.notifier import Notifier
 
 
 @dataclass

@@ -21,13 +21,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from bot import activities, announcement_delivery
+from bot.activities import service as activities
+from bot.announcements import delivery as announcement_delivery
 from bot.channels.telegram import TelegramSender
 from bot.channels.wechat_api import TokenStore, WeChatAPI, WeChatSender
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import session_scope
-from bot.notifier import Notifier
+from bot.outbox.notifier import Notifier
 from scheduler import lease, runtime, shifts
 from scheduler.delivery import ConsoleSender, Delivery, Sender
 from scheduler.reminders import Planner

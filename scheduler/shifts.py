@@ -17,15 +17,17 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot import roles, shift_notices
 from bot.config import Settings
 from bot.db import session_scope
-from bot.models import Outbox, UserRole
-from bot.models_more import Shift, ShiftAssignment
-from bot.notifier import Notifier
-from bot.shift_hours import needing_review, record_no_shows, understaffed
-from bot.shift_plan import materialize
-from bot.shifts import AWAITING, Worked, places_of, worked
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
+from bot.people import roles
+from bot.people.models import UserRole
+from bot.shifts import messages as shift_notices
+from bot.shifts.hours import needing_review, record_no_shows, understaffed
+from bot.shifts.models import Shift, ShiftAssignment
+from bot.shifts.plan import materialize
+from bot.shifts.service import AWAITING, Worked, places_of, worked
 from bot.types import Reply
 
 logger = logging.getLogger(__name__)

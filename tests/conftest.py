@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel
 from bot import clock as linli_clock
 from bot.app import App, build_dispatcher, open_database
 from bot.config import Settings, load_settings
-from bot.knowledge_base import build_matcher, seed_demo, stored_entries
+from bot.kb.store import build_matcher, seed_demo, stored_entries
 from bot.types import Incoming
 from knowledge.entry import Entry
 from knowledge.loader import demo_files, load_files

@@ -9,7 +9,8 @@ from typing import TextIO
 from sqlmodel import Session, col, select
 
 from bot.dispatcher import Dispatcher
-from bot.models import ChannelIdentity, Outbox
+from bot.models import ChannelIdentity
+from bot.outbox.models import Outbox
 from bot.types import Incoming, Outcome
 
 CHANNEL = "console"

@@ -44,7 +44,8 @@ from bot.db import session_scope
 from bot.dispatcher import Dispatcher
 from bot.errors import ChannelError, Undeliverable
 from bot.identity import resolve_user
-from bot.models import ChannelIdentity, Outbox
+from bot.models import ChannelIdentity
+from bot.outbox.models import Outbox
 from bot.types import Incoming, Outcome, Reply
 
 logger = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from bot.channels.wechat_replay import Claim, Claimer
 from bot.db import session_scope
 from bot.dispatcher import Dispatcher
 from bot.identity import resolve_user
-from bot.models import Outbox
+from bot.outbox.models import Outbox
 from bot.types import Incoming, Outcome
 
 logger = logging.getLogger(__name__)

@@ -15,11 +15,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from bot.channels.models import AccessToken
 from bot.clock import Clock, utcnow
 from bot.config import WeChatSettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
-from bot.models import AccessToken, ChannelIdentity, Outbox
+from bot.models import ChannelIdentity
+from bot.outbox.models import Outbox
 
 logger = logging.getLogger(__name__)
 _MARGIN = dt.timedelta(minutes=5)  # refresh this long before the token expires

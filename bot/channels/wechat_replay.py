@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
+from bot.channels.models import WeChatNonce
 from bot.db import session_scope
-from bot.models import WeChatNonce
 
 PRUNE_EVERY_SECONDS = 60.0  # expired pairs go in one DELETE, at most this often per process
 _CHUNK = 200  # rows per statement: 4 parameters each, under SQLite's oldest limit of 999

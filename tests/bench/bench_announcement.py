@@ -23,13 +23,15 @@ from sqlmodel import Session, SQLModel, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.announcement_delivery import start_due  # noqa: E402
-from bot.announcements import Draft, Target, create  # noqa: E402
+from bot.announcements.delivery import start_due
+from bot.announcements.service import Draft, Target, create
 from bot.app import open_database  # noqa: E402
 from bot.clock import utcnow  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.db import create_schema, session_scope  # noqa: E402
-from bot.models import ChannelIdentity, Community, Outbox, User  # noqa: E402
+from bot.models import ChannelIdentity, Community, User
+from bot.outbox.models import Outbox
+from bot.tables import TABLES
 from scheduler.delivery import Delivery  # noqa: E402
 from scheduler.service import channel_senders  # noqa: E402
 from tests.fakes.wechat_api import FakeWeChatAPI  # noqa: E402
@@ -49,7 +51,7 @@ def settings_for(home: Path, url: str, api: FakeWeChatAPI, workers: int) -> Sett
 def populate(settings: Settings, count: int) -> None:
     engine = open_database(settings)
     SQLModel.metadata.drop_all(engine)  # a database given by URL is emptied first
-    create_schema(engine)
+    create_schema(engine, TABLES)
     now = utcnow()
     with session_scope(engine) as session:
         session.add(Community(id="suzhe", name="苏辙社区"))

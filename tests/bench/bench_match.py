@@ -22,7 +22,7 @@ import jieba
 from rapidfuzz import fuzz, process
 
 from bot.config import Settings
-from bot.knowledge_base import build_matcher
+from bot.kb.store import build_matcher
 from knowledge.entry import Entry
 from knowledge.loader import demo_files, load_files
 from knowledge.matcher import Matcher

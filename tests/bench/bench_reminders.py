@@ -20,10 +20,12 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
+from bot.activities.models import Activity, Registration, ReminderLog
 from bot.app import open_database
 from bot.clock import utcnow  # noqa: E402
 from bot.config import Settings
-from bot.models import Activity, ChannelIdentity, Outbox, Registration, ReminderLog, User
+from bot.models import ChannelIdentity, User
+from bot.outbox.models import Outbox
 from scheduler.service import SchedulerService
 
 PER_ACTIVITY = 100

@@ -13,9 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot.cli.evaluation import Labelled, calibrate, read_labelled
 from bot.config import Settings
-from bot.evaluation import Labelled, calibrate, read_labelled
-from bot.knowledge_base import build_matcher
+from bot.kb.store import build_matcher
 from knowledge.loader import demo_files, load_files
 from knowledge.matcher import Matcher
 

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot import activities
-from bot.activity_io import (
+from bot.activities import service as activities
+from bot.activities.models import Activity, Registration
+from bot.activities.sheets import (
     EXPORT_HEADER,
     attendance_summary,
     export_registrations,
@@ -28,9 +29,8 @@ from bot.app import open_database
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.knowledge_base import seed_demo, stored_communities
-from bot.models import Activity, Registration
-from bot.notifier import Notifier
+from bot.kb.store import seed_demo, stored_communities
+from bot.outbox.notifier import Notifier
 from bot.spreadsheets import ImportProblems
 from tests.conftest import NOW
 

@@ -10,19 +10,22 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot import announcement_delivery, announcements
-from bot.announcement_delivery import finish, progress, report_text, start_due
-from bot.announcements import AnnouncementError, Draft, Target
+from bot.announcements import delivery as announcement_delivery
+from bot.announcements import service as announcements
+from bot.announcements.delivery import finish, progress, report_text, start_due
+from bot.announcements.models import Announcement, NoticeOptOut
+from bot.announcements.service import AnnouncementError, Draft, Target
 from bot.app import open_database
 from bot.config import AnnouncementSettings, Settings
 from bot.db import session_scope
 from bot.errors import Undeliverable
 from bot.identity import resolve_user
-from bot.knowledge_base import seed_demo
-from bot.models import ChannelIdentity, Outbox, User
-from bot.models_more import Announcement, NoticeOptOut, UserTag
-from bot.notifier import Notifier
-from bot.roles import grant
+from bot.kb.store import seed_demo
+from bot.models import ChannelIdentity, User
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
+from bot.people.models import UserTag
+from bot.people.roles import grant
 from scheduler.delivery import Delivery
 from tests.conftest import NOW
 

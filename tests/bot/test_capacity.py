@@ -9,14 +9,14 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot import activities
-from bot.activities import ActivityError, ActivityInput
+from bot.activities import service as activities
+from bot.activities.models import Registration
+from bot.activities.service import ActivityError, ActivityInput
 from bot.app import open_database
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Registration
 
 WORKERS = 8
 SIGNUPS = 200

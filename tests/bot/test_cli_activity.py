@@ -15,14 +15,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot import activities
+from bot.activities import service as activities
+from bot.activities.models import Activity, Registration
 from bot.app import open_database
-from bot.cli_activity import add_commands
+from bot.cli.activities import add_commands
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Activity, Outbox, Registration
+from bot.outbox.models import Outbox
 
 
 @dataclass

@@ -15,15 +15,16 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot.announcement_delivery import start_due
+from bot.announcements.delivery import start_due
+from bot.announcements.models import Announcement, NoticeOptOut
 from bot.app import open_database
-from bot.cli import main
+from bot.cli.main import main
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Outbox
-from bot.models_more import Announcement, NoticeOptOut, UserTag
+from bot.outbox.models import Outbox
+from bot.people.models import UserTag
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -16,13 +16,13 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.app import open_database
-from bot.cli_shift import add_commands
+from bot.cli.shifts import add_commands
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models_more import Shift, ShiftAssignment, ShiftPost, ShiftTemplate
-from bot.roles import grant
+from bot.people.roles import grant
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, ShiftTemplate
 
 
 @dataclass

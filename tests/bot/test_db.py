@@ -11,7 +11,8 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.db import _WriterTurn, create_schema, make_engine
-from bot.models import Outbox
+from bot.outbox.models import Outbox
+from bot.tables import TABLES
 
 
 def test_an_older_outbox_table_gets_the_new_column_and_its_index(tmp_path: Path) -> None:
@@ -29,8 +30,8 @@ def test_an_older_outbox_table_gets_the_new_column_and_its_index(tmp_path: Path)
             " '2026-11-01 00:00:00', NULL, '2026-11-01 00:00:00', NULL, NULL, NULL)"
         )
     engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    create_schema(engine)  # and again: nothing left to add
+    create_schema(engine, TABLES)
+    create_schema(engine, TABLES)  # and again: nothing left to add
     with Session(engine) as session:
         (row,) = session.exec(select(Outbox)).all()
     assert (row.dedupe_key, row.ref) == ("k", None)
@@ -59,7 +60,7 @@ def test_a_failed_begin_gives_the_writer_turn_back() -> None:
 
 def test_a_session_dropped_without_closing_gives_the_turn_back(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'turn.db'}")
-    create_schema(engine)
+    create_schema(engine, TABLES)
 
     def forget() -> None:
         session = Session(engine)

@@ -11,7 +11,8 @@ from sqlmodel import Session, func, select
 from bot.app import App
 from bot.dispatcher import APOLOGY, Dispatcher
 from bot.intent import Context
-from bot.models import Conversation, UnansweredQuestion, User
+from bot.kb.models import UnansweredQuestion
+from bot.models import Conversation, User
 from bot.types import Incoming, Outcome, Reply
 from intents.faq import FaqIntent
 from tests.conftest import Clock

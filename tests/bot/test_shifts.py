@@ -9,13 +9,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot import shift_hours, shift_plan, shifts
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models_more import Shift, ShiftAssignment, VolunteerSkill
-from bot.roles import grant
-from bot.shifts import ShiftError
+from bot.people.roles import grant
+from bot.shifts import hours as shift_hours
+from bot.shifts import plan as shift_plan
+from bot.shifts import service as shifts
+from bot.shifts.models import Shift, ShiftAssignment, VolunteerSkill
+from bot.shifts.service import ShiftError
 from tests.conftest import NOW
 
 START = NOW + dt.timedelta(days=2)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timeparse import parse_when
+from bot.times import parse_when
 from tests.conftest import NOW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,13 +1,17 @@
 """How tests/data/stored_jobs_9752aa4.json was made: run at commit 9752aa4 (before the layout
 move), it stores reminder jobs exactly as that code's Planner does and dumps the job rows."""
-import base64, datetime as dt, json, tempfile
+import base64
+import datetime as dt
+import json
+import tempfile
 from pathlib import Path
+
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 from sqlmodel import Session
+
 from bot.db import create_schema, make_engine
-from scheduler.reminders import Planner
 
 home = Path(tempfile.mkdtemp())
 engine = make_engine(f"sqlite:///{home/'linli.db'}")
@@ -17,6 +21,7 @@ sched.start(paused=True)
 start = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
 # the exact call the Planner makes (scheduler/reminders.py Planner.plan)
 from scheduler.reminders import send_reminders
+
 for offset in (1440.0, 120.0):
     due = start - dt.timedelta(minutes=offset)
     sched.add_job(send_reminders, "date", run_date=due, args=[1, offset], id=f"reminder:1:{offset:g}",

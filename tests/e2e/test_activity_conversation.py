@@ -13,13 +13,14 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.models import Registration
+from bot.activities.service import ActivityInput
 from bot.app import open_database
 from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import session_scope
-from bot.models import Outbox, Registration
+from bot.outbox.models import Outbox
 
 
 def test_signup_cancel_waitlist_claim(tmp_path: Path) -> None:

@@ -22,12 +22,13 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
+from bot.announcements.models import Announcement, NoticeOptOut
 from bot.app import open_database
 from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import session_scope
-from bot.models import ChannelIdentity, Outbox, User
-from bot.models_more import Announcement, NoticeOptOut
+from bot.models import ChannelIdentity, User
+from bot.outbox.models import Outbox
 from tests.e2e.test_reminder_restart import free_port
 from tests.fakes.wechat_api import FakeWeChatAPI
 

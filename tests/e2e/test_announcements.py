@@ -15,7 +15,7 @@ from bot.app import App
 from bot.clock import utcnow
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.roles import grant
+from bot.people.roles import grant
 from bot.types import Incoming
 from scheduler.delivery import ConsoleSender
 from scheduler.service import SchedulerService, channel_senders

@@ -16,15 +16,16 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.models import Registration, ReminderLog
+from bot.activities.service import ActivityInput
 from bot.app import open_database
 from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Outbox, Registration, ReminderLog
-from bot.notifier import Notifier
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
 
 OFFSETS = [0.25, 0.15]  # minutes before the start: 15 s and 9 s
 

@@ -15,20 +15,22 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from bot import activities, invites
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.demo import seed_activities
+from bot.activities.service import ActivityInput
 from bot.app import App, build_dispatcher, open_database
 from bot.channels.telegram import TelegramSender
+from bot.channels.web import create_web_app
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.db import session_scope
-from bot.demo_activities import seed_activities
 from bot.identity import resolve_user
-from bot.knowledge_base import seed_demo
-from bot.models import Outbox, UserRole
-from bot.notifier import Notifier
+from bot.kb.store import seed_demo
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
+from bot.people import invites
+from bot.people.models import UserRole
 from bot.types import Reply
-from bot.web import create_web_app
 from knowledge.matcher import Matcher
 from scheduler.delivery import Delivery
 from tests.e2e.test_wechat import AES_KEY, fire

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from bot import shift_io, shifts
 from bot.app import App
-from bot.models_more import Shift
+from bot.shifts import service as shifts
+from bot.shifts import sheets as shift_io
+from bot.shifts.models import Shift
 from bot.types import Incoming
 from scheduler import shifts as scheduled
 from scheduler.delivery import ConsoleSender

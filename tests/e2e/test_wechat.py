@@ -15,19 +15,21 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.demo import seed_activities
+from bot.activities.models import Registration
+from bot.activities.service import ActivityInput
 from bot.app import App, build_dispatcher, open_database
+from bot.channels.web import create_web_app
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.db import session_scope
-from bot.demo_activities import seed_activities
 from bot.intent import Context
-from bot.knowledge_base import seed_demo
-from bot.models import ChannelIdentity, Conversation, Outbox, Registration
-from bot.notifier import Notifier
+from bot.kb.store import seed_demo
+from bot.models import ChannelIdentity, Conversation
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
 from bot.types import Outcome, Reply
-from bot.web import create_web_app
 from knowledge.matcher import Matcher
 from scheduler import runtime
 from scheduler.delivery import Delivery

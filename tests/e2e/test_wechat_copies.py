@@ -13,7 +13,8 @@ import httpx
 from sqlmodel import Session, select
 
 from bot.intent import Context
-from bot.models import Conversation, Outbox
+from bot.models import Conversation
+from bot.outbox.models import Outbox
 from bot.types import Outcome, Reply
 from tests.e2e.test_wechat import Rig, rig  # noqa: F401 - fixture
 from tests.fakes.wechat_client import message_xml

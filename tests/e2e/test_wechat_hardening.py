@@ -17,9 +17,10 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.app import open_database
+from bot.channels.models import AccessToken
 from bot.channels.wechat_api import TokenStore, WeChatAPI
 from bot.errors import ChannelError, Undeliverable
-from bot.models import AccessToken, ChannelIdentity, ProcessedMessage
+from bot.models import ChannelIdentity, ProcessedMessage
 from tests.e2e.test_wechat import AES_KEY, Rig, rig, wechat_settings  # noqa: F401 - fixture
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.fakes.wechat_client import hostile_requests

@@ -9,14 +9,15 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, func, select
 
-from bot import announcements
-from bot.announcements import Draft, Target
+from bot.announcements import service as announcements
+from bot.announcements.models import Announcement
+from bot.announcements.service import Draft, Target
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.models import Conversation
-from bot.models_more import Announcement, UserTag
-from bot.roles import grant
+from bot.people.models import UserTag
+from bot.people.roles import grant
 from bot.types import Incoming
 from intents.staff import REFUSAL
 from tests.conftest import NOW, Clock

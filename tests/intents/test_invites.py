@@ -11,8 +11,9 @@ from sqlmodel import Session, select
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Invite, User, UserRole
-from bot.roles import grant
+from bot.models import User
+from bot.people.models import Invite, UserRole
+from bot.people.roles import grant
 from bot.types import Incoming
 from intents.staff import REFUSAL
 from tests.conftest import NOW, Clock

@@ -10,13 +10,13 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.service import ActivityInput
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import find_identity, resolve_user
-from bot.models import Outbox
-from bot.roles import grant, has_role
+from bot.outbox.models import Outbox
+from bot.people.roles import grant, has_role
 from bot.types import Incoming
 from tests.conftest import NOW, Clock
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.models import Registration
+from bot.activities.service import ActivityInput
 from bot.app import App
 from bot.db import session_scope
-from bot.models import Conversation, Registration
+from bot.models import Conversation
 from bot.types import Incoming
 from tests.conftest import NOW
 

@@ -8,13 +8,14 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.models import Activity
+from bot.activities.service import ActivityInput
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Activity, Outbox
-from bot.roles import grant
+from bot.outbox.models import Outbox
+from bot.people.roles import grant
 from bot.types import Incoming
 from intents.staff import REFUSAL
 from tests.conftest import NOW

@@ -7,15 +7,16 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from bot import announcement_delivery as delivery
-from bot import announcements
-from bot.announcement_delivery import start_due
-from bot.announcements import Draft, Target
+from bot.announcements import delivery
+from bot.announcements import service as announcements
+from bot.announcements.delivery import start_due
+from bot.announcements.models import NoticeOptOut
+from bot.announcements.service import Draft, Target
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import Conversation, Outbox
-from bot.models_more import NoticeOptOut
+from bot.models import Conversation
+from bot.outbox.models import Outbox
 from bot.types import Incoming
 from intents.subscriptions import STOPPED
 from tests.conftest import NOW, Clock

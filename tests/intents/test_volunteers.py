@@ -11,11 +11,12 @@ from sqlmodel import Session, col, func, select
 
 from bot.app import App
 from bot.db import session_scope
-from bot.models import Outbox, User
-from bot.models_more import Shift, ShiftAssignment
+from bot.models import User
+from bot.outbox.models import Outbox
+from bot.shifts.models import Shift, ShiftAssignment
 from bot.types import Incoming, Outcome
+from intents.shifts import VolunteersIntent
 from intents.staff import REFUSAL
-from intents.volunteers import VolunteersIntent
 from tests.bot.test_shifts import NOW, START, make_shift, person, sign, status_of
 
 Say = Callable[..., Outcome]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.evaluation import evaluate, read_labelled
 from bot.config import Settings
-from bot.evaluation import evaluate, read_labelled
 from knowledge.matcher import Matcher
 
 DATA = Path(__file__).resolve().parents[1] / "data"

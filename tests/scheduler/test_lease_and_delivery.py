@@ -15,8 +15,9 @@ from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
 from bot.identity import resolve_user
-from bot.models import ChannelIdentity, Outbox
-from bot.notifier import Notifier
+from bot.models import ChannelIdentity
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
 from bot.types import Reply
 from scheduler import lease
 from scheduler.delivery import Delivery

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import Session, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.models import Activity, ReminderLog
+from bot.activities.service import ActivityInput
 from bot.app import App
 from bot.db import session_scope
-from bot.models import Activity, Outbox, ReminderLog
-from bot.notifier import Notifier
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
 from scheduler import runtime
 from scheduler.reminders import send_reminders
 from tests.conftest import NOW, Clock

@@ -7,12 +7,14 @@ import datetime as dt
 
 from sqlmodel import Session, col, select
 
-from bot import shift_plan, shifts
 from bot.app import App
 from bot.db import session_scope
-from bot.models import Conversation, Outbox
-from bot.models_more import Shift
-from bot.notifier import Notifier
+from bot.models import Conversation
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
+from bot.shifts import plan as shift_plan
+from bot.shifts import service as shifts
+from bot.shifts.models import Shift
 from scheduler import shifts as scheduled
 from tests.bot.test_shifts import COMMUNITY, NOW, START, make_shift, person, sign, status_of
 
@@ -150,7 +152,7 @@ def test_digest_lists_yesterdays_hours_and_no_shows(app: App) -> None:
     sign(app.engine, shift_id, bob)
     with Session(app.engine) as session:
         code = session.get(Shift, shift_id).checkin_code  # type: ignore[union-attr]
-    from bot import shift_hours
+    from bot.shifts import hours as shift_hours
 
     with session_scope(app.engine) as session:
         shift_hours.check_in(session, ann, code, START, 30)

@@ -10,13 +10,14 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session
 
-from bot import activities, shift_hours
-from bot.activities import ActivityError, ActivityInput
+from bot.activities import service as activities
+from bot.activities.service import ActivityError, ActivityInput
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models_more import Shift
-from bot.shifts import ShiftError
+from bot.shifts import hours as shift_hours
+from bot.shifts.models import Shift
+from bot.shifts.service import ShiftError
 from bot.types import Incoming
 from tests.bot.test_shifts import make_shift, person, sign
 from tests.conftest import NOW, Clock

@@ -11,8 +11,8 @@ from sqlmodel import Session, select
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import UserRole
-from bot.roles import grant
+from bot.people.models import UserRole
+from bot.people.roles import grant
 from bot.types import Incoming
 from tests.conftest import NOW
 

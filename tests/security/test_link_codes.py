@@ -15,9 +15,10 @@ from bot.app import App, build_dispatcher, open_database
 from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import find_identity, resolve_user
-from bot.invites import LINK_LIMITS
-from bot.models import AttemptCount, ChannelIdentity, LinkRequest, UserRole
-from bot.roles import grant
+from bot.models import ChannelIdentity
+from bot.people.invites import LINK_LIMITS
+from bot.people.models import AttemptCount, LinkRequest, UserRole
+from bot.people.roles import grant
 from bot.types import Incoming
 from knowledge.matcher import Matcher
 from tests.conftest import NOW, Clock

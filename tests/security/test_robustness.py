@@ -17,12 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
-from bot import cli
+from bot.activities.models import Activity
 from bot.app import App, open_database
+from bot.cli import main as cli
 from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.errors import ConfigError, TooLong
-from bot.models import Activity, ChannelIdentity, User
+from bot.models import ChannelIdentity, User
 from bot.spreadsheets import write_table
 from bot.types import Incoming
 from knowledge import loader

@@ -10,14 +10,15 @@ from collections.abc import Callable
 
 import pytest
 
-from bot import activities, announcements
-from bot.activities import ActivityInput
-from bot.announcements import Draft, Target
+from bot.activities import service as activities
+from bot.activities.service import ActivityInput
+from bot.announcements import service as announcements
+from bot.announcements.service import Draft, Target
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models_more import ShiftAssignment
-from bot.roles import grant
+from bot.people.roles import grant
+from bot.shifts.models import ShiftAssignment
 from bot.types import Incoming
 from intents.staff import NOT_YOURS
 from tests.bot.test_shifts import make_shift, person

@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from bot import activities
-from bot.activities import ActivityInput
+from bot.activities import service as activities
+from bot.activities.models import Registration
+from bot.activities.service import ActivityInput
 from bot.channels.telegram import TelegramSender
 from bot.clock import utcnow
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.models import ChannelIdentity, Outbox, ProcessedMessage, Registration, User
-from bot.notifier import Notifier
+from bot.models import ChannelIdentity, ProcessedMessage, User
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
 from bot.types import Reply
 from scheduler.delivery import Delivery
 from tests.e2e.test_telegram import SECRET, Rig, rig, text  # noqa: F401 - fixture
@@ -239,7 +241,7 @@ def test_hostile_bodies_are_refused_with_a_warning(
     body: bytes,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.web")
+    caplog.set_level(logging.WARNING, logger="bot.channels.web")
     response = rig.http.post(
         rig.url, content=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
     )

@@ -15,14 +15,16 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.app import App, open_database
+from bot.channels.models import WeChatNonce
+from bot.channels.web import create_web_app
 from bot.channels.wechat_replay import Claim, Claimer, NonceLedger
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.intent import Context
-from bot.models import Conversation, Invite, ProcessedMessage, WeChatNonce
-from bot.roles import grant
+from bot.models import Conversation, ProcessedMessage
+from bot.people.models import Invite
+from bot.people.roles import grant
 from bot.types import Outcome, Reply
-from bot.web import create_web_app
 from tests.e2e.test_wechat import MODES, Rig, plain_mode, text_of
 from tests.fakes.wechat_client import message_xml
 
@@ -200,7 +202,7 @@ def test_a_burst_of_claims_takes_few_transactions(rig: Rig) -> None:
 def test_plain_mode_warns_at_start(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     app = rig.app
     plain = App(plain_mode(app.settings), app.engine, app.matcher, app.dispatcher)
-    with caplog.at_level(logging.WARNING, logger="bot.web"):
+    with caplog.at_level(logging.WARNING, logger="bot.channels.web"):
         create_web_app(app)
         assert not [r for r in caplog.records if "plain mode" in r.getMessage()]
         create_web_app(plain)

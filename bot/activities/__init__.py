@@ -1,0 +1,1 @@
+"""Activities: create, sign up, waitlist, check in, rate; their reminders' texts; spreadsheets."""

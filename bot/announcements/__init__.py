@@ -1,0 +1,1 @@
+"""Announcements: compose, target, schedule and deliver what staff push."""

@@ -1,0 +1,1 @@
+"""The `linli` command line: one module per command group, shared helpers in `desk`."""

@@ -1,0 +1,146 @@
+"""`linli kb eval`: how well the assistant does on a labelled question file."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_dispatcher
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.db import create_schema, make_engine
+from bot.tables import TABLES
+from bot.types import Incoming, Outcome
+from knowledge.calibration import Calibration, fit
+from knowledge.loader import read_text
+from knowledge.matcher import Matcher
+
+NON_ENTRY_LABELS = ("fallback", "help", "handoff")
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A question and what the right outcome is: an entry id, or fallback / help / handoff."""
+
+    text: str
+    expect: str
+    line: int
+
+
+@dataclass
+class Report:
+    """The numbers of one evaluation run, and every miss."""
+
+    total: int = 0
+    answerable: int = 0
+    top1: int = 0
+    rescued: int = 0  # answerable, not answered right, but the right entry was a clarify choice
+    out_of_scope: int = 0
+    oos_fallback: int = 0
+    fallbacks: int = 0
+    fallbacks_right: int = 0
+    confident_wrong: int = 0
+    intents: int = 0
+    intents_right: int = 0
+    misses: list[dict[str, Any]] = field(default_factory=list)
+
+    def rates(self) -> dict[str, float]:
+        """The headline rates, each 0..1."""
+        return {
+            "top1": _rate(self.top1, self.answerable),
+            "top1_or_clarify": _rate(self.top1 + self.rescued, self.answerable),
+            "clarify_rescue": _rate(self.rescued, self.answerable - self.top1),
+            "out_of_scope_fallback": _rate(self.oos_fallback, self.out_of_scope),
+            "fallback_precision": _rate(self.fallbacks_right, self.fallbacks),
+            "confidently_wrong": _rate(self.confident_wrong, self.total),
+            "intents": _rate(self.intents_right, self.intents),
+        }
+
+
+def read_labelled(path: Path) -> list[Labelled]:
+    """Read a JSONL file of {"text": ..., "expect": ...} lines (blank lines and # skipped)."""
+    items = []
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            record = json.loads(line)
+            items.append(Labelled(str(record["text"]), str(record["expect"]), number))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ValueError(f'{path}:{number}: 需要 {{"text": ..., "expect": ...}}') from exc
+    return items
+
+
+def evaluate(matcher: Matcher, settings: Settings, items: Sequence[Labelled]) -> Report:
+    """Run every question through the whole dispatcher, on a scratch database."""
+    unknown = [i for i in items if i.expect not in NON_ENTRY_LABELS and not matcher.entry(i.expect)]
+    if unknown:
+        lines = ", ".join(f"{i.line}:{i.expect}" for i in unknown[:10])
+        raise ValueError(f"标注里有知识库中不存在的条目 id：{lines}")
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = make_engine(f"sqlite:///{Path(scratch) / 'eval.db'}")
+        create_schema(engine, TABLES)
+        dispatcher = build_dispatcher(engine, lambda: matcher, settings, utcnow)
+        report = Report()
+        for number, item in enumerate(items):
+            outcome = dispatcher.handle(Incoming("eval", f"eval-{number}", item.text))
+            _score(report, item, outcome)
+        engine.dispose()
+    return report
+
+
+def calibrate(matcher: Matcher, items: Sequence[Labelled]) -> Calibration:
+    """Fit the matcher's confidence models on labelled questions (intent labels are skipped:
+    greetings and handoffs never reach the matcher)."""
+    evidence = []
+    for item in items:
+        if item.expect in ("help", "handoff"):
+            continue
+        found = matcher.evidence(item.text)
+        candidates = [(matcher.entries[n].id, f) for n, f, _ in found.candidates]
+        evidence.append((candidates, found.unknown, item.expect))
+    return fit(evidence)
+
+
+def _score(report: Report, item: Labelled, outcome: Outcome) -> None:
+    report.total += 1
+    chosen = [o.value for o in outcome.suggestions]
+    right = False
+    if outcome.intent == "fallback":
+        report.fallbacks += 1
+        report.fallbacks_right += item.expect == "fallback"
+    if item.expect in ("help", "handoff"):
+        report.intents += 1
+        right = outcome.intent == item.expect
+        report.intents_right += right
+    elif item.expect == "fallback":
+        report.out_of_scope += 1
+        right = outcome.intent == "fallback"
+        report.oos_fallback += right
+        report.confident_wrong += outcome.intent == "faq"
+    else:
+        report.answerable += 1
+        right = outcome.intent == "faq" and outcome.answer_id == item.expect
+        report.top1 += right
+        report.rescued += outcome.intent == "clarify" and item.expect in chosen
+        report.confident_wrong += outcome.intent == "faq" and outcome.answer_id != item.expect
+    if not right:
+        report.misses.append(
+            {
+                "line": item.line,
+                "text": item.text,
+                "expect": item.expect,
+                "got": outcome.answer_id or outcome.intent,
+                "intent": outcome.intent,
+                "confidence": outcome.confidence,
+                "suggestions": chosen,
+            }
+        )
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 1.0

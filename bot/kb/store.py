@@ -1,0 +1,196 @@
+"""The knowledge base as the app keeps it: entries in the database, one matcher in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import logging
+import os
+import pickle
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+import knowledge
+from bot.config import Settings
+from bot.db import session_scope
+from bot.kb.models import KnowledgeEntry
+from bot.models import Community as CommunityRow
+from knowledge.analyze import Analyzer
+from knowledge.calibration import Calibration
+from knowledge.entry import Community, Entry
+from knowledge.loader import (
+    Loaded,
+    demo_files,
+    load_files,
+    load_question_kinds,
+    load_rewrites_table,
+)
+from knowledge.matcher import Matcher, Thresholds
+from knowledge.normalize import Rewrites
+
+logger = logging.getLogger(__name__)
+
+
+def import_files(
+    engine: Engine, paths: Sequence[Path], today: dt.date, replace: bool = False
+) -> Loaded:
+    """Validate knowledge files and upsert them in one transaction: all of it or nothing.
+
+    Args:
+        engine: the database.
+        paths: the files, read together (communities first, so entries may name them).
+        today: `updated_at` of entries that do not say.
+        replace: remove every stored entry first, so the base is exactly these files.
+
+    Raises:
+        knowledge.loader.KnowledgeError: a file is invalid; nothing was written.
+    """
+    with session_scope(engine) as session:
+        known = session.exec(select(CommunityRow.id)).all()
+        loaded = load_files(paths, known_communities=known)
+        if replace:
+            for row in session.exec(select(KnowledgeEntry)).all():
+                session.delete(row)
+            session.flush()
+        for community in loaded.communities:
+            session.merge(_community_row(community))
+        for entry in loaded.entries:
+            session.merge(_entry_row(entry, today))
+    return loaded
+
+
+def seed_demo(engine: Engine, today: dt.date) -> bool:
+    """Load the demo district when the base is empty (first start). True if it loaded it."""
+    with Session(engine) as session:
+        if session.exec(select(KnowledgeEntry.id).limit(1)).first() is not None:
+            return False
+    try:
+        import_files(engine, demo_files(), today)
+    except IntegrityError:
+        logger.info("another process loaded the demo knowledge base first")
+        return False
+    logger.info("loaded the demo knowledge base")
+    return True
+
+
+def stored_entries(session: Session) -> list[Entry]:
+    """Every entry in the database, ordered by id."""
+    rows = session.exec(select(KnowledgeEntry).order_by(KnowledgeEntry.id)).all()
+    return [_entry(row) for row in rows]
+
+
+def stored_communities(session: Session) -> list[Community]:
+    """Every community in the database, ordered by id."""
+    rows = session.exec(select(CommunityRow).order_by(CommunityRow.id)).all()
+    return [Community(r.id, r.name, r.street, tuple(r.aliases)) for r in rows]
+
+
+def calibration_path(settings: Settings) -> Path:
+    """Where `linli kb calibrate` writes a district's own calibration."""
+    return settings.home / "calibration.json"
+
+
+def build_matcher(entries: Iterable[Entry], settings: Settings) -> Matcher:
+    """The matcher over these entries, with the configured thresholds and the district's
+    calibration (or the one shipped with Linli)."""
+    analyzer = Analyzer(
+        Rewrites(load_rewrites_table()),
+        cache_dir=settings.home / "cache",
+        kinds=load_question_kinds(),
+    )
+    knobs = settings.knowledge
+    thresholds = Thresholds(
+        answer=knobs.answer_threshold,
+        clarify=knobs.clarify_threshold,
+        suggestions=knobs.suggestions,
+    )
+    own = calibration_path(settings)
+    calibration = Calibration.load(own) if own.exists() else Calibration.load()
+    entries = list(entries)
+    cache = settings.home / "cache" / f"matcher-{_fingerprint(entries)}.pickle"
+    matcher = _cached(cache)
+    if matcher is None:
+        matcher = Matcher(entries, analyzer, thresholds, calibration)
+        _keep(cache, matcher)
+    else:
+        matcher.attach(analyzer, thresholds, calibration)
+    # The index is built once and lives as long as the process: keep the garbage collector
+    # from walking its millions of objects on every collection (p99 latency).
+    gc.freeze()
+    return matcher
+
+
+def _fingerprint(entries: list[Entry]) -> str:
+    """Changes with any entry text, the language tables, or the matching code itself."""
+    digest = hashlib.sha256()
+    code = Path(knowledge.__file__).parent
+    for part in ("analyze", "normalize", "pinyin", "index", "matcher"):
+        digest.update((code / f"{part}.py").read_bytes())
+    digest.update((code / "data" / "synonyms.yaml").read_bytes())
+    for entry in entries:
+        digest.update(repr((entry.id, entry.questions, entry.keywords, entry.answer)).encode())
+    return digest.hexdigest()[:24]
+
+
+def _cached(path: Path) -> Matcher | None:
+    """A matcher built before from the same entries and code (our own file in the data dir)."""
+    try:
+        with path.open("rb") as stream:
+            found = pickle.load(stream)  # noqa: S301 - written by build_matcher, never fetched
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return found if isinstance(found, Matcher) else None
+
+
+def _keep(path: Path, matcher: Matcher) -> None:
+    for old in path.parent.glob("matcher-*.pickle"):
+        old.unlink(missing_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    try:
+        with partial.open("wb") as stream:
+            pickle.dump(matcher, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(path)
+    except OSError:
+        logger.warning("could not cache the matcher in %s", path.parent)
+
+
+def _entry(row: KnowledgeEntry) -> Entry:
+    return Entry(
+        id=row.id,
+        category=row.category,
+        question=row.question,
+        answer=row.answer,
+        source=row.source,
+        community=row.community_id,
+        paraphrases=tuple(row.paraphrases),
+        keywords=tuple(row.keywords),
+        updated_at=row.updated_at,
+    )
+
+
+def _entry_row(entry: Entry, today: dt.date) -> KnowledgeEntry:
+    return KnowledgeEntry(
+        id=entry.id,
+        category=entry.category,
+        community_id=entry.community,
+        question=entry.question,
+        paraphrases=list(entry.paraphrases),
+        keywords=list(entry.keywords),
+        answer=entry.answer,
+        source=entry.source,
+        updated_at=entry.updated_at or today,
+    )
+
+
+def _community_row(community: Community) -> CommunityRow:
+    return CommunityRow(
+        id=community.id,
+        name=community.name,
+        street=community.street,
+        aliases=list(community.aliases),
+    )

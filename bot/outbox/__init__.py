@@ -1,0 +1,1 @@
+"""The outbox: queued messages, the notifier that queues them, unread notices."""

@@ -1,0 +1,1 @@
+"""People: roles, invites, linking limits, audience tags, how personal data is shown."""

@@ -1,0 +1,2 @@
+"""Volunteer shifts: posts, templates, assignments, hours, what volunteers are told,
+spreadsheets."""

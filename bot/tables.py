@@ -1,0 +1,42 @@
+"""Every table Linli has, in one explicit list: what `create_schema` creates and what
+migrations compare against. A new domain's table is added here (tests/test_layout.py checks
+that nothing is missing)."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from bot.activities.models import Activity, Registration, ReminderLog, ReminderRun
+from bot.announcements.models import Announcement, NoticeOptOut
+from bot.channels.models import AccessToken, WeChatNonce
+from bot.kb.models import KnowledgeEntry, UnansweredQuestion
+from bot.models import (
+    ChannelIdentity,
+    Community,
+    Conversation,
+    ProcessedMessage,
+    SchedulerLease,
+    User,
+)
+from bot.outbox.models import Outbox
+from bot.people.models import AttemptCount, Invite, LinkRequest, UserRole, UserTag
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, ShiftTemplate, VolunteerSkill
+
+TABLES: tuple[type[SQLModel], ...] = (
+    # the core
+    User, ChannelIdentity, Community, Conversation, ProcessedMessage, SchedulerLease,
+    # people
+    UserRole, Invite, AttemptCount, LinkRequest, UserTag,
+    # outbox
+    Outbox,
+    # knowledge base
+    KnowledgeEntry, UnansweredQuestion,
+    # channels
+    AccessToken, WeChatNonce,
+    # activities
+    Activity, Registration, ReminderLog, ReminderRun,
+    # announcements
+    Announcement, NoticeOptOut,
+    # volunteer shifts
+    ShiftPost, ShiftTemplate, Shift, ShiftAssignment, VolunteerSkill,
+)  # fmt: skip

@@ -1,0 +1,177 @@
+"""The sign-up form: party size, name, phone, a summary, then "确认". "算了" leaves any step."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from bot import conversation
+from bot.activities import service as activities
+from bot.activities.models import Activity
+from bot.activities.service import ActivityError
+from bot.intent import Context
+from bot.models import Conversation
+from bot.people.masking import mask_name, mask_phone
+from bot.times import span
+from bot.types import Outcome, Reply
+
+FLOW = "signup"
+_LEAVE = re.compile(r"^(算了|不报了|不要了|取消|退出|不了|不用了|放弃)[啊吧了呀哈]*$")
+_YES = re.compile(r"^(确认|确定|对|对的|是|是的|好|好的|要得|可以|没问题|ok|yes)[啊吧了呀哈的]*$")
+# short answers that are never a name or a phone number, however they fit the pattern
+_NO = re.compile(r"^(不|不要|不用|不想|不是|不对|没有|没|否|no|nope)[啊吧了呀哈的]*$")
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+_NAME = re.compile(r"^[\u4e00-\u9fa5·a-zA-Z]{1,12}$")
+_NOT_A_NAME = re.compile(r"(怎么|什么|吗|哪|为|啥|咋|么|报名|活动|取消)")
+_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+
+
+class SignupForm:
+    """Runs one resident's sign-up, step by step, persisted between messages."""
+
+    def __init__(self, zone: ZoneInfo, timeout: dt.timedelta):
+        self.zone = zone
+        self.timeout = timeout
+
+    def begin(self, ctx: Context, activity: Activity) -> Outcome:
+        """Start the form for an activity (checks first that it is open)."""
+        if activity.status != "published" or ctx.now >= activity.signup_deadline:
+            raise ActivityError("这个活动现在不能报名了，发“活动”看看别的吧。")
+        mine = activities.registration_of(ctx.session, activity.id or 0, ctx.user_id)
+        if mine is not None and mine.status in activities.ACTIVE:
+            raise ActivityError("您已经报过这个活动啦，发“我的报名”可以查看。")
+        data: dict[str, object] = {"activity": activity.id, "party": 1, "name": None, "phone": None}
+        return self._ask_next(ctx, activity, data)
+
+    def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
+        """The answer to the current step; None when the message is clearly something else."""
+        text = ctx.text.strip()
+        if _LEAVE.match(text):
+            conversation.finish(ctx.session, ctx.user_id)
+            return _reply("好的，这次先不报了。需要时再找我 😊")
+        data = dict(pending.data)
+        activity = ctx.session.get(Activity, data["activity"])
+        if activity is None:
+            return None
+        step = data.get("step")
+        if step == "party":
+            return self._party(ctx, activity, data, text)
+        if step == "name":
+            return self._name(ctx, activity, data, text)
+        if step == "phone":
+            return self._phone(ctx, activity, data, text)
+        if step == "confirm" and _YES.match(text.lower()):
+            return self._submit(ctx, activity, data)
+        return None
+
+    def _party(
+        self, ctx: Context, activity: Activity, data: dict[str, object], text: str
+    ) -> Outcome | None:
+        number = _number(text)
+        if number is None:
+            return None
+        if not 1 <= number <= activity.max_party:
+            most = activity.max_party
+            return _reply(f"这个活动每次最多报 {most} 位，请回复 1 到 {most} 的数字。")
+        data["party"] = number
+        return self._ask_next(ctx, activity, data)
+
+    def _name(
+        self, ctx: Context, activity: Activity, data: dict[str, object], text: str
+    ) -> Outcome | None:
+        if _NOT_A_NAME.search(text):
+            return None
+        if _yes_or_no(text):
+            return _reply("请直接发报名用的姓名，比如“王小明”；不报了回复“算了”。")
+        if not _NAME.match(text):
+            return _reply("请发报名用的姓名（汉字或字母，12 个字以内），或回复“算了”不报了。")
+        data["name"] = text
+        return self._ask_next(ctx, activity, data)
+
+    def _phone(
+        self, ctx: Context, activity: Activity, data: dict[str, object], text: str
+    ) -> Outcome | None:
+        digits = re.sub(r"[\s\-－—]", "", text)
+        if _yes_or_no(text):
+            return _reply("请发一个手机号（11 位数字），方便工作人员联系您；不报了回复“算了”。")
+        if not digits.isdigit():
+            return None
+        if not _PHONE.match(digits):
+            return _reply(
+                "手机号好像不对：应该是 1 开头的 11 位数字，比如 13812345678。"
+                "请再发一次，或回复“算了”不报了。"
+            )
+        data["phone"] = digits
+        return self._ask_next(ctx, activity, data)
+
+    def _ask_next(self, ctx: Context, activity: Activity, data: dict[str, object]) -> Outcome:
+        if activity.max_party > 1 and "step" not in data:
+            return self._ask(
+                ctx, data, "party", f"一共几位参加？回复数字（最多 {activity.max_party} 位）。"
+            )
+        if "name" in activity.collect and not data.get("name"):
+            return self._ask(ctx, data, "name", "请问报名用什么姓名？")
+        if "phone" in activity.collect and not data.get("phone"):
+            return self._ask(
+                ctx, data, "phone", "请留一个手机号，方便工作人员联系您（11 位数字）。"
+            )
+        lines = [
+            "请确认报名信息：",
+            f"活动：{activity.title}",
+            f"时间：{span(activity.starts_at, activity.ends_at, self.zone)}",
+            f"地点：{activity.place}",
+            f"人数：{data['party']} 位",
+        ]
+        if data.get("name"):
+            lines.append(f"姓名：{mask_name(str(data['name']))}")
+        if data.get("phone"):
+            lines.append(f"电话：{mask_phone(str(data['phone']))}")
+        lines.append("没问题请回复“确认”，不报了回复“算了”。")
+        return self._ask(ctx, data, "confirm", "\n".join(lines))
+
+    def _ask(self, ctx: Context, data: dict[str, object], step: str, question: str) -> Outcome:
+        data["step"] = step
+        conversation.start(ctx.session, ctx.user_id, FLOW, data, ctx.now + self.timeout)
+        return _reply(question)
+
+    def _submit(self, ctx: Context, activity: Activity, data: dict[str, object]) -> Outcome:
+        conversation.finish(ctx.session, ctx.user_id)
+        registration = activities.sign_up(
+            ctx.session, activity.id or 0, ctx.user_id, int(str(data["party"])), ctx.now,
+            name=_text(data.get("name")), phone=_text(data.get("phone")),
+        )  # fmt: skip
+        if registration.status == "confirmed":
+            time = span(activity.starts_at, activity.ends_at, self.zone)
+            text = (
+                f"✅ 报名成功！【{activity.title}】\n时间：{time}\n"
+                f"地点：{activity.place}\n开始前会提醒您。来不了的话发“取消报名 {activity.id}”。"
+            )
+        else:
+            place = activities.waitlist_position(ctx.session, registration)
+            text = (
+                f"名额已满，已帮您排上候补，第 {place} 位。\n"
+                "有人取消时会按顺序通知您，收到通知后回复“确认”就能保留名额。"
+            )
+        return Outcome("signup", (Reply(text),), confidence=1.0)
+
+
+def _number(text: str) -> int | None:
+    found = re.match(r"^\s*(\d{1,2}|[一两二三四五六])\s*(位|个|人|个人)?\s*$", text)
+    if found is None:
+        return None
+    value = found.group(1)
+    return _DIGITS.get(value) or int(value)
+
+
+def _yes_or_no(text: str) -> bool:
+    """A bare yes or no ("确认", "好的", "不要"): an answer to a question not asked yet."""
+    return bool(_YES.match(text.lower()) or _NO.match(text.lower()))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _reply(text: str) -> Outcome:
+    return Outcome("signup", (Reply(text),), confidence=1.0)
