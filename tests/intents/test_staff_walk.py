@@ -20,7 +20,7 @@ from bot.identity import resolve_user
 from bot.shifts.models import ShiftAssignment
 from bot.types import Incoming
 from intents.staff import REFUSAL
-from tests.bot.test_shifts import make_shift, person
+from tests.bot.shifts.test_service import make_shift, person
 from tests.conftest import NOW
 
 # what handling a message may touch: who wrote and when, and the message itself

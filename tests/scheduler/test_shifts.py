@@ -16,7 +16,7 @@ from bot.shifts import plan as shift_plan
 from bot.shifts import service as shifts
 from bot.shifts.models import Shift
 from scheduler import shifts as scheduled
-from tests.bot.test_shifts import COMMUNITY, NOW, START, make_shift, person, sign, status_of
+from tests.bot.shifts.test_service import COMMUNITY, NOW, START, make_shift, person, sign, status_of
 
 
 def run(app: App, now: dt.datetime, times: int = 1) -> None:

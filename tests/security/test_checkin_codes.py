@@ -19,7 +19,7 @@ from bot.shifts import hours as shift_hours
 from bot.shifts.models import Shift
 from bot.shifts.service import ShiftError
 from bot.types import Incoming
-from tests.bot.test_shifts import make_shift, person, sign
+from tests.bot.shifts.test_service import make_shift, person, sign
 from tests.conftest import NOW, Clock
 
 START = NOW + dt.timedelta(days=2)

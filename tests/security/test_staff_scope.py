@@ -21,7 +21,7 @@ from bot.people.roles import grant
 from bot.shifts.models import ShiftAssignment
 from bot.types import Incoming
 from intents.staff import NOT_YOURS
-from tests.bot.test_shifts import make_shift, person
+from tests.bot.shifts.test_service import make_shift, person
 from tests.conftest import NOW
 from tests.intents.test_staff_walk import snapshot, staff_commands
 

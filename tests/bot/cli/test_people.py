@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.bot.test_cli import run  # noqa: F401  (the CLI fixture)
+from tests.bot.cli.test_main import run  # noqa: F401  (the CLI fixture)
 from tests.fakes.wechat_api import FakeWeChatAPI
 
 

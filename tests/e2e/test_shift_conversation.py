@@ -21,7 +21,7 @@ from bot.types import Incoming
 from scheduler import shifts as scheduled
 from scheduler.delivery import ConsoleSender
 from scheduler.service import SchedulerService
-from tests.bot.test_shifts import START, make_shift, person, status_of
+from tests.bot.shifts.test_service import START, make_shift, person, status_of
 from tests.conftest import Clock
 
 

@@ -17,7 +17,7 @@ from bot.shifts.models import Shift, ShiftAssignment
 from bot.types import Incoming, Outcome
 from intents.shifts import VolunteersIntent
 from intents.staff import REFUSAL
-from tests.bot.test_shifts import NOW, START, make_shift, person, sign, status_of
+from tests.bot.shifts.test_service import NOW, START, make_shift, person, sign, status_of
 
 Say = Callable[..., Outcome]
 
