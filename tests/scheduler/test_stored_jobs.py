@@ -16,7 +16,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
 from bot.activities.models import Activity, Registration
@@ -80,9 +80,11 @@ def test_a_job_stored_before_the_move_fires_through_the_service_executor(app: Ap
     scheduler.add_listener(record, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.start(paused=True)  # creates the job store's table
     two_hours = next(job for job in FIXTURE["jobs"] if job["id"] == "reminder:1:120")
+    jobs = SQLAlchemyJobStore(engine=app.engine).jobs_t
     with app.engine.begin() as connection:  # the row exactly as the old code stored it
+        connection.execute(delete(jobs))  # a shared test database may hold another test's jobs
         connection.execute(
-            insert(SQLAlchemyJobStore(engine=app.engine).jobs_t),
+            insert(jobs),
             {
                 "id": two_hours["id"],
                 "next_run_time": two_hours["next_run_time"],
