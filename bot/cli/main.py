@@ -22,6 +22,7 @@ from bot.channels import console
 from bot.cli.activities import add_commands as add_activity_commands
 from bot.cli.announcements import add_commands as add_push_commands
 from bot.cli.args import whole
+from bot.cli.db import add_commands as add_db_commands
 from bot.cli.evaluation import calibrate, evaluate, read_labelled
 from bot.cli.people import add_commands as add_role_commands
 from bot.cli.shifts import add_commands as add_shift_commands
@@ -141,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     inbox.set_defaults(run=_inbox)
 
     add_role_commands(commands)
+    add_db_commands(commands)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
     unanswered.add_argument("--json", action="store_true")
