@@ -130,11 +130,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def drop_everything(url: str) -> None:
-    """Drop Linli's tables and the schema's version (an empty database again)."""
+    """Drop Linli's tables, the schema's version and APScheduler's jobs (an empty database)."""
     engine = make_engine(url)
     SQLModel.metadata.drop_all(engine)
     with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        for table in ("alembic_version", "apscheduler_jobs"):
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
     engine.dispose()
 
 
