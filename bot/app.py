@@ -1,14 +1,21 @@
-"""The one place Linli is wired: database, knowledge base, intents in order, dispatcher."""
+"""The one place Linli is wired: database, knowledge base, intents in order, dispatcher; the
+channels' senders handed to the scheduler; `linli serve` and the terminal channel put together.
+This is the only module that imports every room (tests/test_layout.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.activities import service as activities
 from bot.activities.demo import seed_activities
 from bot.clock import Clock, utcnow
 from bot.config import Settings
@@ -17,6 +24,7 @@ from bot.dispatcher import Dispatcher
 from bot.intent import Intent
 from bot.kb.store import build_matcher, seed_demo, stored_entries
 from bot.migrations import open_schema
+from bot.outbox import notices
 from bot.outbox.notifier import Notifier
 from bot.tables import TABLES
 from intents.activities import ActivitiesIntent
@@ -33,6 +41,14 @@ from intents.shifts import VolunteersIntent
 from intents.staff import StaffIntent
 from intents.subscriptions import SubscriptionsIntent
 from knowledge.matcher import Matcher
+from scheduler.reminders import planned as planned_reminders
+
+if TYPE_CHECKING:
+    from bot.channels.wechat_api import WeChatSender
+    from bot.types import Outcome
+    from scheduler.delivery import Sender
+
+__all__ = ["App", "build_app", "open_database", "open_for_staff", "planned_reminders", "serve"]
 
 
 @dataclass
@@ -101,7 +117,7 @@ def build_dispatcher(
     intents: list[Intent] = [
         ChannelEventsIntent(community),
         community,
-        LinkIntent(notifier),
+        LinkIntent(notifier, movers=[activities.move_registrations]),
         # exact commands before "找人工": "邀请工作人员" is not a request for a person
         InvitesIntent(),
         SubscriptionsIntent(settings.announcements, timeout),
@@ -114,4 +130,104 @@ def build_dispatcher(
         ActivitiesIntent(settings.activities, settings.zone, timeout, notifier),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
     ]
-    return Dispatcher(engine, intents, clock)
+    return Dispatcher(engine, intents, clock, finishers=[notices.with_unread_note])
+
+
+def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
+    """A sender for every configured channel (the terminal one always)."""
+    from bot.channels.telegram import TelegramSender
+    from scheduler.delivery import ConsoleSender
+
+    log = settings.home / "console-outbox.jsonl"
+    senders: dict[str, Sender] = {
+        "console": ConsoleSender(log, settings.delivery.console_per_second)
+    }
+    if settings.wechat.enabled:
+        senders["wechat"] = wechat_sender(engine, settings)
+    if settings.telegram.enabled:
+        senders["telegram"] = TelegramSender(settings.telegram)
+    return senders
+
+
+def wechat_sender(engine: Engine, settings: Settings) -> WeChatSender:
+    """The WeChat sender with its shared token store."""
+    import httpx
+
+    from bot.channels.wechat_api import TokenStore, WeChatAPI, WeChatSender
+
+    # TCP_NODELAY: a request's headers and body go out as two writes; with Nagle's algorithm
+    # the body waits for the server's delayed ACK, 40 ms per message
+    nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+    transport = httpx.HTTPTransport(socket_options=nodelay)
+    http = httpx.Client(timeout=10, trust_env=False, transport=transport)
+    tokens = TokenStore(engine, settings.wechat, http)
+    return WeChatSender(engine, settings.wechat, WeChatAPI(settings.wechat, tokens, http))
+
+
+def serve(settings: Settings, out: TextIO, clock: Clock = utcnow) -> int:
+    """`linli serve`: the web server (WeChat, Telegram webhooks), Telegram polling when
+    configured, and the scheduler service with every channel's sender, until a signal."""
+    # The server's modules load only here: `linli ask` must start fast.
+    import uvicorn
+
+    from bot.channels import telegram
+    from bot.channels.web import create_web_app
+    from scheduler.service import SchedulerService
+
+    app = build_app(settings, clock)
+    stop = threading.Event()
+    service = SchedulerService(app.engine, settings, clock, channel_senders(app.engine, settings))
+    worker = threading.Thread(target=service.run, args=(stop,), name="scheduler", daemon=True)
+    worker.start()
+    if settings.telegram.enabled and settings.telegram.mode == "polling":
+        args_ = (settings.telegram, app.dispatcher, stop)
+        threading.Thread(target=telegram.poll, args=args_, name="telegram", daemon=True).start()
+    host, port = settings.server.host, settings.server.port
+    out.write(f"linli serve：http://{host}:{port} {_channels(settings)}，按 Ctrl+C 停止。\n")
+    out.flush()
+    web = uvicorn.Config(
+        create_web_app(app),
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        log_config=None,  # uvicorn logs through ours: redacted like every other line
+    )
+    # uvicorn returns on SIGINT / SIGTERM and then raises the signal again for the handler
+    # that was there before: make that one just stop us, so the scheduler can finish the
+    # messages in flight and hand the lease over instead of dying mid-send
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _sig, _frame: stop.set())
+    uvicorn.Server(web).run()
+    stop.set()
+    worker.join(timeout=30)
+    return 0
+
+
+def _channels(settings: Settings) -> str:
+    on = [
+        name
+        for name, enabled in (
+            ("微信", settings.wechat.enabled),
+            ("Telegram", settings.telegram.enabled),
+        )
+        if enabled
+    ]
+    return "、".join(on) if on else "（未启用微信和 Telegram）"
+
+
+def chat(app: App, user: str, stdin: TextIO, stdout: TextIO) -> int:
+    """`linli chat`: the terminal channel, a prompt for people or one message per line."""
+    from bot.channels import console
+
+    tty = stdin.isatty()
+    lines: Iterator[str] = console.prompted_lines(stdout) if tty else iter(stdin)
+    return console.chat(app.dispatcher, user, lines, stdout, tty)
+
+
+def ask(app: App, user: str, text: str) -> tuple[Outcome, str]:
+    """One terminal message (`linli ask`): the outcome and the text the terminal shows."""
+    from bot.channels import console
+
+    outcome = app.dispatcher.handle(console.incoming(user, text))
+    return outcome, console.render(outcome)

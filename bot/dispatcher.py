@@ -16,7 +16,6 @@ from bot.db import session_scope
 from bot.identity import find_identity, resolve_user
 from bot.intent import Context, Intent
 from bot.models import ProcessedMessage
-from bot.outbox import notices
 from bot.types import Incoming, Outcome, Reply
 
 logger = logging.getLogger(__name__)
@@ -25,6 +24,10 @@ APOLOGY = "抱歉，我这边刚才出了点小问题 🙏 请稍后再试一次
 MAX_KEY = 128  # a sender's id on its channel, and a message id, as stored
 MAX_TEXT = 2000  # longer messages are cut before matching: nobody types more in one bubble
 _ATTEMPTS = 3
+
+Finisher = Callable[[Context, Outcome], Outcome]
+"""A last word on every routed outcome, in the same transaction (e.g. "you have unread
+notices"): the wiring hands them in, so the core knows no domain."""
 
 
 class Dispatcher:
@@ -35,10 +38,12 @@ class Dispatcher:
         engine: Engine,
         intents: Sequence[Intent],
         clock: Clock,
+        finishers: Sequence[Finisher] = (),
     ):
         self.engine = engine
         self.intents = list(intents)
         self.clock = clock
+        self.finishers = list(finishers)
         self._flows = {flow: intent for intent in self.intents for flow in intent.flows}
 
     def handle(self, incoming: Incoming) -> Outcome:
@@ -74,7 +79,9 @@ class Dispatcher:
             seen_at = incoming.received_at or now
             user = resolve_user(session, incoming.channel, incoming.user_key, seen_at, seen=True)
             ctx = Context(session, user, incoming, now)
-            outcome = _with_unread_note(ctx, self._route(ctx))
+            outcome = self._route(ctx)
+            for finish in self.finishers:
+                outcome = finish(ctx, outcome)
             if incoming.msg_id:
                 session.add(
                     ProcessedMessage(
@@ -137,12 +144,3 @@ class Dispatcher:
 
 def _shortened(incoming: Incoming) -> Incoming:
     return dataclasses.replace(incoming, text=incoming.text[:MAX_TEXT])
-
-
-def _with_unread_note(ctx: Context, outcome: Outcome) -> Outcome:
-    """Say so when notices could not be pushed since the resident last heard of them."""
-    fresh = notices.announce(ctx.session, ctx.user_id, ctx.now)
-    if not fresh or not outcome.replies:
-        return outcome
-    note = Reply(f"📬 您有 {fresh} 条未读通知，发“通知”查看。")
-    return dataclasses.replace(outcome, replies=(*outcome.replies, note))

@@ -38,6 +38,8 @@ class Intent(Protocol):
 
     name: str
     flows: tuple[str, ...]  # the multi-step flows this intent owns and resumes
+    # one example of each staff-only command (tests try them all as a resident); () if none
+    staff_examples: tuple[str, ...]
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Claim and answer a message, or return None to let the next intent try."""

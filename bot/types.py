@@ -1,10 +1,12 @@
-"""The channel-neutral message types: what adapters give the dispatcher and get back."""
+"""The channel-neutral message types: what adapters give the dispatcher and get back; and
+`Labelled`, the base of every domain's statuses."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
 
 
 @dataclass(frozen=True)
@@ -95,3 +97,24 @@ class Outcome:
 
 def _option(option: Option) -> dict[str, Any]:
     return {"number": option.number, "label": option.label, "value": option.value}
+
+
+class Labelled(StrEnum):
+    """A status as stored (its value) with the Chinese label people read; each domain lists
+    its statuses once, as `NAME = "value", "标签"`."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a stored value (the value itself if it is not one of these)."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value

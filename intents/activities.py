@@ -10,16 +10,18 @@ from zoneinfo import ZoneInfo
 
 from bot import conversation
 from bot.activities import service as activities
-from bot.activities.models import Activity, Registration
+from bot.activities.messages import OFFER_FLOW, REMINDER_FLOW
+from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.service import ActivityError
 from bot.config import ActivitySettings
 from bot.intent import Context
 from bot.models import Conversation
-from bot.outbox.notifier import OFFER_FLOW, REMINDER_FLOW, Notifier
+from bot.outbox.notifier import Notifier
 from bot.times import span, when
 from bot.types import Outcome, Reply
 from intents.activity_signup import FLOW as SIGNUP_FLOW
 from intents.activity_signup import SignupForm
+from intents.flow import Words
 from intents.phrases import plain
 
 LIST_FLOW = "activity_list"
@@ -38,7 +40,7 @@ _CANCEL = re.compile(
     r"^(?:我要|我想|帮我)?取消(?:报名)?(?:第)?(\d{1,6})?(?:号)?(?:活动)?(?:的报名)?$"
 )
 _CHECKIN = re.compile(r"^签到(\d{4,8})$")  # 6 digits; 4 from before the change
-_YES = re.compile(r"^(确认|确定|要|要的|要得|好|好的|是|是的|保留|可以)[啊吧了呀的]*$")
+_CLAIM = Words(yes_also=("要", "要的", "保留"))  # a yes to a seat offer
 _STARS = re.compile(r"^([1-5])(?:分|星)?(.*)$")
 
 
@@ -47,6 +49,7 @@ class ActivitiesIntent:
 
     name = "activities"
     flows: tuple[str, ...] = (LIST_FLOW, SIGNUP_FLOW, REMINDER_FLOW, OFFER_FLOW, "rating")
+    staff_examples: tuple[str, ...] = ()
 
     def __init__(
         self, settings: ActivitySettings, zone: ZoneInfo, timeout: dt.timedelta,
@@ -77,7 +80,7 @@ class ActivitiesIntent:
                 return self._detail(ctx, int(text))
             if pending.flow == REMINDER_FLOW and registration and text in ("取消", "取消报名"):
                 return self._cancel(ctx, registration)
-            if pending.flow == OFFER_FLOW and registration and _YES.match(text):
+            if pending.flow == OFFER_FLOW and registration and _CLAIM.says_yes(text):
                 return self._claim(ctx, registration)
             if pending.flow == "rating" and registration and _STARS.match(text):
                 return self._rate(ctx, registration, ctx.text.strip())
@@ -136,7 +139,7 @@ class ActivitiesIntent:
 
     def _detail(self, ctx: Context, activity_id: int) -> Outcome:
         found = activities.activity(ctx.session, activity_id)
-        if found.status != "published":
+        if found.status != Phase.PUBLISHED:
             raise ActivityError("这个活动已经取消了，发“活动”看看别的吧。")
         left = found.capacity - activities.seats_taken(ctx.session, activity_id)
         lines = [
@@ -176,9 +179,9 @@ class ActivitiesIntent:
         return _say("\n".join(lines), "my_registrations")
 
     def _status(self, ctx: Context, registration: Registration) -> str:
-        if registration.status == "waitlisted":
+        if registration.status == Seat.WAITLISTED:
             return f"候补第 {activities.waitlist_position(ctx.session, registration)} 位"
-        if registration.status == "offered" and registration.offer_expires_at:
+        if registration.status == Seat.OFFERED and registration.offer_expires_at:
             return f"有名额，请在 {when(registration.offer_expires_at, self.zone)} 前回复“确认”"
         party = f"（{registration.party} 位）" if registration.party > 1 else ""
         return "已报名" + party

@@ -6,19 +6,18 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from bot import conversation
 from bot.activities import service as activities
-from bot.activities.models import Activity
+from bot.activities.models import Activity, Phase, Seat
 from bot.activities.service import ActivityError
 from bot.intent import Context
 from bot.models import Conversation
 from bot.people.masking import mask_name, mask_phone
 from bot.times import span
 from bot.types import Outcome, Reply
+from intents.flow import Flow, Words
 
 FLOW = "signup"
-_LEAVE = re.compile(r"^(算了|不报了|不要了|取消|退出|不了|不用了|放弃)[啊吧了呀哈]*$")
-_YES = re.compile(r"^(确认|确定|对|对的|是|是的|好|好的|要得|可以|没问题|ok|yes)[啊吧了呀哈的]*$")
+_WORDS = Words(yes_also=("对", "对的"), leave_also=("不报了", "不要了", "不了", "不用了"))
 # short answers that are never a name or a phone number, however they fit the pattern
 _NO = re.compile(r"^(不|不要|不用|不想|不是|不对|没有|没|否|no|nope)[啊吧了呀哈的]*$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
@@ -32,11 +31,11 @@ class SignupForm:
 
     def __init__(self, zone: ZoneInfo, timeout: dt.timedelta):
         self.zone = zone
-        self.timeout = timeout
+        self.flow = Flow(FLOW, timeout, words=_WORDS)
 
     def begin(self, ctx: Context, activity: Activity) -> Outcome:
         """Start the form for an activity (checks first that it is open)."""
-        if activity.status != "published" or ctx.now >= activity.signup_deadline:
+        if activity.status != Phase.PUBLISHED or ctx.now >= activity.signup_deadline:
             raise ActivityError("这个活动现在不能报名了，发“活动”看看别的吧。")
         mine = activities.registration_of(ctx.session, activity.id or 0, ctx.user_id)
         if mine is not None and mine.status in activities.ACTIVE:
@@ -47,8 +46,8 @@ class SignupForm:
     def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
         """The answer to the current step; None when the message is clearly something else."""
         text = ctx.text.strip()
-        if _LEAVE.match(text):
-            conversation.finish(ctx.session, ctx.user_id)
+        if self.flow.says_leave(text):
+            self.flow.leave(ctx)
             return _reply("好的，这次先不报了。需要时再找我 😊")
         data = dict(pending.data)
         activity = ctx.session.get(Activity, data["activity"])
@@ -61,7 +60,7 @@ class SignupForm:
             return self._name(ctx, activity, data, text)
         if step == "phone":
             return self._phone(ctx, activity, data, text)
-        if step == "confirm" and _YES.match(text.lower()):
+        if step == "confirm" and self.flow.says_yes(text):
             return self._submit(ctx, activity, data)
         return None
 
@@ -131,17 +130,16 @@ class SignupForm:
         return self._ask(ctx, data, "confirm", "\n".join(lines))
 
     def _ask(self, ctx: Context, data: dict[str, object], step: str, question: str) -> Outcome:
-        data["step"] = step
-        conversation.start(ctx.session, ctx.user_id, FLOW, data, ctx.now + self.timeout)
+        self.flow.ask(ctx, data, step)
         return _reply(question)
 
     def _submit(self, ctx: Context, activity: Activity, data: dict[str, object]) -> Outcome:
-        conversation.finish(ctx.session, ctx.user_id)
+        self.flow.leave(ctx)
         registration = activities.sign_up(
             ctx.session, activity.id or 0, ctx.user_id, int(str(data["party"])), ctx.now,
             name=_text(data.get("name")), phone=_text(data.get("phone")),
         )  # fmt: skip
-        if registration.status == "confirmed":
+        if registration.status == Seat.CONFIRMED:
             time = span(activity.starts_at, activity.ends_at, self.zone)
             text = (
                 f"✅ 报名成功！【{activity.title}】\n时间：{time}\n"
@@ -166,7 +164,7 @@ def _number(text: str) -> int | None:
 
 def _yes_or_no(text: str) -> bool:
     """A bare yes or no ("确认", "好的", "不要"): an answer to a question not asked yet."""
-    return bool(_YES.match(text.lower()) or _NO.match(text.lower()))
+    return _WORDS.says_yes(text) or bool(_NO.match(text.lower()))
 
 
 def _text(value: object) -> str | None:

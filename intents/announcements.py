@@ -6,39 +6,31 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import re
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import conversation
 from bot.announcements import delivery as announcement_delivery
 from bot.announcements import service as announcements
-from bot.announcements.models import Announcement
+from bot.announcements.models import Announcement, Stage
 from bot.announcements.service import AnnouncementError, Draft, Target
 from bot.config import AnnouncementSettings
 from bot.intent import Context
 from bot.models import Community, Conversation
-from bot.people import roles
 from bot.times import parse_when, when
 from bot.types import Option, Outcome, Reply
+from intents.flow import EXPLICIT_YES, Flow, Step, Words
+from intents.guard import staff_only
 from intents.phrases import plain
-from intents.staff import REFUSAL
 
-logger = logging.getLogger(__name__)
 FLOW = "announce"
 _START = re.compile(r"^(发公告|发通知公告|发布公告|群发通知|群发公告|写公告)$")
 _LIST = re.compile(r"^(公告列表|待发公告|我的公告)$")
 _NUMBERED = re.compile(r"^(取消公告|公告进度)(\d{1,6})$")
-_LEAVE = re.compile(r"^(算了|不发了|取消|退出|放弃)[啊吧了呀]*$")
-_YES = re.compile(r"^(确认|确定|确认发送|发送|发吧)[啊吧了呀]*$")
 _SKIP = re.compile(r"^(不用|没有|无|不要|跳过|不需要)[了啊吧]*$")
 _AUDIENCES = (("全部居民", ()), ("只发志愿者", ("volunteer",)), ("只发工作人员", ("staff",)))
-_STATUS = {"scheduled": "待发送", "sending": "发送中", "done": "已发完", "cancelled": "已取消"}
-Step = Callable[[Context, dict[str, Any], str], Outcome | None]
 
 
 class AnnouncementsIntent:
@@ -49,11 +41,15 @@ class AnnouncementsIntent:
     staff_examples: tuple[str, ...] = ("发公告", "公告列表", "公告进度1", "取消公告1")
 
     def __init__(self, settings: AnnouncementSettings, zone: ZoneInfo, timeout: dt.timedelta):
-        self.settings, self.zone, self.timeout = settings, zone, timeout
-        self._steps: dict[str, Step] = {
+        self.settings, self.zone = settings, zone
+        steps: dict[str, Step] = {
             "text": self._text, "link": self._link, "where": self._where, "who": self._who,
             "topic": self._topic, "when": self._when, "confirm": self._confirm,
         }  # fmt: skip
+        self.flow = Flow(
+            FLOW, timeout, steps, lambda: _say("好的，这条公告不发了。"),
+            Words(("确认发送", "发送", "发吧"), ("不发了",), yes=EXPLICIT_YES),
+        )  # fmt: skip
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Start the flow, or run one of the one-line commands."""
@@ -61,11 +57,11 @@ class AnnouncementsIntent:
         numbered = _NUMBERED.match(text)
         if not (_START.match(text) or _LIST.match(text) or numbered):
             return None
-        if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
-            logger.warning(
-                "user %s (not staff) tried the announcement command %s", ctx.user_id, text
-            )
-            return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
+        return self._command(ctx, text)
+
+    @staff_only
+    def _command(self, ctx: Context, text: str) -> Outcome:
+        numbered = _NUMBERED.match(text)
         if _LIST.match(text):
             return _say(self._listing(ctx))
         if numbered:
@@ -79,12 +75,7 @@ class AnnouncementsIntent:
 
     def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
         """The answer to the current step; "算了" leaves."""
-        if _LEAVE.match(plain(ctx.text)):
-            conversation.finish(ctx.session, ctx.user_id)
-            return _say("好的，这条公告不发了。")
-        data = dict(pending.data)
-        step = self._steps.get(str(data.get("step")))
-        return step(ctx, data, ctx.text.strip()) if step else None
+        return self.flow.resume(ctx, pending)
 
     def _text(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome:
         if len(text) > self.settings.max_length:
@@ -185,7 +176,7 @@ class AnnouncementsIntent:
         return self._ask(ctx, data, "confirm", "\n".join(lines))
 
     def _confirm(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome | None:
-        if not _YES.match(plain(text)):
+        if not self.flow.says_yes(text):
             return _say("请回复“确认”发送，或回复“算了”不发。")
         draft = _draft(data)
         if data.get("now"):
@@ -193,7 +184,7 @@ class AnnouncementsIntent:
         elif draft.send_at < ctx.now - dt.timedelta(minutes=1):  # the time passed meanwhile
             question = "刚才选的发送时间已经过了。请重新回复时间：“现在”，或“明天 9:00”这样的时间。"
             return self._ask(ctx, data, "when", question)
-        conversation.finish(ctx.session, ctx.user_id)
+        self.flow.leave(ctx)
         try:
             found = announcements.create(ctx.session, draft, ctx.user_id, ctx.now, self.settings)
         except AnnouncementError as exc:
@@ -213,7 +204,7 @@ class AnnouncementsIntent:
     def _listing(self, ctx: Context) -> str:
         found = announcements.listed(ctx.session, ctx.user_id)
         lines = [
-            f"#{a.id} {_STATUS.get(a.status, a.status)} {when(a.send_at, self.zone)} {a.text[:16]}"
+            f"#{a.id} {Stage.label_of(a.status)} {when(a.send_at, self.zone)} {a.text[:16]}"
             for a in found
         ]
         return (
@@ -250,8 +241,7 @@ class AnnouncementsIntent:
         self, ctx: Context, data: dict[str, Any], step: str, question: str,
         options: tuple[Option, ...] = (),
     ) -> Outcome:  # fmt: skip
-        data["step"] = step
-        conversation.start(ctx.session, ctx.user_id, FLOW, data, ctx.now + self.timeout)
+        self.flow.ask(ctx, data, step)
         return Outcome(self.name, (Reply(question, options),), confidence=1.0, suggestions=options)
 
 

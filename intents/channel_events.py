@@ -26,6 +26,7 @@ class ChannelEventsIntent:
 
     name = "channel_event"
     flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ()
 
     def __init__(self, community: CommunityIntent):
         self.community = community

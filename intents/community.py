@@ -25,6 +25,7 @@ class CommunityIntent:
 
     name = "community"
     flows: tuple[str, ...] = (FLOW,)
+    staff_examples: tuple[str, ...] = ()
 
     def __init__(self, timeout: dt.timedelta):
         self.timeout = timeout

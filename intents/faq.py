@@ -27,6 +27,7 @@ class FaqIntent:
 
     name = "faq"
     flows: tuple[str, ...] = (CLARIFY_FLOW,)
+    staff_examples: tuple[str, ...] = ()
 
     def __init__(self, matcher: Callable[[], Matcher], staff: StaffSettings, timeout: dt.timedelta):
         self._matcher = matcher  # a callable, so a reloaded knowledge base is picked up

@@ -25,6 +25,7 @@ class HandoffIntent:
 
     name = "handoff"
     flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ()
 
     def __init__(self, staff: StaffSettings):
         self.staff = staff

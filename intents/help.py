@@ -51,6 +51,7 @@ class HelpIntent:
 
     name = "help"
     flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ()
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Answer a greeting or a request for help; leave real questions to others."""

@@ -14,10 +14,10 @@ from bot.announcements.service import staff_communities
 from bot.errors import UserFacingError
 from bot.intent import Context
 from bot.models import Community, Conversation
-from bot.people import invites, roles
+from bot.people import invites
 from bot.types import Outcome, Reply
+from intents.guard import staff_only
 from intents.phrases import plain
-from intents.staff import REFUSAL
 
 logger = logging.getLogger(__name__)
 _INVITE = re.compile(r"^邀请(?:(.{2,12}?)(?:社区)?的)?(志愿者|工作人员|社工)$")
@@ -42,9 +42,10 @@ class InvitesIntent:
         found = _INVITE.match(text)
         if found is None:
             return None
-        if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
-            logger.warning("user %s (not staff) tried to invite a %s", ctx.user_id, found.group(2))
-            return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
+        return self._invite(ctx, found)
+
+    @staff_only
+    def _invite(self, ctx: Context, found: re.Match[str]) -> Outcome:
         role = _ROLES[found.group(2)]
         community = self._community(ctx, found.group(1))
         if community is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from bot.errors import UserFacingError
 from bot.identity import find_identity
@@ -36,9 +37,11 @@ class LinkIntent:
 
     name = "link"
     flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ()
 
-    def __init__(self, notifier: Notifier):
+    def __init__(self, notifier: Notifier, movers: Sequence[invites.Mover] = ()):
         self.notifier = notifier
+        self.movers = list(movers)  # each domain's rows that follow a linked account
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Answer "绑定", "绑定 12345678", "确认绑定" / "不绑定" and "通知发到微信"."""
@@ -94,7 +97,7 @@ class LinkIntent:
             if not confirm:
                 invites.decline_link(ctx.session, ctx.user_id, ctx.now)
                 return _say("好的，没有绑定，对方拿不到您的账号。绑定码请只发在自己的账号里。")
-            joined = invites.confirm_link(ctx.session, ctx.user_id, ctx.now)
+            joined = invites.confirm_link(ctx.session, ctx.user_id, ctx.now, self.movers)
         except UserFacingError as exc:
             return _say(str(exc))
         where = _LABELS.get(joined.channel, joined.channel)

@@ -18,6 +18,7 @@ class NoticesIntent:
 
     name = "notices"
     flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ()
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Answer "通知"."""

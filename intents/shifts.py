@@ -22,11 +22,12 @@ from bot.shifts import messages as shift_notices
 from bot.shifts import service as shifts
 from bot.shifts import sheets as shift_io
 from bot.shifts.messages import CHECKIN_HINT, REMINDER_FLOW, heading
-from bot.shifts.models import ShiftAssignment
+from bot.shifts.models import ShiftAssignment, Turn
 from bot.shifts.service import ShiftError
 from bot.types import Outcome, Reply
+from intents.flow import Words
+from intents.guard import staff_only
 from intents.phrases import plain
-from intents.staff import REFUSAL
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[Context, str], Outcome]
@@ -35,7 +36,7 @@ _LIST = re.compile(
     r"^(志愿岗位|志愿服务|志愿班次|班次|班次列表|(有哪些|有什么|可以接的)班次|接班)$"
 )
 _MINE = re.compile(r"^(我的班次|我的志愿班次|我的排班)$")
-_YES = re.compile(r"^(确认|确定|能来|能去|可以|好|好的|没问题|要得)[啊吧了呀的哈]*$")
+_COMING = Words(yes_also=("能来", "能去"))  # a yes to a shift reminder
 _NO = re.compile(r"^(不能来|来不了|去不了|不来了|不去了|有事来不了)[啊吧了呀的哈]*$")
 _ASK_STAND_IN = re.compile(r"^找人替班(\d{1,6})?$")
 _STAFF = re.compile(r"^(分配班次|班次名单|批准工时|待批工时)")
@@ -46,7 +47,6 @@ _STAFF_HELP = (
     "工作人员的班次命令：分配班次 班次编号 用户编号、班次名单 班次编号、"
     "批准工时 班次编号、待批工时。"
 )
-_STATUS = {"signed": "待确认", "confirmed": "已确认", "checked_in": "已签到"}
 
 
 class VolunteersIntent:
@@ -87,7 +87,7 @@ class VolunteersIntent:
         if assignment is None or assignment.user_id != ctx.user_id:
             return None
         try:
-            if _YES.match(text):
+            if _COMING.says_yes(text):
                 return self._confirm(ctx, assignment)
             if _NO.match(text):
                 return self._decline(ctx, assignment)
@@ -112,10 +112,8 @@ class VolunteersIntent:
             return self._mine(ctx, "是哪个班次来不了？回复“不能来 编号”，比如“不能来 5”。")
         return None
 
+    @staff_only
     def _staff(self, ctx: Context) -> Outcome:
-        if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
-            logger.warning("user %s (not staff) tried a staff shift command", ctx.user_id)
-            return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
         spaced = unicodedata.normalize("NFKC", ctx.text).strip()
         return _say(self._staff_command(ctx, spaced), "shift_staff")
 
@@ -199,7 +197,7 @@ class VolunteersIntent:
         lines = [question or "您的志愿班次："]
         for a, s, p in mine:
             state = "找人替班中" if a.stand_in_wanted_at and a.status in shifts.AWAITING else ""
-            lines.append(f"{heading(s, p, self.zone)}｜{state or _STATUS.get(a.status, '')}")
+            lines.append(f"{heading(s, p, self.zone)}｜{state or Turn.label_of(a.status)}")
         if not question:
             lines.append("来不了回复“不能来 编号”，想找人顶班回复“找人替班 编号”。")
         return _say("\n".join(lines), "my_shifts")
@@ -208,7 +206,7 @@ class VolunteersIntent:
         return self._confirm(ctx, shifts.mine_on(ctx.session, ctx.user_id, int(number), ctx.now))
 
     def _confirm(self, ctx: Context, assignment: ShiftAssignment) -> Outcome:
-        shifts.set_status(ctx.session, assignment, "confirmed", ctx.now)
+        shifts.set_status(ctx.session, assignment, Turn.CONFIRMED, ctx.now)
         conversation.finish(ctx.session, ctx.user_id)
         shift = shifts.shift_of(ctx.session, assignment.shift_id)
         post = shifts.post_of(ctx.session, shift.post_id)
@@ -221,15 +219,15 @@ class VolunteersIntent:
         return self._decline(ctx, shifts.mine_on(ctx.session, ctx.user_id, int(number), ctx.now))
 
     def _decline(self, ctx: Context, assignment: ShiftAssignment) -> Outcome:
-        shifts.set_status(ctx.session, assignment, "declined", ctx.now)
+        shifts.set_status(ctx.session, assignment, Turn.DECLINED, ctx.now)
         conversation.finish(ctx.session, ctx.user_id)
-        self._alert(ctx, assignment, "declined")
+        self._alert(ctx, assignment, Turn.DECLINED)
         return _say("好的，已经告诉工作人员，会另外安排人。谢谢您提前说一声 🙏", "shift_decline")
 
     def _cancel(self, ctx: Context, number: str) -> Outcome:
         assignment = shifts.mine_on(ctx.session, ctx.user_id, int(number), ctx.now)
-        shifts.set_status(ctx.session, assignment, "cancelled", ctx.now)
-        self._alert(ctx, assignment, "cancelled")
+        shifts.set_status(ctx.session, assignment, Turn.CANCELLED, ctx.now)
+        self._alert(ctx, assignment, Turn.CANCELLED)
         return _say(f"已取消班次【{number}】，谢谢您告诉我们！", "shift_cancel")
 
     def _check_in(self, ctx: Context, code: str) -> Outcome:

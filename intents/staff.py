@@ -17,11 +17,11 @@ from bot.outbox.notifier import Notifier
 from bot.people import roles
 from bot.people.masking import mask_name, mask_phone
 from bot.types import Outcome, Reply
+from intents.guard import staff_only
 from intents.phrases import plain
 
 logger = logging.getLogger(__name__)
 _COMMAND = re.compile(r"^(取消活动|活动名单|报名名单|签到码|活动统计)(\d{1,6})$")
-REFUSAL = "这个功能只有社区工作人员可以用哦。有需要请发“找人工”联系工作人员。"
 NOT_YOURS = "这个活动不归您的社区管，请联系负责它的社区（全区活动请联系区里）的工作人员。"
 
 
@@ -41,10 +41,10 @@ class StaffIntent:
         matched = _COMMAND.match(plain(ctx.text))
         if matched is None:
             return None
-        command, number = matched.group(1), int(matched.group(2))
-        if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
-            logger.warning("user %s (not staff) tried the staff command %s", ctx.user_id, command)
-            return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
+        return self._command(ctx, matched.group(1), int(matched.group(2)))
+
+    @staff_only
+    def _command(self, ctx: Context, command: str, number: int) -> Outcome:
         try:
             found = activities.activity(ctx.session, number)
             if not roles.may_act_on(ctx.session, ctx.user_id, found.community_id):

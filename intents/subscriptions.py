@@ -33,6 +33,7 @@ class SubscriptionsIntent:
 
     name = "subscriptions"
     flows: tuple[str, ...] = (FLOW,)
+    staff_examples: tuple[str, ...] = ()
 
     def __init__(self, settings: AnnouncementSettings, timeout: dt.timedelta):
         self.settings, self.timeout = settings, timeout

@@ -21,12 +21,14 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from bot.activities.models import Activity, Registration, ReminderLog, ReminderRun
+from bot.activities import messages
+from bot.activities.models import Activity, Phase, Registration, ReminderLog, ReminderRun, Seat
 from bot.db import session_scope
 from bot.outbox.notifier import Notifier
-from scheduler import runtime
+from scheduler.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 _EARLY = dt.timedelta(seconds=2)  # fired this much before its due time: the activity moved
@@ -37,14 +39,40 @@ def job_id(activity_id: int, offset: float) -> str:
     return f"reminder:{activity_id}:{offset:g}"
 
 
-def send_reminders(activity_id: int, offset: float) -> str:
-    """The job: queue this offset's reminder for everyone confirmed, if still on time."""
-    rt = runtime.current()
+def planned(engine: Engine) -> list[dict[str, object]]:
+    """The reminder jobs waiting in the job store, soonest first (`linli reminders list`)."""
+    query = text(
+        "SELECT id, next_run_time FROM apscheduler_jobs WHERE id LIKE 'reminder:%' "
+        "ORDER BY next_run_time"
+    )
+    with Session(engine) as session:
+        try:
+            rows = session.execute(query).all()
+        except DBAPIError:  # no job store yet: nothing is planned
+            return []
+    out: list[dict[str, object]] = []
+    for key, when in rows:
+        _, activity, offset = str(key).split(":")
+        due = dt.datetime.fromtimestamp(float(when), dt.UTC)
+        out.append({
+            "job": key, "activity": int(activity), "offset_minutes": float(offset),
+            "due": due.isoformat(),
+        })  # fmt: skip
+    return out
+
+
+def send_reminders(activity_id: int, offset: float, *, runtime: Runtime | None = None) -> str:
+    """The job: queue this offset's reminder for everyone confirmed, if still on time. The job
+    store keeps only the two ids; the service's executor passes `runtime` (APScheduler checks
+    a job's arguments when it is added, before any executor: hence the default)."""
+    if runtime is None:
+        raise RuntimeError("reminder jobs run in the scheduler service, which passes runtime=")
+    rt = runtime
     now = rt.clock()
     grace = dt.timedelta(minutes=rt.settings.activities.misfire_grace_minutes)
     with session_scope(rt.engine) as session:
         found = session.get(Activity, activity_id)
-        if found is None or found.status != "published":
+        if found is None or found.status != Phase.PUBLISHED:
             return "skipped"
         due = found.starts_at - dt.timedelta(minutes=offset)
         ran = session.exec(
@@ -82,7 +110,7 @@ def _run(
             outcome=outcome, recorded_at=now,
         ))  # fmt: skip
         if not late:
-            notifier.reminder(session, registration, found, offset)
+            messages.reminder(notifier, session, registration, found, offset)
     session.add(ReminderRun(
         activity_id=found.id or 0, offset_minutes=offset, due_at=due, outcome=outcome, ran_at=now,
     ))  # fmt: skip
@@ -100,7 +128,7 @@ def _awaiting(session: Session, activity_id: int, offset: float) -> list[Registr
         session.exec(
             select(Registration).where(
                 Registration.activity_id == activity_id,
-                Registration.status == "confirmed",
+                Registration.status == Seat.CONFIRMED,
                 col(Registration.id).not_in(done),
             )
         ).all()
@@ -171,7 +199,7 @@ class Planner:
                 key = job_id(activity.id or 0, offset)
                 due = activity.starts_at - dt.timedelta(minutes=offset)
                 wanted = (
-                    activity.status == "published"
+                    activity.status == Phase.PUBLISHED
                     and (activity.id, offset, due) not in ran
                     and due >= activity.created_at  # never due if created after its time
                 )

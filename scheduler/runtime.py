@@ -1,13 +1,16 @@
 """What scheduled jobs need when they fire. APScheduler stores a job as a reference to a
-module-level function plus its arguments (ids only), so the running service registers itself
-here and the job functions look it up."""
+module-level function plus its arguments (ids only); the service's executor hands each job the
+running service's `Runtime` as the keyword argument `runtime` (no module-level state)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
@@ -25,17 +28,16 @@ class Runtime:
     plan: Callable[[int], None]  # (re)plan one activity's reminders
 
 
-_current: Runtime | None = None
+class RuntimeExecutor(ThreadPoolExecutor):  # type: ignore[misc]
+    """A thread pool that calls every job with `runtime=` this service's runtime. The stored
+    job is left as it is: a copy with the extra keyword argument runs."""
 
+    def __init__(self, runtime: Runtime, max_workers: int):
+        super().__init__(max_workers=max_workers)
+        self.runtime = runtime
 
-def install(runtime: Runtime | None) -> None:
-    """Register (or, with None, clear) the runtime of this process."""
-    global _current
-    _current = runtime
-
-
-def current() -> Runtime:
-    """The runtime of this process; jobs only run where a scheduler service installed one."""
-    if _current is None:
-        raise RuntimeError("no scheduler runtime in this process")
-    return _current
+    def _do_submit_job(self, job: Any, run_times: list[dt.datetime]) -> None:
+        given = copy.copy(job)  # through Job.__getstate__/__setstate__: resolves func_ref
+        given._jobstore_alias = job._jobstore_alias
+        given.kwargs = {**job.kwargs, "runtime": self.runtime}
+        super()._do_submit_job(given, run_times)

@@ -12,25 +12,18 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
-import httpx
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import Session
 
 from bot.activities import service as activities
 from bot.announcements import delivery as announcement_delivery
-from bot.channels.telegram import TelegramSender
-from bot.channels.wechat_api import TokenStore, WeChatAPI, WeChatSender
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import session_scope
 from bot.outbox.notifier import Notifier
 from scheduler import lease, runtime, shifts
-from scheduler.delivery import ConsoleSender, Delivery, Sender
+from scheduler.delivery import Delivery, Sender
 from scheduler.reminders import Planner
 
 logger = logging.getLogger(__name__)
@@ -38,27 +31,27 @@ _SKEW = dt.timedelta(seconds=5)  # other processes' clocks and commits may lag a
 
 
 class SchedulerService:
-    """Call `tick()` regularly (or `run()` until stopped)."""
+    """Call `tick()` regularly (or `run()` until stopped). `senders` (one per channel) are
+    built by the wiring (`bot.app.channel_senders`)."""
 
     def __init__(
         self,
         engine: Engine,
         settings: Settings,
         clock: Clock,
-        senders: Mapping[str, Sender] | None = None,
+        senders: Mapping[str, Sender],
     ):
         self.engine = engine
         self.settings = settings
         self.clock = clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.notifier = Notifier(settings.zone, clock)
-        if senders is None:  # every configured channel
-            senders = channel_senders(engine, settings)
         self.delivery = Delivery(engine, senders, settings.delivery, clock)
         self.scheduler: BackgroundScheduler | None = None
         self._planner: Planner | None = None
         self._watermark: dt.datetime | None = None
         self._stop = threading.Event()
+        self._digest = shifts.DigestDay()
 
     @property
     def leader(self) -> bool:
@@ -79,7 +72,8 @@ class SchedulerService:
         steps: list[tuple[str, Callable[[], object]]] = [
             ("reminder planning", lambda: self._plan_changes(now)),
             ("activities", lambda: self._activities(now)),
-            ("shifts", lambda: shifts.run_due(self.engine, now, self.settings, self.notifier)),
+            ("shifts", lambda: shifts.run_due(
+                self.engine, now, self.settings, self.notifier, self._digest)),
             ("announcements", lambda: announcement_delivery.start_due(
                 self.engine, now, self.settings.announcements)),
         ]  # fmt: skip
@@ -123,13 +117,10 @@ class SchedulerService:
         grace = dt.timedelta(minutes=self.settings.activities.misfire_grace_minutes)
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self.engine)},
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            executors={"default": runtime.RuntimeExecutor(self._runtime(), max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=dt.UTC,
         )
-        runtime.install(runtime.Runtime(
-            self.engine, self.settings, self.clock, self.notifier, self.plan_activity,
-        ))  # fmt: skip
         scheduler.start(paused=True)  # plan first, then let due jobs run
         self.scheduler = scheduler
         offsets = list(self.settings.activities.reminder_offsets_minutes)
@@ -155,7 +146,12 @@ class SchedulerService:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
         self.scheduler, self._planner = None, None
-        runtime.install(None)
+
+    def _runtime(self) -> runtime.Runtime:
+        """What this service's jobs are called with."""
+        return runtime.Runtime(
+            self.engine, self.settings, self.clock, self.notifier, self.plan_activity
+        )
 
 
 def _guarded(name: str, step: Callable[[], object]) -> None:
@@ -164,49 +160,3 @@ def _guarded(name: str, step: Callable[[], object]) -> None:
         step()
     except Exception:
         logger.exception("scheduler step %s failed; it runs again next tick", name)
-
-
-def upcoming_reminders(engine: Engine) -> list[dict[str, object]]:
-    """The reminder jobs waiting in the job store, soonest first (for `linli reminders list`)."""
-    query = text(
-        "SELECT id, next_run_time FROM apscheduler_jobs WHERE id LIKE 'reminder:%' "
-        "ORDER BY next_run_time"
-    )
-    with Session(engine) as session:
-        try:
-            rows = session.execute(query).all()
-        except DBAPIError:  # no job store yet: nothing is planned
-            return []
-    out: list[dict[str, object]] = []
-    for key, when in rows:
-        _, registration, offset = str(key).split(":")
-        due = dt.datetime.fromtimestamp(float(when), dt.UTC)
-        out.append({
-            "job": key, "registration": int(registration), "offset_minutes": float(offset),
-            "due": due.isoformat(),
-        })  # fmt: skip
-    return out
-
-
-def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
-    """A sender for every configured channel (the terminal one always)."""
-    log = settings.home / "console-outbox.jsonl"
-    senders: dict[str, Sender] = {
-        "console": ConsoleSender(log, settings.delivery.console_per_second)
-    }
-    if settings.wechat.enabled:
-        senders["wechat"] = wechat_sender(engine, settings)
-    if settings.telegram.enabled:
-        senders["telegram"] = TelegramSender(settings.telegram)
-    return senders
-
-
-def wechat_sender(engine: Engine, settings: Settings) -> WeChatSender:
-    """The WeChat sender with its shared token store."""
-    # TCP_NODELAY: a request's headers and body go out as two writes; with Nagle's algorithm
-    # the body waits for the server's delayed ACK, 40 ms per message
-    nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-    transport = httpx.HTTPTransport(socket_options=nodelay)
-    http = httpx.Client(timeout=10, trust_env=False, transport=transport)
-    tokens = TokenStore(engine, settings.wechat, http)
-    return WeChatSender(engine, settings.wechat, WeChatAPI(settings.wechat, tokens, http))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -25,7 +25,7 @@ from bot.people import roles
 from bot.people.models import UserRole
 from bot.shifts import messages as shift_notices
 from bot.shifts.hours import needing_review, record_no_shows, understaffed
-from bot.shifts.models import Shift, ShiftAssignment
+from bot.shifts.models import Shift, ShiftAssignment, Turn
 from bot.shifts.plan import materialize
 from bot.shifts.service import AWAITING, Worked, places_of, worked
 from bot.types import Reply
@@ -34,19 +34,27 @@ logger = logging.getLogger(__name__)
 DIGEST_WINDOW = dt.timedelta(hours=3)  # a digest this late (server down) is skipped that day
 ALERT_LOOKBACK = dt.timedelta(days=1)  # answers older than this were alerted, or are moot
 Step = Callable[[Session, dt.datetime, Settings, Notifier], None]
-# The day each engine's digest pass last completed, so the rest of the day costs nothing.
-_digested: weakref.WeakKeyDictionary[Engine, dt.date] = weakref.WeakKeyDictionary()
 
 
-def run_due(engine: Engine, now: dt.datetime, settings: Settings, notifier: Notifier) -> None:
+@dataclass
+class DigestDay:
+    """The day this process last completed the digest pass, so the rest of the day costs
+    nothing (each scheduler service holds one; a new process starts without it)."""
+
+    day: dt.date | None = None
+
+
+def run_due(
+    engine: Engine, now: dt.datetime, settings: Settings, notifier: Notifier, digest: DigestDay
+) -> None:
     """Create recurring shifts, queue reminders, alerts and the morning digest that are due."""
     with session_scope(engine) as session:
         for step in (_materialize, _reminders, _alerts, _no_shows):
             _guarded(session, step, now, settings, notifier)
-    if _digest_due(engine, now, settings):
+    if _digest_due(now, settings, digest):
         with session_scope(engine) as session:
             _guarded(session, _digests, now, settings, notifier)
-        _digested[engine] = now.astimezone(settings.zone).date()
+        digest.day = now.astimezone(settings.zone).date()
 
 
 def _guarded(
@@ -86,7 +94,7 @@ def _alerts(session: Session, now: dt.datetime, settings: Settings, notifier: No
     count = settings.volunteers.stand_ins
     close = now + dt.timedelta(minutes=settings.volunteers.unconfirmed_alert_minutes)
     for work in _on_shifts(session, now, close):
-        if work[0].status == "signed":
+        if work[0].status == Turn.SIGNED:
             shift_notices.alert(session, notifier, work, "unconfirmed", count, now)
     for work in _recent_answers(session, now):
         assignment = work[0]
@@ -121,17 +129,17 @@ def _recent_answers(session: Session, now: dt.datetime) -> list[Worked]:
     )
     return [
         (a, s, p) for a, s, p in rows
-        if a.status in ("declined", "cancelled")
+        if a.status in (Turn.DECLINED, Turn.CANCELLED)
         or (a.status in AWAITING and a.stand_in_wanted_at is not None)
     ]  # fmt: skip
 
 
-def _digest_due(engine: Engine, now: dt.datetime, settings: Settings) -> bool:
+def _digest_due(now: dt.datetime, settings: Settings, digest: DigestDay) -> bool:
     """Within the digest window this morning, and not yet done today by this process."""
     local = now.astimezone(settings.zone)
     at = dt.time.fromisoformat(settings.volunteers.digest_time)
     start = dt.datetime.combine(local.date(), at, tzinfo=settings.zone)
-    return start <= now < start + DIGEST_WINDOW and _digested.get(engine) != local.date()
+    return start <= now < start + DIGEST_WINDOW and digest.day != local.date()
 
 
 def _digests(session: Session, now: dt.datetime, settings: Settings, notifier: Notifier) -> None:

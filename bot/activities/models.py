@@ -8,6 +8,26 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.models import UTCDateTime, when
+from bot.types import Labelled
+
+
+class Phase(Labelled):
+    """An activity's status (`Activity.status`), with its label."""
+
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    CANCELLED = "cancelled", "已取消"
+
+
+class Seat(Labelled):
+    """Where a resident's registration stands (`Registration.status`), with its label."""
+
+    CONFIRMED = "confirmed", "已确认"
+    WAITLISTED = "waitlisted", "候补"
+    OFFERED = "offered", "待确认名额"  # a freed seat held for them until they answer
+    CANCELLED = "cancelled", "已取消"
+    ATTENDED = "attended", "已签到"
+    NO_SHOW = "no_show", "未到场"
 
 
 class Activity(SQLModel, table=True):

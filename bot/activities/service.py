@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from bot.activities.models import Activity, Registration
+from bot.activities import messages
+from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.config import ActivitySettings
 from bot.errors import UserFacingError
 from bot.outbox.notifier import Notifier
@@ -20,8 +21,8 @@ logger = logging.getLogger(__name__)
 
 AUDIENCES = ("老人", "儿童", "亲子", "残疾人", "青少年", "妇女", "党员", "志愿者", "全体居民")
 COLLECTABLE = ("name", "phone")
-HOLDS_SEAT = ("confirmed", "offered", "attended")
-ACTIVE = ("confirmed", "waitlisted", "offered")
+HOLDS_SEAT = (Seat.CONFIRMED, Seat.OFFERED, Seat.ATTENDED)
+ACTIVE = (Seat.CONFIRMED, Seat.WAITLISTED, Seat.OFFERED)
 
 
 class ActivityError(UserFacingError):
@@ -82,7 +83,7 @@ def problems(data: ActivityInput, now: dt.datetime, communities: Iterable[str]) 
         found.append(f"不认识的对象标签：{'、'.join(unknown)}（可用：{'、'.join(AUDIENCES)}）")
     if [c for c in data.collect if c not in COLLECTABLE]:
         found.append("要收集的信息只能是 name（姓名）和 phone（电话）")
-    if data.status not in ("draft", "published"):
+    if data.status not in (Phase.DRAFT, Phase.PUBLISHED):
         found.append("状态只能是 draft 或 published")
     for label, deadline in (("报名截止", data.signup_deadline), ("取消截止", data.cancel_deadline)):
         if deadline is not None and (deadline.tzinfo is None or deadline > data.starts_at):
@@ -182,9 +183,9 @@ def sign_up(
     if seats_taken(session, activity_id) + party <= activity.capacity and not _queue(
         session, activity_id
     ):
-        registration.status, registration.waitlist_seq = "confirmed", None
+        registration.status, registration.waitlist_seq = Seat.CONFIRMED, None
     else:
-        registration.status = "waitlisted"
+        registration.status = Seat.WAITLISTED
         registration.waitlist_seq = _next_seq(session, activity_id)
     session.add(registration)
     session.flush()
@@ -196,7 +197,7 @@ def waitlist_position(session: Session, registration: Registration) -> int:
     ahead = session.exec(
         select(func.count()).where(
             Registration.activity_id == registration.activity_id,
-            Registration.status == "waitlisted",
+            Registration.status == Seat.WAITLISTED,
             col(Registration.waitlist_seq) < (registration.waitlist_seq or 0),
         )
     ).one()
@@ -214,9 +215,9 @@ def cancel_registration(
     activity = locked(session, registration.activity_id)
     if registration.status not in ACTIVE:
         raise ActivityError("这个报名已经取消过了。")
-    if registration.status != "waitlisted" and now > activity.cancel_deadline:
+    if registration.status != Seat.WAITLISTED and now > activity.cancel_deadline:
         raise ActivityError("已经过了取消截止时间，来不了的话请联系社区工作人员。")
-    registration.status, registration.updated_at = "cancelled", now
+    registration.status, registration.updated_at = Seat.CANCELLED, now
     session.add(registration)
     session.flush()
     offer_freed_seats(session, activity, now, notifier, settings)
@@ -232,7 +233,7 @@ def offer_freed_seats(
     """Offer free seats to the waitlist in arrival order; a party moves up only when there
     are seats for all of it, and nobody jumps the queue. No offers after the cut-off."""
     cutoff = activity.starts_at - dt.timedelta(hours=settings.offer_cutoff_hours)
-    if activity.status != "published" or now >= cutoff:
+    if activity.status != Phase.PUBLISHED or now >= cutoff:
         return []
     window = min(dt.timedelta(hours=settings.offer_window_hours), (cutoff - now) / 2)
     free = activity.capacity - seats_taken(session, activity.id or 0)
@@ -240,11 +241,15 @@ def offer_freed_seats(
     for waiting in _queue(session, activity.id or 0):
         if waiting.party > free:
             break
-        waiting.status, waiting.offer_expires_at, waiting.updated_at = "offered", now + window, now
+        waiting.status, waiting.offer_expires_at, waiting.updated_at = (
+            Seat.OFFERED,
+            now + window,
+            now,
+        )
         session.add(waiting)
         free -= waiting.party
         offered.append(waiting)
-        notifier.waitlist_offer(session, waiting, activity)
+        messages.waitlist_offer(notifier, session, waiting, activity)
     session.flush()
     return offered
 
@@ -252,11 +257,11 @@ def offer_freed_seats(
 def claim_offer(session: Session, registration: Registration, now: dt.datetime) -> None:
     """The resident takes the seat offered to them, within the claim window."""
     locked(session, registration.activity_id)
-    if registration.status != "offered":
+    if registration.status != Seat.OFFERED:
         raise ActivityError("这个名额已经不在了，您还在候补名单上的话，有空位会再通知您。")
     if registration.offer_expires_at is None or now > registration.offer_expires_at:
         raise ActivityError("抱歉，保留时间已过，名额让给下一位了。")
-    registration.status, registration.offer_expires_at = "confirmed", None
+    registration.status, registration.offer_expires_at = Seat.CONFIRMED, None
     registration.updated_at = now
     session.add(registration)
     session.flush()
@@ -268,12 +273,12 @@ def expire_offers(
     """Unclaimed offers past their window pass on to the next in line. Returns how many."""
     stale = session.exec(
         select(Registration).where(
-            Registration.status == "offered", col(Registration.offer_expires_at) < now
+            Registration.status == Seat.OFFERED, col(Registration.offer_expires_at) < now
         )
     ).all()
     for registration in stale:
         activity = locked(session, registration.activity_id)
-        registration.status, registration.updated_at = "cancelled", now
+        registration.status, registration.updated_at = Seat.CANCELLED, now
         session.add(registration)
         session.flush()
         offer_freed_seats(session, activity, now, notifier, settings)
@@ -289,7 +294,7 @@ def upcoming(
     limit: int = 8,
 ) -> Sequence[Activity]:
     """Published activities still to come, soonest first, for a community (and the district)."""
-    statement = select(Activity).where(Activity.status == "published", Activity.starts_at > now)
+    statement = select(Activity).where(Activity.status == Phase.PUBLISHED, Activity.starts_at > now)
     if community is not None:
         statement = statement.where(
             or_(col(Activity.community_id) == community, col(Activity.community_id).is_(None))
@@ -320,9 +325,9 @@ def my_registrations(
 
 
 def _check_open(activity: Activity, now: dt.datetime) -> None:
-    if activity.status == "cancelled":
+    if activity.status == Phase.CANCELLED:
         raise ActivityError("这个活动已经取消了。")
-    if activity.status != "published":
+    if activity.status != Phase.PUBLISHED:
         raise ActivityError("这个活动还没开放报名。")
     if now >= activity.signup_deadline:
         raise ActivityError("这个活动已经截止报名了。")
@@ -331,7 +336,7 @@ def _check_open(activity: Activity, now: dt.datetime) -> None:
 def _queue(session: Session, activity_id: int) -> Sequence[Registration]:
     return session.exec(
         select(Registration)
-        .where(Registration.activity_id == activity_id, Registration.status == "waitlisted")
+        .where(Registration.activity_id == activity_id, Registration.status == Seat.WAITLISTED)
         .order_by(col(Registration.waitlist_seq))
     ).all()
 
@@ -378,7 +383,7 @@ def update_activity(
         ActivityError: unknown field, or the changed activity is not valid.
     """
     current = locked(session, activity_id)
-    if current.status == "cancelled":
+    if current.status == Phase.CANCELLED:
         raise ActivityError("这个活动已经取消了，不能再修改。")
     fields = ActivityInput.__dataclass_fields__
     unknown = [name for name in changes if name not in fields]
@@ -403,7 +408,7 @@ def update_activity(
     session.flush()
     if moved:
         for registration in registrations(session, activity_id):
-            notifier.activity_moved(session, registration, current)
+            messages.activity_moved(notifier, session, registration, current)
     if merged.capacity > taken:
         offer_freed_seats(session, current, now, notifier, settings)
     return current
@@ -414,15 +419,15 @@ def cancel_activity(
 ) -> int:
     """Cancel an activity and tell everyone registered or waiting. Returns how many."""
     current = locked(session, activity_id)
-    if current.status == "cancelled":
+    if current.status == Phase.CANCELLED:
         raise ActivityError("这个活动已经取消过了。")
-    current.status, current.updated_at = "cancelled", now
+    current.status, current.updated_at = Phase.CANCELLED, now
     session.add(current)
     told = 0
     for registration in registrations(session, activity_id):
-        registration.status, registration.updated_at = "cancelled", now
+        registration.status, registration.updated_at = Seat.CANCELLED, now
         session.add(registration)
-        told += notifier.activity_cancelled(session, registration, current)
+        told += messages.activity_cancelled(notifier, session, registration, current)
     session.flush()
     return told
 
@@ -449,10 +454,10 @@ def check_in(session: Session, user_id: int, code: str, now: dt.datetime) -> Act
         attempts.CHECKIN.failed(session, sender, who, now)
         raise ActivityError("签到码不对，请看清现场的签到码再发一次，或者问问现场的工作人员。")
     registration, found = match[0]
-    if registration.status != "confirmed":
+    if registration.status != Seat.CONFIRMED:
         unconfirmed = _NOT_CONFIRMED.get(registration.status, _NOT_CONFIRMED["other"])
         raise ActivityError(unconfirmed.format(found.title))
-    registration.status, registration.updated_at = "attended", now
+    registration.status, registration.updated_at = Seat.ATTENDED, now
     session.add(registration)
     session.flush()
     return found
@@ -460,10 +465,10 @@ def check_in(session: Session, user_id: int, code: str, now: dt.datetime) -> Act
 
 CHECKIN_OPENS = dt.timedelta(hours=1)  # before the start
 _NOT_CONFIRMED = {
-    "attended": "您已经签到过了，欢迎参加【{}】😊",
-    "waitlisted": "您还在【{}】的候补名单上，报名还没确认，请找现场工作人员。",
-    "offered": "【{}】给您留的名额还没确认，请找现场工作人员。",
-    "cancelled": "您【{}】的报名已经取消了，想参加请找现场工作人员。",
+    Seat.ATTENDED: "您已经签到过了，欢迎参加【{}】😊",
+    Seat.WAITLISTED: "您还在【{}】的候补名单上，报名还没确认，请找现场工作人员。",
+    Seat.OFFERED: "【{}】给您留的名额还没确认，请找现场工作人员。",
+    Seat.CANCELLED: "您【{}】的报名已经取消了，想参加请找现场工作人员。",
     "other": "您【{}】的报名现在不能签到，请找现场工作人员。",
 }
 
@@ -477,7 +482,7 @@ def _checking_in(
         .join(Activity, col(Activity.id) == Registration.activity_id)
         .where(
             Registration.user_id == user_id,
-            Activity.status == "published",
+            Activity.status == Phase.PUBLISHED,
             Activity.starts_at <= now + CHECKIN_OPENS,
             Activity.ends_at >= now,
         )
@@ -504,13 +509,13 @@ def record_attendance(
     present = set(attended_user_ids)
     attended = no_show = 0
     current = activity(session, activity_id)
-    for registration in registrations(session, activity_id, ("confirmed", "attended")):
-        if registration.user_id in present or registration.status == "attended":
-            registration.status = "attended"
+    for registration in registrations(session, activity_id, (Seat.CONFIRMED, Seat.ATTENDED)):
+        if registration.user_id in present or registration.status == Seat.ATTENDED:
+            registration.status = Seat.ATTENDED
             attended += 1
-            notifier.rating_request(session, registration, current)
+            messages.rating_request(notifier, session, registration, current)
         else:
-            registration.status = "no_show"
+            registration.status = Seat.NO_SHOW
             no_show += 1
         registration.updated_at = now
         session.add(registration)
@@ -520,7 +525,7 @@ def record_attendance(
 
 def rate(session: Session, registration: Registration, stars: int, comment: str | None) -> None:
     """An attendee's 1-5 rating and optional comment."""
-    if registration.status != "attended":
+    if registration.status != Seat.ATTENDED:
         raise ActivityError("参加过的活动才能打分哦。")
     if not 1 <= stars <= 5:
         raise ActivityError("请回复 1 到 5 的数字打分。")
@@ -535,14 +540,28 @@ def close_finished(session: Session, now: dt.datetime, notifier: Notifier) -> in
     how many activities were closed."""
     ended = session.exec(
         select(Activity).where(
-            Activity.status == "published", Activity.ends_at < now - dt.timedelta(hours=1)
+            Activity.status == Phase.PUBLISHED, Activity.ends_at < now - dt.timedelta(hours=1)
         )
     ).all()
     for found in ended:
-        came = [r.user_id for r in registrations(session, found.id or 0, ("attended",))]
+        came = [r.user_id for r in registrations(session, found.id or 0, (Seat.ATTENDED,))]
         if came:
             record_attendance(session, found.id or 0, came, now, notifier)
         found.status, found.updated_at = "finished", now
         session.add(found)
     session.flush()
     return len(ended)
+
+
+def move_registrations(session: Session, old_user: int, target: int) -> None:
+    """When two accounts are linked, the old account's registrations move to the target,
+    except for activities the target is already registered for."""
+    for registration in session.exec(select(Registration).where(Registration.user_id == old_user)):
+        taken = session.exec(
+            select(Registration.id).where(
+                Registration.user_id == target, Registration.activity_id == registration.activity_id
+            )
+        ).first()
+        if taken is None:
+            registration.user_id = target
+            session.add(registration)

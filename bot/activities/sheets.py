@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.activities.models import Activity, Registration
+from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.service import ActivityError, ActivityInput, activity, create_activity, problems
 from bot.activities.service import seats_taken as held_seats
 from bot.models import User
@@ -36,10 +36,6 @@ T = TypeVar("T")
 REQUIRED = ("活动名称", "社区", "对象", "开始时间", "结束时间", "地点", "名额")
 OPTIONAL = ("报名截止", "取消截止", "每人最多人数", "收集信息", "说明")
 COLUMNS = REQUIRED + OPTIONAL
-STATUS_NAMES = {
-    "confirmed": "已确认", "waitlisted": "候补", "offered": "待确认名额",
-    "cancelled": "已取消", "attended": "已签到", "no_show": "未到场",
-}  # fmt: skip
 EXPORT_HEADER = ("序号", "姓名", "电话", "人数", "状态", "候补顺序", "报名时间", "评分", "评价")
 DISTRICT_WIDE = ("", "全区", "全部", "全区通用")
 _COLLECT_WORDS = {
@@ -287,10 +283,10 @@ def attendance_summary(session: Session, activity_id: int) -> AttendanceSummary:
     return AttendanceSummary(
         capacity=current.capacity,
         confirmed_seats=held_seats(session, activity_id),
-        waitlisted=statuses["waitlisted"],
-        attended=statuses["attended"],
-        no_show=statuses["no_show"],
-        cancelled=statuses["cancelled"],
+        waitlisted=statuses[Seat.WAITLISTED],
+        attended=statuses[Seat.ATTENDED],
+        no_show=statuses[Seat.NO_SHOW],
+        cancelled=statuses[Seat.CANCELLED],
         average_rating=round(sum(ratings) / len(ratings), 2) if ratings else None,
         rating_count=len(ratings),
     )
@@ -356,7 +352,7 @@ def _existing(session: Session, data: ActivityInput) -> int | None:
             col(Activity.community_id).is_(None)
             if data.community_id is None
             else col(Activity.community_id) == data.community_id,
-            Activity.status != "cancelled",
+            Activity.status != Phase.CANCELLED,
         )
     ).first()
 
@@ -368,12 +364,12 @@ def _export_rows(session: Session, activity_id: int, zone: ZoneInfo) -> list[lis
         .where(Registration.activity_id == activity_id)
         .order_by(col(Registration.id))
     ).all()
-    waiting = sorted((r for r, _ in found if r.status == "waitlisted"), key=_seq)
+    waiting = sorted((r for r, _ in found if r.status == Seat.WAITLISTED), key=_seq)
     place = {r.id: number for number, r in enumerate(waiting, start=1)}
     return [
         [
             number, r.name or user.display_name or "", r.phone or "", r.party,
-            STATUS_NAMES.get(r.status, r.status), place.get(r.id),
+            Seat.label_of(r.status), place.get(r.id),
             f"{r.created_at.astimezone(zone):%Y-%m-%d %H:%M}", r.rating, r.comment or "",
         ]
         for number, (r, user) in enumerate(found, start=1)

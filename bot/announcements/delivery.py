@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, insert, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.announcements.models import Announcement
+from bot.announcements.models import Announcement, Stage
 from bot.announcements.service import (
     ALL_TOPICS,
     KIND,
@@ -32,6 +32,7 @@ from bot.types import Reply
 
 logger = logging.getLogger(__name__)
 _OPEN = ("pending", "claimed", "sending")
+_UNQUEUED = (Stage.SCHEDULED, Stage.SENDING)  # its recipients may not all be queued yet
 
 
 @dataclass
@@ -73,9 +74,13 @@ def start_due(engine: Engine, now: dt.datetime, settings: AnnouncementSettings) 
         due = session.exec(
             select(Announcement.id).where(
                 or_(
-                    and_(col(Announcement.status) == "scheduled", col(Announcement.send_at) <= now),
                     and_(
-                        col(Announcement.status) == "sending", col(Announcement.queued_at).is_(None)
+                        col(Announcement.status) == Stage.SCHEDULED,
+                        col(Announcement.send_at) <= now,
+                    ),
+                    and_(
+                        col(Announcement.status) == Stage.SENDING,
+                        col(Announcement.queued_at).is_(None),
                     ),
                 )
             )
@@ -109,7 +114,10 @@ def _queue_batch(
     announcement = session.exec(
         select(Announcement).where(Announcement.id == announcement_id).with_for_update()
     ).one()
-    if announcement.status not in ("scheduled", "sending") or announcement.queued_at is not None:
+    if (
+        announcement.status not in (Stage.SCHEDULED, Stage.SENDING)
+        or announcement.queued_at is not None
+    ):
         return None
     matched = and_(recipients_filter(Target.of(announcement)), col(User.id) > announcement.cursor)
     users = session.exec(
@@ -130,7 +138,7 @@ def _queue_batch(
     ]  # fmt: skip
     if rows:
         session.execute(insert(Outbox), rows)
-    announcement.status = "sending"
+    announcement.status = Stage.SENDING
     announcement.recipients += len(rows)
     announcement.opted_out += len(users) - len(rows)
     if users:
@@ -166,7 +174,7 @@ def progress(session: Session, announcement_id: int) -> Progress:
         reason = reason_of(error)
         reasons[reason] = reasons.get(reason, 0) + int(count)
     result = Progress(announcement, {str(k): int(v) for k, v in counts.items()}, reasons)
-    if announcement.queued_at is None and announcement.status in ("scheduled", "sending"):
+    if announcement.queued_at is None and announcement.status in _UNQUEUED:
         result.estimate = estimate(session, Target.of(announcement), announcement.topic)[0]
     return result
 
@@ -212,7 +220,7 @@ def finish(engine: Engine, now: dt.datetime, notifier: Notifier) -> int:
     with session_scope(engine) as session:
         going = session.exec(
             select(Announcement).where(
-                Announcement.status == "sending", col(Announcement.queued_at).is_not(None)
+                Announcement.status == Stage.SENDING, col(Announcement.queued_at).is_not(None)
             )
         ).all()
         closed = 0
@@ -220,7 +228,7 @@ def finish(engine: Engine, now: dt.datetime, notifier: Notifier) -> int:
             found = progress(session, announcement.id or 0)
             if found.waiting:
                 continue
-            announcement.status, announcement.reported_at = "done", now
+            announcement.status, announcement.reported_at = Stage.DONE, now
             session.add(announcement)
             if announcement.sender_id is not None:
                 key = f"announcement-report:{announcement.id}"
@@ -246,9 +254,9 @@ def report_text(found: Progress) -> str:
     """The delivery report staff read (also the progress view while it is going)."""
     announcement, counts = found.announcement, found.counts
     head = f"公告 #{announcement.id} "
-    if announcement.status == "cancelled":
+    if announcement.status == Stage.CANCELLED:
         return head + "已取消，没有发出。"
-    if announcement.status == "scheduled":
+    if announcement.status == Stage.SCHEDULED:
         return head + f"等待发送（定时或等后台服务发出），预计发给 {found.estimate} 人。"
     lines = [head + ("发送完成" if not found.waiting else "正在发送") + f"：共 {found.total} 人"]
     lines += [f"{name} {counts[status]} 人" for status, name in _STATUS_NAMES if counts.get(status)]

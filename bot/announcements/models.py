@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from bot.models import UTCDateTime, stamp, when
+from bot.types import Labelled
 
 
 class NoticeOptOut(SQLModel, table=True):
@@ -16,6 +17,15 @@ class NoticeOptOut(SQLModel, table=True):
     user_id: int = Field(primary_key=True, foreign_key="user.id")
     topic: str = Field(primary_key=True, max_length=32)
     created_at: dt.datetime = Field(sa_column=stamp())
+
+
+class Stage(Labelled):
+    """An announcement's status (`Announcement.status`), with its label."""
+
+    SCHEDULED = "scheduled", "待发送"
+    SENDING = "sending", "发送中"  # being queued, then delivered
+    DONE = "done", "已发完"
+    CANCELLED = "cancelled", "已取消"
 
 
 class Announcement(SQLModel, table=True):

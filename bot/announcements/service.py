@@ -13,7 +13,7 @@ from sqlalchemy import and_, exists, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from bot.announcements.models import Announcement, NoticeOptOut
+from bot.announcements.models import Announcement, NoticeOptOut, Stage
 from bot.config import AnnouncementSettings
 from bot.errors import UserFacingError
 from bot.models import Community, User
@@ -187,11 +187,11 @@ def cancel(
         raise AnnouncementError(f"没有编号为 {announcement_id} 的公告。")
     if user_id is not None and not may_manage(session, announcement, user_id):
         raise AnnouncementError("这条公告不是您发的，不能取消。")
-    if announcement.status == "cancelled":
+    if announcement.status == Stage.CANCELLED:
         raise AnnouncementError(f"公告 #{announcement_id} 已经取消过了。")
-    if announcement.status != "scheduled":
+    if announcement.status != Stage.SCHEDULED:
         raise AnnouncementError(f"公告 #{announcement_id} 已经开始发送，取消不了了。")
-    announcement.status, announcement.cancelled_at = "cancelled", now
+    announcement.status, announcement.cancelled_at = Stage.CANCELLED, now
     session.add(announcement)
     logger.info("announcement %s cancelled by %s", announcement_id, user_id or "cli")
     return announcement
@@ -212,7 +212,7 @@ def listed(session: Session, user_id: int | None, limit: int = 10) -> list[Annou
     """Scheduled announcements first, then the latest ones (only those the staff member may see)."""
     rows = session.exec(
         select(Announcement).order_by(
-            col(Announcement.status) != "scheduled", col(Announcement.send_at).desc()
+            col(Announcement.status) != Stage.SCHEDULED, col(Announcement.send_at).desc()
         )
     )
     scope = staff_communities(session, user_id) if user_id is not None else None

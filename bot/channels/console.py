@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.dispatcher import Dispatcher
-from bot.models import ChannelIdentity
-from bot.outbox.models import Outbox
+from bot.outbox import notices
 from bot.types import Incoming, Outcome
 
 CHANNEL = "console"
@@ -25,20 +24,14 @@ def incoming(user: str, text: str) -> Incoming:
     return Incoming(channel=CHANNEL, user_key=user, text=text, msg_id=uuid.uuid4().hex)
 
 
-def delivered(session: Session, user: str, after_id: int = 0) -> Sequence[Outbox]:
-    """Pushed messages delivered to a console user (reminders, offers...), oldest first."""
-    return session.exec(
-        select(Outbox)
-        .join(ChannelIdentity, col(ChannelIdentity.user_id) == Outbox.user_id)
-        .where(
-            ChannelIdentity.channel == CHANNEL,
-            ChannelIdentity.external_id == user,
-            Outbox.status == "sent",
-            Outbox.channel == CHANNEL,
-            col(Outbox.id) > after_id,
-        )
-        .order_by(col(Outbox.id))
-    ).all()
+def prompted_lines(out: TextIO) -> Iterator[str]:
+    """What a person types at the prompt, until Ctrl+D or Ctrl+C."""
+    while True:
+        try:
+            yield input(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return
 
 
 def render(outcome: Outcome) -> str:
@@ -65,14 +58,14 @@ def chat(dispatcher: Dispatcher, user: str, lines: Iterable[str], out: TextIO, t
 
 def _last_delivered(dispatcher: Dispatcher, user: str) -> int:
     with Session(dispatcher.engine) as session:
-        rows = delivered(session, user)
+        rows = notices.delivered(session, CHANNEL, user)
     return rows[-1].id or 0 if rows else 0
 
 
 def _show_notices(dispatcher: Dispatcher, user: str, seen: int, out: TextIO) -> int:
     """Print notices delivered since the last look (a reminder arriving mid-chat)."""
     with Session(dispatcher.engine) as session:
-        rows = delivered(session, user, seen)
+        rows = notices.delivered(session, CHANNEL, user, seen)
     for row in rows:
         for reply in row.payload.get("replies", []):
             out.write(f"📬 {reply['text']}\n\n")

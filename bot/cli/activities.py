@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeAlias
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from bot.activities import service as activities
-from bot.activities.models import Activity, Registration
+from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.sheets import (
     attendance_summary,
     export_registrations,
@@ -24,22 +20,12 @@ from bot.activities.sheets import (
     read_activity,
     read_changes,
 )
-from bot.app import open_for_staff
 from bot.cli.args import row_id
-from bot.clock import utcnow
-from bot.config import Settings
-from bot.db import session_scope
+from bot.cli.desk import Desk, Subcommands, Work, json_flag, subcommand
 from bot.errors import UserFacingError
 from bot.identity import find_user
-from bot.kb.store import stored_communities
-from bot.outbox.notifier import Notifier
 from bot.spreadsheets import Cell, ImportProblems
 from bot.times import span
-from knowledge.entry import Community
-
-# argparse's subparsers type is generic only to the type checker.
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-Command = Callable[[argparse.Namespace, Settings], int]
 
 # The options that describe an activity: flag, the spreadsheet column it stands for, help.
 _OPTIONS = (
@@ -57,44 +43,20 @@ _OPTIONS = (
     ("--description", "说明", "活动说明"),
 )
 _REQUIRED_ON_CREATE = ("--title", "--start", "--end", "--place", "--capacity")
-_STATUS_NAMES = {"draft": "草稿", "published": "已发布", "cancelled": "已取消"}
+_CAME = (Seat.CONFIRMED, Seat.ATTENDED)  # registered, and there (or not yet marked)
 _WHO = "写法：console:名字、wechat:openid、telegram:编号，或用户编号"
-
-
-@dataclass(frozen=True)
-class Desk:
-    """What one activity command works with, inside its one transaction."""
-
-    session: Session
-    settings: Settings
-    now: dt.datetime
-    communities: list[Community]
-    notifier: Notifier
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The district's timezone: times are read and shown in it."""
-        return self.settings.zone
-
-    @property
-    def community_ids(self) -> list[str]:
-        """The ids of the communities the database knows."""
-        return [c.id for c in self.communities]
-
-
-Work = Callable[[argparse.Namespace, Desk], str]
 
 
 def add_commands(commands: Subcommands) -> None:
     """Add `activity create|list|update|cancel|import|export|attendance|summary` to `linli`."""
     parser = commands.add_parser("activity", help="工作人员：活动的发布、修改、取消、导入导出")
     sub = parser.add_subparsers(required=True, metavar="ACTIVITY_COMMAND")
-    create = _json_output(_subcommand(sub, "create", "发布一个活动，输出它的编号", _create))
+    create = json_flag(_subcommand(sub, "create", "发布一个活动，输出它的编号", _create))
     _activity_options(create, required=_REQUIRED_ON_CREATE)
     create.add_argument(
         "--draft", dest="status", action="store_const", const="draft", help="先存为草稿，不开放报名"
     )
-    listing = _json_output(_subcommand(sub, "list", "即将开始和进行中的已发布活动", _list))
+    listing = json_flag(_subcommand(sub, "list", "即将开始和进行中的已发布活动", _list))
     listing.add_argument("--all", action="store_true", help="所有活动，含草稿、已取消和已结束的")
     update = _activity_id(
         _subcommand(sub, "update", "修改活动；时间地点变了会通知报名的人", _update)
@@ -119,22 +81,27 @@ def add_commands(commands: Subcommands) -> None:
         "--present", nargs="*", required=True, metavar="USER",
         help=f"到场的居民（{_WHO}）；只写 --present 表示没人到场",
     )  # fmt: skip
-    _json_output(_activity_id(_subcommand(sub, "summary", "名额、到场和评分统计", _summary)))
+    json_flag(_activity_id(_subcommand(sub, "summary", "名额、到场和评分统计", _summary)))
 
 
 def _subcommand(sub: Subcommands, name: str, summary: str, work: Work) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=summary, description=summary)
-    parser.set_defaults(run=_command(work))
-    return parser
+    return subcommand(sub, name, summary, _told_problems(work))
+
+
+def _told_problems(work: Work) -> Work:
+    """A file's problems, each on its line, then that nothing was imported."""
+
+    def run(args: argparse.Namespace, desk: Desk) -> str:
+        try:
+            return work(args, desk)
+        except ImportProblems as exc:
+            raise UserFacingError("\n".join([*exc.problems, "没有导入任何活动。"])) from None
+
+    return run
 
 
 def _activity_id(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("id", type=row_id, help="活动编号")
-    return parser
-
-
-def _json_output(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--json", action="store_true", help="输出 JSON，供脚本读取")
     return parser
 
 
@@ -143,37 +110,9 @@ def _activity_options(parser: argparse.ArgumentParser, required: Sequence[str]) 
         parser.add_argument(flag, required=flag in required, help=explanation)
 
 
-def _command(work: Work) -> Command:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        return _in_transaction(settings, lambda desk: work(args, desk))
-
-    return run
-
-
-def _in_transaction(settings: Settings, work: Callable[[Desk], str]) -> int:
-    """Do the work in one transaction; a refusal is told on stderr and changes nothing."""
-    engine = open_for_staff(settings)
-    try:
-        with session_scope(engine) as session:
-            communities = stored_communities(session)
-            output = work(
-                Desk(session, settings, utcnow(), communities, Notifier(settings.zone, utcnow))
-            )
-    except ImportProblems as exc:
-        _write(sys.stderr, *exc.problems, "没有导入任何活动。")
-        return 1
-    except UserFacingError as exc:
-        _write(sys.stderr, str(exc))
-        return 1
-    finally:
-        engine.dispose()
-    _write(sys.stdout, output)  # only once committed
-    return 0
-
-
 def _create(args: argparse.Namespace, desk: Desk) -> str:
     data = read_activity(_cells(args), desk.zone, desk.now, desk.communities)
-    data.status = args.status or "published"
+    data.status = args.status or Phase.PUBLISHED
     created = activities.create_activity(desk.session, data, desk.now, desk.community_ids)
     if args.json:
         return json.dumps(_record(desk, created), ensure_ascii=False)
@@ -183,7 +122,7 @@ def _create(args: argparse.Namespace, desk: Desk) -> str:
 def _list(args: argparse.Namespace, desk: Desk) -> str:
     statement = select(Activity).order_by(col(Activity.starts_at), col(Activity.id))
     if not args.all:  # under way counts as upcoming: staff still record attendance then
-        statement = statement.where(Activity.status == "published", Activity.ends_at > desk.now)
+        statement = statement.where(Activity.status == Phase.PUBLISHED, Activity.ends_at > desk.now)
     shown = desk.session.exec(statement).all()
     if args.json:
         return "\n".join(json.dumps(_record(desk, a), ensure_ascii=False) for a in shown)
@@ -261,7 +200,11 @@ def _present_users(session: Session, activity_id: int, people: Sequence[str]) ->
         signup = (
             None if user_id is None else activities.registration_of(session, activity_id, user_id)
         )
-        if user_id is None or signup is None or signup.status not in ("confirmed", "attended"):
+        if (
+            user_id is None
+            or signup is None
+            or signup.status not in (Seat.CONFIRMED, Seat.ATTENDED)
+        ):
             strangers.append(who)
         else:
             found.append(user_id)
@@ -275,7 +218,7 @@ def _present_users(session: Session, activity_id: int, people: Sequence[str]) ->
 def _line(desk: Desk, activity: Activity) -> str:
     """One activity as staff read it in a list."""
     taken = activities.seats_taken(desk.session, activity.id or 0)
-    state = "" if activity.status == "published" else f"[{_STATUS_NAMES[activity.status]}] "
+    state = "" if activity.status == Phase.PUBLISHED else f"[{Phase.label_of(activity.status)}] "
     return (
         f"{state}【{activity.title}】{span(activity.starts_at, activity.ends_at, desk.zone)}"
         f" {activity.place}，名额 {taken}/{activity.capacity}，"
@@ -305,7 +248,7 @@ def _waiting(session: Session, activity_id: int) -> int:
     return int(
         session.exec(
             select(func.count()).where(
-                Registration.activity_id == activity_id, Registration.status == "waitlisted"
+                Registration.activity_id == activity_id, Registration.status == Seat.WAITLISTED
             )
         ).one()
     )
@@ -315,9 +258,3 @@ def _cells(args: argparse.Namespace) -> dict[str, Cell]:
     """The activity options given on the command line, keyed like spreadsheet columns."""
     given = {column: getattr(args, flag[2:].replace("-", "_")) for flag, column, _ in _OPTIONS}
     return {column: value for column, value in given.items() if value is not None}
-
-
-def _write(stream: TextIO, *lines: str) -> None:
-    for line in lines:
-        if line:
-            stream.write(line + "\n")

@@ -4,31 +4,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlmodel import Session, func, select
 
 from bot.activities.sheets import parse_moment
 from bot.announcements import delivery
 from bot.announcements import service as announcements
+from bot.announcements.models import Stage
 from bot.announcements.service import Draft, Target
-from bot.app import open_for_staff
 from bot.cli.args import decimal, row_id
+from bot.cli.desk import Desk, Subcommands, at_desk, json_flag, subcommand
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.db import session_scope
 from bot.errors import UserFacingError
 from bot.identity import find_user
 from bot.kb.store import stored_communities
 from bot.people.models import UserTag
 from bot.times import when
 
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
-Work = Callable[[argparse.Namespace, Settings, Session], Any]
-_STATUS = {"scheduled": "待发送", "sending": "发送中", "done": "已发完", "cancelled": "已取消"}
+Work = Callable[[argparse.Namespace, Desk], dict[str, Any]]
 _WHO = "用户编号，或 渠道:标识，如 console:ann、wechat:openid"
 _TAG_LENGTH = 32
 
@@ -51,6 +48,7 @@ def add_commands(commands: Subcommands) -> None:
     _command(sub, "list", "待发送和最近的公告", _list)
     _command(sub, "cancel", "取消一条还没发的公告", _cancel).add_argument("id", type=row_id)
     progress = _command(sub, "progress", "发送进度和送达报告", _progress)
+    progress.set_defaults(run=_progress_or_watch)
     progress.add_argument("id", type=row_id)
     progress.add_argument(
         "--watch", type=decimal(0.01, 3600), metavar="SECONDS", help="每隔几秒刷新，发完为止"
@@ -67,44 +65,47 @@ def add_commands(commands: Subcommands) -> None:
 
 
 def _command(sub: Subcommands, name: str, summary: str, work: Work) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=summary, description=summary)
-    parser.add_argument("--json", action="store_true", help="输出 JSON")
-    parser.set_defaults(run=lambda args, settings: _run(args, settings, work))
-    return parser
+    """A command whose work says a dict: printed as JSON with --json, else its "text"."""
+    return json_flag(
+        subcommand(sub, name, summary, lambda args, desk: _shown(args, work(args, desk)))
+    )
 
 
-def _run(args: argparse.Namespace, settings: Settings, work: Work) -> int:
-    """Run in one transaction; a refusal goes to stderr (exit 1) and changes nothing."""
-    engine = open_for_staff(settings)
-    try:
-        with session_scope(engine) as session:
-            output = work(args, settings, session)
-        if getattr(args, "watch", None):
-            return _watch(args, settings, engine)
-    except UserFacingError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    finally:
-        engine.dispose()
-    print(json.dumps(output, ensure_ascii=False) if args.json else output["text"])
-    return 0
+def _shown(args: argparse.Namespace, output: dict[str, Any]) -> str:
+    return json.dumps(output, ensure_ascii=False) if args.json else str(output["text"])
 
 
-def _send(args: argparse.Namespace, settings: Settings, session: Session) -> dict[str, Any]:
+def _progress_or_watch(args: argparse.Namespace, settings: Settings) -> int:
+    """`push progress N`, once or (--watch) every few seconds until it is done."""
+    status: list[str] = []
+
+    def look(desk: Desk) -> str:
+        found = _progress(args, desk)
+        status.append(found["status"])
+        return _shown(args, found)
+
+    while True:
+        code = at_desk(settings, look)
+        if code or not args.watch or status[-1] in (Stage.DONE, Stage.CANCELLED):
+            return code
+        time.sleep(args.watch)
+
+
+def _send(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
     now = utcnow()
     try:
-        send_at = parse_moment(args.at, settings.zone) if args.at else now
+        send_at = parse_moment(args.at, desk.settings.zone) if args.at else now
     except ValueError as exc:
         raise UserFacingError(f"发送时间（--at）{exc}") from None
     target = Target(
-        tuple(_community_ids(session, args.community)), tuple(args.role), tuple(args.tag),
+        tuple(_community_ids(desk.session, args.community)), tuple(args.role), tuple(args.tag),
         args.everyone,
     )  # fmt: skip
     draft = Draft(args.text, target, send_at, args.link, args.topic)
-    found = announcements.create(session, draft, None, now, settings.announcements)
-    reach, out = announcements.estimate(session, target, args.topic)
+    found = announcements.create(desk.session, draft, None, now, desk.settings.announcements)
+    reach, out = announcements.estimate(desk.session, target, args.topic)
     text = (
-        f"公告 #{found.id} 已安排，{when(found.send_at, settings.zone)} 发送，"
+        f"公告 #{found.id} 已安排，{when(found.send_at, desk.settings.zone)} 发送，"
         f"预计发给 {reach} 人（{out} 人已退订，不发）。"
         f"\n查看进度：linli push progress {found.id}"
     )
@@ -123,27 +124,27 @@ def _community_ids(session: Session, given: list[str]) -> list[str]:
     return ids
 
 
-def _list(args: argparse.Namespace, settings: Settings, session: Session) -> dict[str, Any]:
-    rows = announcements.listed(session, None, limit=20)
+def _list(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
+    rows = announcements.listed(desk.session, None, limit=20)
     items = [
         {"id": a.id, "status": a.status, "send_at": a.send_at.isoformat(), "text": a.text,
          "recipients": a.recipients}
         for a in rows
     ]  # fmt: skip
     lines = [
-        f"#{a.id} {_STATUS.get(a.status, a.status)} {when(a.send_at, settings.zone)} "
+        f"#{a.id} {Stage.label_of(a.status)} {when(a.send_at, desk.settings.zone)} "
         f"{a.text[:24]}" for a in rows
     ]  # fmt: skip
     return {"announcements": items, "text": "\n".join(lines) or "还没有公告。"}
 
 
-def _cancel(args: argparse.Namespace, settings: Settings, session: Session) -> dict[str, Any]:
-    found = announcements.cancel(session, args.id, None, utcnow())
+def _cancel(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
+    found = announcements.cancel(desk.session, args.id, None, utcnow())
     return {"id": found.id, "status": found.status, "text": f"公告 #{found.id} 已取消。"}
 
 
-def _progress(args: argparse.Namespace, settings: Settings, session: Session) -> dict[str, Any]:
-    found = delivery.progress(session, args.id)
+def _progress(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
+    found = delivery.progress(desk.session, args.id)
     return {
         "id": args.id, "status": found.announcement.status, "total": found.total,
         "waiting": found.waiting, "counts": found.counts, "reasons": found.reasons,
@@ -151,35 +152,24 @@ def _progress(args: argparse.Namespace, settings: Settings, session: Session) ->
     }  # fmt: skip
 
 
-def _watch(args: argparse.Namespace, settings: Settings, engine: Any) -> int:
-    """Print the progress every few seconds until the announcement is done."""
-    while True:
-        with Session(engine) as session:
-            found = _progress(args, settings, session)
-        print(json.dumps(found, ensure_ascii=False) if args.json else found["text"], flush=True)
-        if found["status"] in ("done", "cancelled"):
-            return 0
-        time.sleep(args.watch)
-
-
-def _tag_change(args: argparse.Namespace, settings: Settings, session: Session) -> dict[str, Any]:
-    user = find_user(session, args.user)
+def _tag_change(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
+    user = find_user(desk.session, args.user)
     if user is None:
         raise UserFacingError(f"找不到用户：{args.user}（{_WHO}）")
     for tag in args.tags:
         if len(tag) > _TAG_LENGTH:  # the column's size: PostgreSQL would refuse it mid-write
             raise UserFacingError(f"标签太长了：{tag}（最多 {_TAG_LENGTH} 个字）")
-        row = session.get(UserTag, (user, tag))
+        row = desk.session.get(UserTag, (user, tag))
         if args.tag_action == "add" and row is None:
-            session.add(UserTag(user_id=user, tag=tag))
+            desk.session.add(UserTag(user_id=user, tag=tag))
         elif args.tag_action == "remove" and row is not None:
-            session.delete(row)
-    mine = sorted(set(session.exec(select(UserTag.tag).where(UserTag.user_id == user)).all()))
+            desk.session.delete(row)
+    mine = sorted(set(desk.session.exec(select(UserTag.tag).where(UserTag.user_id == user)).all()))
     return {"user": user, "tags": mine, "text": f"用户 {user} 的标签：{'、'.join(mine) or '无'}"}
 
 
-def _tag_list(args: argparse.Namespace, settings: Settings, session: Session) -> dict[str, Any]:
-    counts = session.exec(
+def _tag_list(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
+    counts = desk.session.exec(
         select(UserTag.tag, func.count()).group_by(UserTag.tag).order_by(UserTag.tag)
     ).all()
     lines = [f"{tag}：{count} 人" for tag, count in counts]

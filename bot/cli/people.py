@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import TypeAlias
 
 from sqlmodel import Session, col, select
 
 from bot.app import open_database, open_for_staff
 from bot.cli.args import decimal
+from bot.cli.desk import Subcommands
 from bot.cli.wechat import scene_qr
 from bot.clock import utcnow
 from bot.config import Settings
@@ -20,8 +20,6 @@ from bot.models import ChannelIdentity, Community
 from bot.people import invites
 from bot.people.models import UserRole
 from bot.people.roles import ROLES, grant, revoke, roles_of
-
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_commands(commands: Subcommands) -> None:

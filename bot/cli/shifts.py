@@ -6,24 +6,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
+from bot.activities.models import Activity
 from bot.activities.sheets import community_id, parse_moment
-from bot.app import open_for_staff
 from bot.cli.args import integer, row_id
-from bot.clock import utcnow
-from bot.config import Settings
-from bot.db import session_scope
-from bot.errors import UserFacingError
+from bot.cli.desk import Desk, Subcommands, Work, json_flag, subcommand
 from bot.identity import find_user
 from bot.kb.store import stored_communities
-from bot.outbox.notifier import Notifier
 from bot.shifts import hours as shift_hours
 from bot.shifts import messages as shift_notices
 from bot.shifts import plan as shift_plan
@@ -33,21 +26,7 @@ from bot.shifts.models import Shift, ShiftPost, VolunteerSkill
 from bot.shifts.service import ShiftError
 from bot.times import span
 
-# argparse's subparsers type is generic only to the type checker.
-Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 _WHO = "用户编号，或 渠道:标识，如 console:ann"
-
-
-@dataclass(frozen=True)
-class Desk:
-    """What one command works with, inside its one transaction."""
-
-    session: Session
-    settings: Settings
-    now: dt.datetime
-
-
-Work = Callable[[argparse.Namespace, Desk], str]
 
 
 def add_commands(commands: Subcommands) -> None:
@@ -55,26 +34,26 @@ def add_commands(commands: Subcommands) -> None:
     shift = commands.add_parser("shift", help="工作人员：志愿岗位、班次、排班、工时")
     sub = shift.add_subparsers(required=True, metavar="SHIFT_COMMAND")
     posts = _sub(sub, "post", "志愿岗位").add_subparsers(required=True, metavar="POST_COMMAND")
-    post_add = _json(_command(posts, "add", "新建岗位（如 助老餐厅帮厨）", _post_add))
+    post_add = json_flag(_command(posts, "add", "新建岗位（如 助老餐厅帮厨）", _post_add))
     post_add.add_argument("--title", required=True, help="岗位名称")
     post_add.add_argument("--place", required=True, help="地点")
     post_add.add_argument("--community", default="", help="社区编号或名称；不写为全区")
     post_add.add_argument("--skills", default="", help="需要的技能或证书，如 健康证,急救证")
     post_add.add_argument("--coordinator", help=f"负责的工作人员（{_WHO}）")
     post_add.add_argument("--description", default="", help="说明")
-    _json(_command(posts, "list", "列出岗位", _post_list))
-    add = _json(_command(sub, "add", "新建一个班次", _shift_add))
+    json_flag(_command(posts, "list", "列出岗位", _post_list))
+    add = json_flag(_command(sub, "add", "新建一个班次", _shift_add))
     add.add_argument("--post", type=row_id, required=True, help="岗位编号")
     add.add_argument("--start", required=True, help="开始时间（本地），如 2026-12-01 09:00")
     _shape(add)
-    weekly = _json(_command(sub, "weekly", "每周固定的班次（自动提前排好几周）", _weekly))
+    weekly = json_flag(_command(sub, "weekly", "每周固定的班次（自动提前排好几周）", _weekly))
     weekly.add_argument("--post", type=row_id, required=True, help="岗位编号")
     weekly.add_argument("--weekday", type=integer, required=True, help="星期：0=周一…6=周日")
     weekly.add_argument("--time", required=True, help="开始时间，如 09:00")
     weekly.add_argument("--from", dest="first", required=True, help="从哪天起，如 2026-12-01")
     weekly.add_argument("--until", help="到哪天为止（不写为一直）")
     _shape(weekly)
-    listing = _json(_command(sub, "list", "即将开始的班次", _shift_list))
+    listing = json_flag(_command(sub, "list", "即将开始的班次", _shift_list))
     listing.add_argument("--all", action="store_true", help="也列出已结束的")
     assign = _command(sub, "assign", "安排志愿者上某个班次（会通知对方确认）", _assign)
     assign.add_argument("shift", type=row_id, help="班次编号")
@@ -107,35 +86,13 @@ def _sub(sub: Subcommands, name: str, summary: str) -> argparse.ArgumentParser:
 
 
 def _command(sub: Subcommands, name: str, summary: str, work: Work) -> argparse.ArgumentParser:
-    parser = _sub(sub, name, summary)
-    parser.set_defaults(run=lambda args, settings: _in_transaction(args, settings, work))
-    return parser
-
-
-def _json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--json", action="store_true", help="输出 JSON，供脚本读取")
-    return parser
+    return subcommand(sub, name, summary, work, refused=2)
 
 
 def _shape(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=integer, required=True, help="时长（分钟）")
     parser.add_argument("--slots", type=integer, required=True, help="需要几位志愿者")
     parser.add_argument("--activity", type=row_id, help="关联的活动编号")
-
-
-def _in_transaction(args: argparse.Namespace, settings: Settings, work: Work) -> int:
-    """Do the work in one transaction; a refusal goes to stderr (exit 2) and changes nothing."""
-    engine = open_for_staff(settings)
-    try:
-        with session_scope(engine) as session:
-            output = work(args, Desk(session, settings, utcnow()))
-    except UserFacingError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return 2
-    finally:
-        engine.dispose()
-    sys.stdout.write(output + "\n")  # only once committed
-    return 0
 
 
 def _post_add(args: argparse.Namespace, desk: Desk) -> str:
@@ -181,6 +138,7 @@ def _shift_add(args: argparse.Namespace, desk: Desk) -> str:
         start = parse_moment(args.start, desk.settings.zone)
     except ValueError as exc:
         raise ShiftError(f"开始时间{exc}") from None
+    _check_activity(desk, args.activity)
     shift = shift_plan.create_shift(
         desk.session, args.post, start, args.minutes, args.slots, desk.now, args.activity
     )
@@ -189,7 +147,13 @@ def _shift_add(args: argparse.Namespace, desk: Desk) -> str:
     return f"已新建班次 #{shift.id}：{_line(desk, shift)}"
 
 
+def _check_activity(desk: Desk, activity_id: int | None) -> None:
+    if activity_id is not None and desk.session.get(Activity, activity_id) is None:
+        raise ShiftError(f"没有编号为 {activity_id} 的活动")
+
+
 def _weekly(args: argparse.Namespace, desk: Desk) -> str:
+    _check_activity(desk, args.activity)
     template = shift_plan.create_template(
         desk.session, args.post, args.weekday, args.time, args.minutes, args.slots,
         _date(args.first), _date(args.until) if args.until else None, args.activity,
@@ -218,9 +182,7 @@ def _assign(args: argparse.Namespace, desk: Desk) -> str:
     assignment = shifts.sign_up(desk.session, args.shift, user_id, desk.now, source="assigned")
     shift = shifts.shift_of(desk.session, args.shift)
     post = shifts.post_of(desk.session, shift.post_id)
-    shift_notices.assigned(
-        desk.session, Notifier(desk.settings.zone, lambda: desk.now), assignment, shift, post
-    )
+    shift_notices.assigned(desk.session, desk.notifier, assignment, shift, post)
     return f"已安排用户 {user_id} 上班次 #{args.shift}，已通知对方确认。"
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot.app import open_database
+from bot.app import open_database, wechat_sender
+from bot.cli.desk import Subcommands
 from bot.config import Settings
 from bot.errors import ChannelError, Undeliverable
 from knowledge.loader import read_text
@@ -18,7 +19,7 @@ _TOP, _SUB = 3, 5  # WeChat allows 3 buttons, each with up to 5 sub-buttons
 _TYPES = {"click": "key", "view": "url", "miniprogram": "url"}
 
 
-def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(commands: Subcommands) -> None:
     """Add `linli wechat ...`."""
     wechat = commands.add_parser("wechat", help="微信公众号：自定义菜单").add_subparsers(
         required=True, metavar="WECHAT_COMMAND"
@@ -92,8 +93,6 @@ def _call(settings: Settings, work: Any, done: str | None) -> int:
             file=sys.stderr,
         )
         return 2
-    from scheduler.service import wechat_sender  # only when talking to WeChat
-
     api = wechat_sender(open_database(settings), settings).api
     try:
         result = work(api)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlmodel import Session, col, select
 
-from bot.activities.models import Registration
 from bot.errors import UserFacingError
 from bot.models import ChannelIdentity, User
 from bot.people import attempts, roles
@@ -102,9 +101,16 @@ def request_link(
     return request
 
 
-def confirm_link(session: Session, user_id: int, now: dt.datetime) -> ChannelIdentity:
-    """The owner of the account says yes: the identity that sent their code joins it, with its
-    registrations. Returns that identity.
+Mover = Callable[[Session, int, int], None]
+"""Moves one domain's rows of a user (old id) to another (target id) when accounts are linked;
+the wiring hands in one per domain that keeps rows per user (activity registrations...)."""
+
+
+def confirm_link(
+    session: Session, user_id: int, now: dt.datetime, movers: Sequence[Mover] = ()
+) -> ChannelIdentity:
+    """The owner of the account says yes: the identity that sent their code joins it, and
+    `movers` bring its rows along. Returns that identity.
 
     Raises:
         UserFacingError: nothing waiting to be confirmed, or it may not join any more.
@@ -116,7 +122,8 @@ def confirm_link(session: Session, user_id: int, now: dt.datetime) -> ChannelIde
     if identity is None:
         raise UserFacingError("要绑定的那个渠道账号已经不在了，请重新发“绑定”。")
     _check_roles(session, identity.user_id, user_id)  # roles may have changed meanwhile
-    _merge(session, identity.user_id, user_id)
+    for move in movers:
+        move(session, identity.user_id, user_id)
     identity.user_id, request.status = user_id, "confirmed"
     session.add(identity)
     session.flush()
@@ -170,19 +177,6 @@ def _check_roles(session: Session, joining: int, target: int) -> None:
             "您这边的账号有志愿者或工作人员身份，不能并到另一个账号。请反过来绑定：在这边发"
             "“绑定”拿绑定码，到另一个渠道里发。"
         )
-
-
-def _merge(session: Session, old_user: int, target: int) -> None:
-    """Registrations of the old account move to the target unless it already has one."""
-    for registration in session.exec(select(Registration).where(Registration.user_id == old_user)):
-        taken = session.exec(
-            select(Registration.id).where(
-                Registration.user_id == target, Registration.activity_id == registration.activity_id
-            )
-        ).first()
-        if taken is None:
-            registration.user_id = target
-            session.add(registration)
 
 
 def _who(identity: ChannelIdentity) -> str:

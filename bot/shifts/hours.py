@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.people import attempts
 from bot.people.models import UserRole
-from bot.shifts.models import Shift, ShiftAssignment, ShiftPost
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.shifts.service import (
     ACTIVE,
     AWAITING,
@@ -55,17 +55,17 @@ def check_in(
         attempts.CHECKIN.failed(session, sender, who, now)
         raise ShiftError("签到码不对，请看清现场的签到码再发一次，或者问问现场的工作人员。")
     assignment, shift = match[0]
-    if assignment.status == "checked_in":
+    if assignment.status == Turn.CHECKED_IN:
         raise ShiftError(f"您已经签到过了 😊 结束时发“班次签退 {code.strip()}”签退。")
-    if assignment.status == "done":
+    if assignment.status == Turn.DONE:
         raise ShiftError("这个班次您已经签退了，辛苦了！")
-    assignment.status, assignment.checked_in_at, assignment.updated_at = "checked_in", now, now
+    assignment.status, assignment.checked_in_at, assignment.updated_at = Turn.CHECKED_IN, now, now
     session.add(assignment)
     session.flush()
     return shift
 
 
-_CHECKED = (*AWAITING, "checked_in", "done")
+_CHECKED = (*AWAITING, Turn.CHECKED_IN, Turn.DONE)
 
 
 def _code_is(code: str) -> ColumnElement[bool]:
@@ -87,11 +87,11 @@ def check_out(session: Session, user_id: int, code: str, now: dt.datetime) -> Sh
     Raises:
         ShiftError: not checked in on a shift with this code.
     """
-    for assignment, shift in _mine(session, user_id, ("checked_in",), _code_is(code)):
+    for assignment, shift in _mine(session, user_id, (Turn.CHECKED_IN,), _code_is(code)):
         begun = max(assignment.checked_in_at or shift.starts_at, shift.starts_at)
         ended = min(now, shift.ends_at)
         assignment.minutes = max(0, int((ended - begun).total_seconds() // 60))
-        assignment.status, assignment.checked_out_at, assignment.updated_at = "done", now, now
+        assignment.status, assignment.checked_out_at, assignment.updated_at = Turn.DONE, now, now
         session.add(assignment)
         session.flush()
         return assignment
@@ -121,7 +121,7 @@ def approve(session: Session, shift_id: int, staff_id: int | None, now: dt.datet
     rows = session.exec(
         select(ShiftAssignment).where(
             ShiftAssignment.shift_id == shift_id,
-            ShiftAssignment.status == "done",
+            ShiftAssignment.status == Turn.DONE,
             col(ShiftAssignment.approved_at).is_(None),
         )
     ).all()
@@ -145,7 +145,7 @@ def record_no_shows(session: Session, now: dt.datetime) -> list[Worked]:
         col(ShiftAssignment.status).in_(AWAITING),
     )
     for assignment, _shift, _post in rows:
-        assignment.status, assignment.updated_at = "no_show", now
+        assignment.status, assignment.updated_at = Turn.NO_SHOW, now
         session.add(assignment)
     session.flush()
     return [(a, s, p) for a, s, p in rows]
@@ -164,7 +164,7 @@ def needing_review(
         Shift.status == "open",
         Shift.starts_at >= since,
         Shift.starts_at < until,
-        col(ShiftAssignment.status).in_(("done", "checked_in", "no_show")),
+        col(ShiftAssignment.status).in_((Turn.DONE, Turn.CHECKED_IN, Turn.NO_SHOW)),
         col(ShiftAssignment.approved_at).is_(None),
     )
     return [(a, s, p) for a, s, p in rows if in_scope(p, places)]

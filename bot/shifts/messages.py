@@ -17,7 +17,7 @@ from bot.people import roles
 from bot.people.masking import mask_name
 from bot.people.models import UserRole
 from bot.shifts.hours import suggest_stand_ins
-from bot.shifts.models import Shift, ShiftAssignment, ShiftPost
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.shifts.service import Worked, taken
 from bot.times import span
 from bot.types import Reply
@@ -25,12 +25,13 @@ from bot.types import Reply
 REMINDER_FLOW = "shift_reminder"
 CHECKIN_HINT = "到了现场，发“班次签到 签到码”签到（签到码问现场工作人员）。"
 _REASONS = {
-    "declined": "回复了不能来",
+    Turn.DECLINED: "回复了不能来",
     "unconfirmed": "快开始了还没确认",
-    "cancelled": "取消了这个班次",
+    Turn.CANCELLED: "取消了这个班次",
     "stand_in": "想找人替班",
 }
-_STATUS = {"done": "待批工时", "checked_in": "签到未签退", "no_show": "未到岗"}
+# what a staff digest says of the hours it lists (not the status labels: a review state)
+_REVIEW = {Turn.DONE: "待批工时", Turn.CHECKED_IN: "签到未签退", Turn.NO_SHOW: "未到岗"}
 
 
 def name_for_staff(session: Session, user_id: int) -> str:
@@ -90,7 +91,7 @@ def remind(
     hours = offset / 60
     ahead = "明天" if hours >= 24 else f"{hours:g} 小时后" if hours >= 1 else f"{offset:g} 分钟后"
     lines = [f"⏰ 志愿服务提醒：{ahead}上岗", heading(shift, post, zone)]
-    if assignment.status == "confirmed":
+    if assignment.status == Turn.CONFIRMED:
         lines.append(f"您已经确认了，谢谢！{CHECKIN_HINT}")
     else:
         lines.append("能来请回复“确认”，来不了回复“不能来”。")
@@ -207,7 +208,7 @@ def digest_text(
         lines.append("昨天待处理：")
         lines += [
             f"· 班次【{s.id}】{p.title}｜{name_in_chat(session, a.user_id)}｜"
-            f"{_STATUS.get(a.status, a.status)}" + (f" {a.minutes} 分钟" if a.minutes else "")
+            f"{_REVIEW.get(Turn(a.status), a.status)}" + (f" {a.minutes} 分钟" if a.minutes else "")
             for a, s, p in review
         ]
         lines.append("批准工时：发“批准工时 班次编号”；发“待批工时”看全部。")

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.models import UTCDateTime, stamp, when
+from bot.types import Labelled
 
 
 class ShiftPost(SQLModel, table=True):
@@ -61,6 +62,19 @@ class Shift(SQLModel, table=True):
     updated_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
+class Turn(Labelled):
+    """Where a volunteer stands on a shift (`ShiftAssignment.status`), with its label."""
+
+    SIGNED = "signed", "待确认"  # took the shift, not confirmed yet
+    CONFIRMED = "confirmed", "已确认"
+    DECLINED = "declined", "不能来"  # said they cannot come
+    CANCELLED = "cancelled", "已取消"
+    SWAPPED = "swapped", "已找人替班"  # someone else took over
+    CHECKED_IN = "checked_in", "已签到"
+    DONE = "done", "已签退"  # checked out: hours waiting for approval
+    NO_SHOW = "no_show", "未到岗"
+
+
 class ShiftAssignment(SQLModel, table=True):
     """A volunteer on a shift, from sign-up (or assignment) to approved hours."""
 
@@ -71,8 +85,7 @@ class ShiftAssignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     shift_id: int = Field(foreign_key="shift.id")
     user_id: int = Field(foreign_key="user.id", index=True)
-    # signed | confirmed | declined | cancelled | swapped | checked_in | done | no_show
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16)  # a Turn
     source: str = Field(default="self", max_length=16)  # self | assigned | stand_in
     assigned_by: int | None = Field(default=None, foreign_key="user.id")
     confirmed_at: dt.datetime | None = when()

@@ -13,12 +13,17 @@ from sqlmodel import Session, col, select
 
 from bot.errors import UserFacingError
 from bot.people import roles
-from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, VolunteerSkill
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn, VolunteerSkill
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = ("signed", "confirmed", "checked_in", "done")  # holds a slot and the volunteer's time
-AWAITING = ("signed", "confirmed")  # on the shift, not arrived yet
+ACTIVE = (
+    Turn.SIGNED,
+    Turn.CONFIRMED,
+    Turn.CHECKED_IN,
+    Turn.DONE,
+)  # holds a slot and the volunteer's time
+AWAITING = (Turn.SIGNED, Turn.CONFIRMED)  # on the shift, not arrived yet
 MAY_VOLUNTEER = ("volunteer", *roles.STAFF)
 Worked = tuple[ShiftAssignment, Shift, ShiftPost]  # an assignment with its shift and post
 NOT_A_VOLUNTEER = "接班是给志愿者准备的哦。想当志愿者，请联系社区工作人员（发“找人工”）。"
@@ -162,7 +167,7 @@ def sign_up(
         shift_id=shift_id, user_id=user_id, status="", created_at=now, updated_at=now
     )
     _reset(assignment, now)
-    assignment.status = "confirmed" if confirmed else "signed"
+    assignment.status = Turn.CONFIRMED if confirmed else Turn.SIGNED
     assignment.confirmed_at = now if confirmed else None
     assignment.source, assignment.assigned_by = source, assigned_by
     assignment.created_at = now  # a reminder due before this was never due for them
@@ -228,7 +233,7 @@ def my_shifts(session: Session, user_id: int, now: dt.datetime) -> list[Worked]:
     return worked(
         session,
         ShiftAssignment.user_id == user_id,
-        col(ShiftAssignment.status).in_(("signed", "confirmed", "checked_in")),
+        col(ShiftAssignment.status).in_((Turn.SIGNED, Turn.CONFIRMED, Turn.CHECKED_IN)),
         Shift.status == "open",
         Shift.ends_at > now,
     )
@@ -249,7 +254,7 @@ def set_status(
     if assignment.status not in AWAITING:
         raise ShiftError("这个班次已经不在您的安排里了，发“我的班次”看看。")
     assignment.status, assignment.updated_at = status, now
-    if status == "confirmed":
+    if status == Turn.CONFIRMED:
         assignment.confirmed_at = now
     else:
         assignment.declined_at = now
@@ -288,7 +293,7 @@ def take_over(
     if wanting is None:
         return sign_up(session, shift_id, user_id, now, "stand_in", confirmed=True), None
     check_can_take(session, shift, post, user_id, now)
-    wanting.status, wanting.updated_at = "swapped", now
+    wanting.status, wanting.updated_at = Turn.SWAPPED, now
     session.add(wanting)
     session.flush()
     taker = sign_up(session, shift_id, user_id, now, "stand_in", confirmed=True)

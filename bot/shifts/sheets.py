@@ -14,14 +14,10 @@ from sqlmodel import Session, col, select
 from bot.models import User
 from bot.shifts.hours import needing_review
 from bot.shifts.messages import heading, name_for_staff, name_in_chat
-from bot.shifts.models import Shift, ShiftAssignment
+from bot.shifts.models import Shift, ShiftAssignment, Turn
 from bot.shifts.service import ShiftError, post_of, shift_of
 from bot.spreadsheets import Cell, SheetError, write_table
 
-STATUS_NAMES = {
-    "signed": "待确认", "confirmed": "已确认", "declined": "不能来", "cancelled": "已取消",
-    "swapped": "已找人替班", "checked_in": "已签到", "done": "已签退", "no_show": "未到岗",
-}  # fmt: skip
 SOURCE_NAMES = {"self": "自己报名", "assigned": "工作人员安排", "stand_in": "替班"}
 ROSTER_HEADER = (
     "序号", "用户编号", "姓名", "状态", "来源", "确认时间", "签到时间", "签退时间", "工时（分钟）",
@@ -39,7 +35,7 @@ def export_roster(session: Session, shift_id: int, path: Path, zone: ZoneInfo) -
     shift_of(session, shift_id)
     rows: list[list[Cell]] = [
         [
-            n, a.user_id, name_for_staff(session, a.user_id), STATUS_NAMES.get(a.status, a.status),
+            n, a.user_id, name_for_staff(session, a.user_id), Turn.label_of(a.status),
             SOURCE_NAMES.get(a.source, a.source), _local(a.confirmed_at, zone),
             _local(a.checked_in_at, zone), _local(a.checked_out_at, zone), a.minutes,
             "是" if a.approved_at else "",
@@ -68,10 +64,10 @@ def export_hours(
     tally: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for a in rows:
         counts = tally[a.user_id]
-        if a.status == "done":
+        if a.status == Turn.DONE:
             counts[0 if a.approved_at else 1] += a.minutes or 0
             counts[2] += 1
-        elif a.status == "no_show":
+        elif a.status == Turn.NO_SHOW:
             counts[3] += 1
     table: list[list[Cell]] = [list(HOURS_HEADER)]
     for user_id in sorted(tally):
@@ -95,12 +91,12 @@ def roster_text(session: Session, shift_id: int, zone: ZoneInfo) -> str:
         f"{heading(shift, post, zone)}",
         f"签到码：{shift.checkin_code}（志愿者发“班次签到 {shift.checkin_code}”）",
     ]
-    people = [a for a in _assignments(session, shift_id) if a.status not in ("cancelled",)]
+    people = [a for a in _assignments(session, shift_id) if a.status not in (Turn.CANCELLED,)]
     if not people:
         lines.append("还没有人接这个班次。")
     for n, a in enumerate(people, start=1):
         worked = f" {a.minutes} 分钟" if a.minutes is not None else ""
-        lines.append(f"{n}. {name_in_chat(session, a.user_id)} {STATUS_NAMES[a.status]}{worked}")
+        lines.append(f"{n}. {name_in_chat(session, a.user_id)} {Turn.label_of(a.status)}{worked}")
     lines.append("完整名单请用 linli shift roster 导出。")
     return "\n".join(lines)
 
@@ -112,7 +108,7 @@ def pending_text(
     # a volunteer may check in (and out) shortly before the start: look a day ahead too
     since, until = now - dt.timedelta(days=60), now + dt.timedelta(days=1)
     review = needing_review(session, places, since, until)
-    waiting = [(a, s, p) for a, s, p in review if a.status == "done"]
+    waiting = [(a, s, p) for a, s, p in review if a.status == Turn.DONE]
     if not waiting:
         return "没有待批准的工时。"
     lines = ["待批准的工时："]

@@ -25,7 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bot.announcements.delivery import start_due
 from bot.announcements.service import Draft, Target, create
-from bot.app import open_database  # noqa: E402
+from bot.app import (
+    channel_senders,  # noqa: E402
+    open_database,  # noqa: E402
+)
 from bot.clock import utcnow  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.db import create_schema, session_scope  # noqa: E402
@@ -33,7 +36,6 @@ from bot.models import ChannelIdentity, Community, User
 from bot.outbox.models import Outbox
 from bot.tables import TABLES
 from scheduler.delivery import Delivery  # noqa: E402
-from scheduler.service import channel_senders  # noqa: E402
 from tests.fakes.wechat_api import FakeWeChatAPI  # noqa: E402
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
+from bot.app import App, channel_senders
 from bot.clock import utcnow
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.people.roles import grant
 from bot.types import Incoming
 from scheduler.delivery import ConsoleSender
-from scheduler.service import SchedulerService, channel_senders
+from scheduler.service import SchedulerService
 from tests.conftest import NOW, Clock
 from tests.e2e.test_wechat import Rig, rig, text_of  # noqa: F401  (the WeChat rig fixture)
 

@@ -18,7 +18,6 @@ from bot.shifts import service as shifts
 from bot.shifts import sheets as shift_io
 from bot.shifts.models import Shift
 from bot.types import Incoming
-from scheduler import shifts as scheduled
 from scheduler.delivery import ConsoleSender
 from scheduler.service import SchedulerService
 from tests.bot.shifts.test_service import START, make_shift, person, status_of
@@ -27,7 +26,6 @@ from tests.conftest import Clock
 
 @pytest.fixture
 def service(app: App, clock: Clock, tmp_path: Path) -> Iterator[SchedulerService]:
-    scheduled._digested.clear()
     sender = ConsoleSender(tmp_path / "console-outbox.jsonl", per_second=1000)
     running = SchedulerService(app.engine, app.settings, clock=clock, senders={"console": sender})
     yield running

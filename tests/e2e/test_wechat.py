@@ -19,7 +19,7 @@ from bot.activities import service as activities
 from bot.activities.demo import seed_activities
 from bot.activities.models import Registration
 from bot.activities.service import ActivityInput
-from bot.app import App, build_dispatcher, open_database
+from bot.app import App, build_dispatcher, channel_senders, open_database
 from bot.channels.web import create_web_app
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
@@ -31,10 +31,9 @@ from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
 from bot.types import Outcome, Reply
 from knowledge.matcher import Matcher
-from scheduler import runtime
 from scheduler.delivery import Delivery
 from scheduler.reminders import send_reminders
-from scheduler.service import channel_senders
+from scheduler.runtime import Runtime
 from tests.fakes import LocalServer
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.fakes.wechat_client import WeChatTestClient
@@ -159,19 +158,9 @@ def make_activity(app: App, start: dt.datetime) -> int:
 
 
 def fire(app: App, activity_id: int, offset: float, now: dt.datetime) -> str:
-    runtime.install(
-        runtime.Runtime(
-            app.engine,
-            app.settings,
-            lambda: now,
-            Notifier(app.settings.zone, lambda: now),
-            lambda _: None,
-        )
-    )
-    try:
-        return send_reminders(activity_id, offset)
-    finally:
-        runtime.install(None)
+    notifier = Notifier(app.settings.zone, lambda: now)
+    given = Runtime(app.engine, app.settings, lambda: now, notifier, lambda _: None)
+    return send_reminders(activity_id, offset, runtime=given)
 
 
 def test_reminders_inside_and_outside_the_window(rig: Rig) -> None:

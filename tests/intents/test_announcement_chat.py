@@ -19,7 +19,7 @@ from bot.models import Conversation
 from bot.people.models import UserTag
 from bot.people.roles import grant
 from bot.types import Incoming
-from intents.staff import REFUSAL
+from intents.guard import REFUSAL
 from tests.conftest import NOW, Clock
 
 Say = Callable[..., str]

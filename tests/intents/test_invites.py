@@ -15,7 +15,7 @@ from bot.models import User
 from bot.people.models import Invite, UserRole
 from bot.people.roles import grant
 from bot.types import Incoming
-from intents.staff import REFUSAL
+from intents.guard import REFUSAL
 from tests.conftest import NOW, Clock
 
 Say = Callable[..., str]

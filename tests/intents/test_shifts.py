@@ -15,8 +15,8 @@ from bot.models import User
 from bot.outbox.models import Outbox
 from bot.shifts.models import Shift, ShiftAssignment
 from bot.types import Incoming, Outcome
+from intents.guard import REFUSAL
 from intents.shifts import VolunteersIntent
-from intents.staff import REFUSAL
 from tests.bot.shifts.test_service import NOW, START, make_shift, person, sign, status_of
 
 Say = Callable[..., Outcome]
@@ -55,7 +55,7 @@ def test_a_resident_cannot_run_staff_shift_commands(
     outcome = say(command)
     assert outcome.intent == "staff_refused"
     assert outcome.text == REFUSAL
-    assert "tried a staff shift command" in caplog.text
+    assert "(not staff) tried a staff command of volunteers" in caplog.text
     assert snapshot(app) == before
 
 

@@ -17,7 +17,7 @@ from bot.identity import resolve_user
 from bot.outbox.models import Outbox
 from bot.people.roles import grant
 from bot.types import Incoming
-from intents.staff import REFUSAL
+from intents.guard import REFUSAL
 from tests.conftest import NOW
 
 COMMANDS = ["取消活动{n}", "活动名单{n}", "签到码{n}", "活动统计{n}"]
@@ -44,7 +44,7 @@ def test_a_resident_cannot_run_staff_commands(
     outcome = app.dispatcher.handle(text(command.format(n=number), user="ann"))
     assert outcome.intent == "staff_refused"
     assert outcome.text == REFUSAL
-    assert "tried the staff command" in caplog.text
+    assert "(not staff) tried a staff command of staff" in caplog.text
     with Session(app.engine) as session:
         assert session.get(Activity, number).status == "published"  # type: ignore[union-attr]
 

@@ -19,7 +19,7 @@ from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.shifts.models import ShiftAssignment
 from bot.types import Incoming
-from intents.staff import REFUSAL
+from intents.guard import REFUSAL
 from tests.bot.shifts.test_service import make_shift, person
 from tests.conftest import NOW
 
@@ -28,7 +28,7 @@ _BOOKKEEPING = {"processedmessage", "channelidentity", "user"}
 
 
 def staff_commands(app: App) -> list[str]:
-    return [c for intent in app.dispatcher.intents for c in getattr(intent, "staff_examples", ())]
+    return [c for intent in app.dispatcher.intents for c in intent.staff_examples]
 
 
 def something_to_act_on(app: App) -> None:

@@ -4,7 +4,6 @@ when too late, moved with their activity."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlmodel import Session, select
@@ -16,24 +15,24 @@ from bot.app import App
 from bot.db import session_scope
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
-from scheduler import runtime
 from scheduler.reminders import send_reminders
+from scheduler.runtime import Runtime
 from tests.conftest import NOW, Clock
 
 START = NOW + dt.timedelta(days=2)
 
 
 @pytest.fixture
-def installed(app: App, clock: Clock) -> Iterator[list[int]]:
-    """A runtime on the test clock; planning requests are recorded, not run."""
-    planned: list[int] = []
-    runtime.install(
-        runtime.Runtime(
-            app.engine, app.settings, clock, Notifier(app.settings.zone, clock), planned.append
-        )
-    )
-    yield planned
-    runtime.install(None)
+def installed(app: App, clock: Clock) -> list[int]:
+    """Planning requests the jobs make, recorded (not run)."""
+    return []
+
+
+@pytest.fixture
+def rt(app: App, clock: Clock, installed: list[int]) -> Runtime:
+    """What the service's executor hands a job, on the test clock."""
+    notifier = Notifier(app.settings.zone, clock)
+    return Runtime(app.engine, app.settings, clock, notifier, installed.append)
 
 
 def make_activity(app: App, users: list[int], capacity: int = 5) -> tuple[int, list[int]]:
@@ -64,13 +63,13 @@ def reminders(app: App) -> list[Outbox]:
         return list(session.exec(select(Outbox).where(Outbox.kind == "reminder")).all())
 
 
-def test_offsets_exactly_once(app: App, clock: Clock, installed: list[int]) -> None:
+def test_offsets_exactly_once(app: App, clock: Clock, rt: Runtime) -> None:
     activity_id, _ = make_activity(app, users(app, 1))
     clock.now = START - dt.timedelta(hours=24)
-    assert send_reminders(activity_id, 1440) == "queued"
-    assert send_reminders(activity_id, 1440) == "done"  # a second firing sends nothing
+    assert send_reminders(activity_id, 1440, runtime=rt) == "queued"
+    assert send_reminders(activity_id, 1440, runtime=rt) == "done"  # a second firing sends nothing
     clock.now = START - dt.timedelta(hours=2)
-    assert send_reminders(activity_id, 120) == "queued"
+    assert send_reminders(activity_id, 120, runtime=rt) == "queued"
     texts = [r.payload["replies"][0]["text"] for r in reminders(app)]
     assert len(texts) == 2
     assert "明天" in texts[0]
@@ -78,7 +77,7 @@ def test_offsets_exactly_once(app: App, clock: Clock, installed: list[int]) -> N
     assert all("义诊" in t and "社区" in t and "取消" in t for t in texts)
 
 
-def test_cancelled_registration_gets_nothing(app: App, clock: Clock, installed: list[int]) -> None:
+def test_cancelled_registration_gets_nothing(app: App, clock: Clock, rt: Runtime) -> None:
     activity_id, (first,) = make_activity(app, users(app, 1))
     with session_scope(app.engine) as session:
         registration = session.get(activities.Registration, first)
@@ -91,39 +90,43 @@ def test_cancelled_registration_gets_nothing(app: App, clock: Clock, installed: 
             app.settings.activities,
         )
     clock.now = START - dt.timedelta(hours=24)
-    assert send_reminders(activity_id, 1440) == "queued"  # for nobody: the one was cancelled
+    assert (
+        send_reminders(activity_id, 1440, runtime=rt) == "queued"
+    )  # for nobody: the one was cancelled
     assert reminders(app) == []
 
 
-def test_cancelled_activity_sends_nothing(app: App, clock: Clock, installed: list[int]) -> None:
+def test_cancelled_activity_sends_nothing(app: App, clock: Clock, rt: Runtime) -> None:
     activity_id, _ = make_activity(app, users(app, 1))
     with session_scope(app.engine) as session:
         activities.cancel_activity(
             session, activity_id, NOW, Notifier(app.settings.zone, lambda: NOW)
         )
     clock.now = START - dt.timedelta(hours=2)
-    assert send_reminders(activity_id, 120) == "skipped"
+    assert send_reminders(activity_id, 120, runtime=rt) == "skipped"
     assert reminders(app) == []
 
 
-def test_too_late_is_missed_not_sent(app: App, clock: Clock, installed: list[int]) -> None:
+def test_too_late_is_missed_not_sent(app: App, clock: Clock, rt: Runtime) -> None:
     activity_id, _ = make_activity(app, users(app, 1))
     clock.now = START - dt.timedelta(hours=2) + dt.timedelta(minutes=11)  # grace is 10 min
-    assert send_reminders(activity_id, 120) == "missed"
+    assert send_reminders(activity_id, 120, runtime=rt) == "missed"
     assert reminders(app) == []
     with Session(app.engine) as session:
         log = session.exec(select(ReminderLog)).one()
     assert log.outcome == "missed"
 
 
-def test_late_within_grace_still_goes(app: App, clock: Clock, installed: list[int]) -> None:
+def test_late_within_grace_still_goes(app: App, clock: Clock, rt: Runtime) -> None:
     activity_id, _ = make_activity(app, users(app, 1))
     clock.now = START - dt.timedelta(hours=2) + dt.timedelta(minutes=9)
-    assert send_reminders(activity_id, 120) == "queued"
+    assert send_reminders(activity_id, 120, runtime=rt) == "queued"
     assert len(reminders(app)) == 1
 
 
-def test_a_moved_activity_moves_its_reminder(app: App, clock: Clock, installed: list[int]) -> None:
+def test_a_moved_activity_moves_its_reminder(
+    app: App, clock: Clock, rt: Runtime, installed: list[int]
+) -> None:
     activity_id, _ = make_activity(app, users(app, 1))
     with session_scope(app.engine) as session:
         found = session.get(Activity, activity_id)
@@ -132,7 +135,7 @@ def test_a_moved_activity_moves_its_reminder(app: App, clock: Clock, installed: 
         found.ends_at += dt.timedelta(days=1)
         session.add(found)
     clock.now = START - dt.timedelta(hours=24)  # the old due time
-    assert send_reminders(activity_id, 1440) == "moved"
+    assert send_reminders(activity_id, 1440, runtime=rt) == "moved"
     assert installed == [activity_id]
     assert reminders(app) == []
 

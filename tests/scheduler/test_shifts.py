@@ -18,15 +18,19 @@ from bot.shifts.models import Shift
 from scheduler import shifts as scheduled
 from tests.bot.shifts.test_service import COMMUNITY, NOW, START, make_shift, person, sign, status_of
 
+_DIGEST = scheduled.DigestDay()  # this test process's note, as a service would hold it
+
 
 def run(app: App, now: dt.datetime, times: int = 1) -> None:
     for _ in range(times):
-        scheduled.run_due(app.engine, now, app.settings, Notifier(app.settings.zone, lambda: now))
+        scheduled.run_due(
+            app.engine, now, app.settings, Notifier(app.settings.zone, lambda: now), _DIGEST
+        )
 
 
 def restart() -> None:
     """What a new process forgets: the in-memory note of today's digest."""
-    scheduled._digested.clear()
+    _DIGEST.day = None
 
 
 def outbox(app: App, kind: str | None = None) -> list[Outbox]:

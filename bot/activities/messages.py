@@ -1,0 +1,115 @@
+"""What residents are told about the activities they signed up for: reminders, a freed seat,
+a cancelled or moved activity, a request to rate it. Each is queued in the outbox once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot import conversation
+from bot.activities.models import Activity, Registration
+from bot.outbox.notifier import Notifier
+from bot.times import span, when
+from bot.types import Reply
+
+OFFER_FLOW = "waitlist_offer"
+REMINDER_FLOW = "reminder"
+
+
+def reminder(
+    notifier: Notifier,
+    session: Session,
+    registration: Registration,
+    activity: Activity,
+    offset: float,
+) -> bool:
+    """The reminder `offset` minutes before the start: what, when, where, how to cancel."""
+    hours = offset / 60
+    ahead = "明天" if hours >= 24 else f"{hours:g} 小时后" if hours >= 1 else f"{offset:g} 分钟后"
+    text = (
+        f"⏰ 活动提醒：{ahead}开始\n"
+        f"【{activity.title}】\n时间：{span(activity.starts_at, activity.ends_at, notifier.zone)}\n"
+        f"地点：{activity.place}\n"
+        f"来不了的话，回复“取消”就能取消报名。"
+    )
+    key = f"reminder:{registration.id}:{offset:g}"
+    asked = Asked(REMINDER_FLOW, activity.starts_at, "reminder", key)
+    return _ask(notifier, session, registration, asked, text)
+
+
+def waitlist_offer(
+    notifier: Notifier, session: Session, registration: Registration, activity: Activity
+) -> bool:
+    """Tell the first in line a seat is free for them, and how long it is held."""
+    assert registration.id is not None
+    assert registration.offer_expires_at is not None
+    text = (
+        f"🎉 好消息！【{activity.title}】空出了名额，先给您留着。\n"
+        f"时间：{when(activity.starts_at, notifier.zone)}\n"
+        f"请在 {when(registration.offer_expires_at, notifier.zone)} 前回复“确认”保留名额，"
+        f"过时名额会让给下一位。"
+    )
+    key = f"offer:{registration.id}:{registration.offer_expires_at.isoformat()}"
+    asked = Asked(OFFER_FLOW, registration.offer_expires_at, "waitlist_offer", key)
+    return _ask(notifier, session, registration, asked, text)
+
+
+def activity_cancelled(
+    notifier: Notifier, session: Session, registration: Registration, activity: Activity
+) -> bool:
+    """Tell a registered resident the activity will not take place."""
+    text = (
+        f"很抱歉，【{activity.title}】（{when(activity.starts_at, notifier.zone)}）取消了，"
+        "给您添麻烦了。有新活动会再通知您。"
+    )
+    key = f"activity-cancelled:{activity.id}:{registration.id}"
+    return notifier.send(session, registration.user_id, "activity_cancelled", key, [Reply(text)])
+
+
+def activity_moved(
+    notifier: Notifier, session: Session, registration: Registration, activity: Activity
+) -> bool:
+    """Tell a registered resident the activity's time or place changed."""
+    text = (
+        f"【{activity.title}】有变动，新的安排：\n"
+        f"时间：{span(activity.starts_at, activity.ends_at, notifier.zone)}\n"
+        f"地点：{activity.place}\n来不了的话，发“我的报名”可以取消。"
+    )
+    stamp = f"{activity.starts_at.isoformat()}|{activity.place}"
+    key = f"activity-moved:{activity.id}:{registration.id}:{stamp}"
+    return notifier.send(session, registration.user_id, "activity_moved", key, [Reply(text)])
+
+
+def rating_request(
+    notifier: Notifier, session: Session, registration: Registration, activity: Activity
+) -> bool:
+    """Ask an attendee to rate the activity 1-5."""
+    text = (
+        f"感谢参加【{activity.title}】！给这次活动打个分吧："
+        "回复 1～5 的数字（5 分最好），也可以再说说建议。"
+    )
+    until = notifier.clock() + dt.timedelta(days=3)
+    asked = Asked("rating", until, "rating_request", f"rating:{registration.id}")
+    return _ask(notifier, session, registration, asked, text)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A notice the resident may answer: the flow that waits for the answer, until when, and
+    the notice's kind and key (queued once per key)."""
+
+    flow: str
+    until: dt.datetime
+    kind: str
+    key: str
+
+
+def _ask(
+    notifier: Notifier, session: Session, registration: Registration, asked: Asked, text: str
+) -> bool:
+    assert registration.id is not None
+    data = {"registration": registration.id}
+    conversation.start(session, registration.user_id, asked.flow, data, asked.until)
+    return notifier.send(session, registration.user_id, asked.kind, asked.key, [Reply(text)])

@@ -1,0 +1,99 @@
+"""What every staff command group shares: the `Desk` a command works at (one transaction),
+how a subcommand is declared, `--json`, and running the work so that a refusal is told on
+stderr and changes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO, TypeAlias
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.app import open_for_staff
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.db import session_scope
+from bot.errors import UserFacingError
+from bot.kb.store import stored_communities
+from bot.outbox.notifier import Notifier
+from knowledge.entry import Community
+
+# argparse's subparsers type is generic only to the type checker.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What one staff command works with, inside its one transaction."""
+
+    session: Session
+    settings: Settings
+    now: dt.datetime
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The district's timezone: times are read and shown in it."""
+        return self.settings.zone
+
+    @property
+    def notifier(self) -> Notifier:
+        """Queues the notices a command sends (sent once it commits)."""
+        return Notifier(self.settings.zone, utcnow)
+
+    @property
+    def communities(self) -> list[Community]:
+        """The communities the database knows."""
+        return stored_communities(self.session)
+
+    @property
+    def community_ids(self) -> list[str]:
+        """The ids of the communities the database knows."""
+        return [c.id for c in self.communities]
+
+
+Work = Callable[[argparse.Namespace, Desk], str]
+
+
+def subcommand(
+    sub: Subcommands, name: str, summary: str, work: Work, *, refused: int = 1
+) -> argparse.ArgumentParser:
+    """Declare `name`: its help, and `work` run at a desk (a refusal exits with `refused`)."""
+    parser = sub.add_parser(name, help=summary, description=summary)
+    parser.set_defaults(
+        run=lambda args, settings: at_desk(settings, lambda desk: work(args, desk), refused)
+    )
+    return parser
+
+
+def json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add `--json` (the output a script reads) to a command."""
+    parser.add_argument("--json", action="store_true", help="输出 JSON，供脚本读取")
+    return parser
+
+
+def at_desk(settings: Settings, work: Callable[[Desk], str], refused: int = 1) -> int:
+    """Do the work in one transaction and print what it says once committed; a refusal
+    (a `UserFacingError`) goes to stderr with exit status `refused` and changes nothing."""
+    engine = open_for_staff(settings)
+    try:
+        with session_scope(engine) as session:
+            output = work(Desk(session, settings, utcnow()))
+    except UserFacingError as exc:
+        _write(sys.stderr, str(exc))
+        return refused
+    finally:
+        engine.dispose()
+    _write(sys.stdout, output)  # only once committed
+    sys.stdout.flush()
+    return 0
+
+
+def _write(stream: TextIO, *lines: str) -> None:
+    for line in lines:
+        if line:
+            stream.write(line + "\n")
