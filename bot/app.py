@@ -19,10 +19,11 @@ from bot.activities import service as activities
 from bot.activities.demo import seed_activities
 from bot.clock import Clock, utcnow
 from bot.config import Settings
-from bot.db import create_schema, make_engine
+from bot.db import make_engine
 from bot.dispatcher import Dispatcher
 from bot.intent import Intent
 from bot.kb.store import build_matcher, seed_demo, stored_entries
+from bot.migrations import open_schema
 from bot.outbox import notices
 from bot.outbox.notifier import Notifier
 from bot.tables import TABLES
@@ -66,9 +67,18 @@ class App:
 
 
 def open_database(settings: Settings) -> Engine:
-    """The engine for the configured database, with the schema created."""
+    """The engine for the configured database, its schema at this Linli's version: an empty
+    database gets it, an older one is refused unless `auto_upgrade` (bot/migrations).
+
+    Raises:
+        SchemaNotCurrent: the database is not at this version; the message says what to do.
+    """
     engine = make_engine(settings.database_url, echo=settings.database.echo)
-    create_schema(engine, TABLES)
+    try:
+        open_schema(engine, TABLES, auto_upgrade=settings.database.auto_upgrade)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

@@ -51,6 +51,7 @@ class DatabaseSettings(_Section):
 
     url: str = ""
     echo: bool = False
+    auto_upgrade: bool = False  # bring an older schema to this version at start
 
 
 class KnowledgeSettings(_Section):

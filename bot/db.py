@@ -115,28 +115,11 @@ def _check_size(key: str, kind: object, value: object) -> None:
 
 
 def create_schema(engine: Engine, models: Sequence[type[SQLModel]]) -> None:
-    """Create the tables of `models` that do not exist yet, and add the nullable columns a
-    newer Linli added to an existing table (anything more needs a real migration)."""
+    """Create the tables of `models` that do not exist yet, on a scratch database (tests,
+    evaluation runs). Linli's own database gets its schema from the migrations
+    (bot/migrations), which a test proves make these same tables."""
     tables = [model.__table__ for model in models]  # type: ignore[attr-defined]
     SQLModel.metadata.create_all(engine, tables=tables)
-    inspector = inspect(engine)
-    for table in SQLModel.metadata.sorted_tables:
-        if table not in tables:
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing = [column for column in table.columns if column.name not in present]
-        for column in missing:
-            if not column.nullable:
-                raise RuntimeError(f"{table.name}.{column.name} is missing: migrate the database")
-            kind = column.type.compile(dialect=engine.dialect)
-            with engine.begin() as connection:
-                connection.exec_driver_sql(
-                    f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
-                )
-        added = {column.name for column in missing}
-        for index in table.indexes:
-            if added & {column.name for column in index.columns}:
-                index.create(engine, checkfirst=True)
 
 
 @contextmanager

@@ -12,6 +12,19 @@ from sqlalchemy import JSON, Column, DateTime, Dialect, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# Set here, before the first table is defined (every domain's models import this module
+# first): constraint names are fixed when a table is defined, and migrations need names to
+# alter or drop a constraint (on SQLite, batch migrations rebuild tables by them). They are
+# PostgreSQL's own default names, so a database that `create_all` made before there were
+# migrations already carries them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
 
 def when(nullable: bool = True) -> Any:
     """An optional timestamp column (None until it happens)."""

@@ -1,6 +1,7 @@
-"""Every table Linli has, in one explicit list: what `create_schema` creates and what
-migrations compare against. A new domain's table is added here (tests/test_layout.py checks
-that nothing is missing)."""
+"""Every table Linli has, in one explicit list: what the migrations are compared against
+(and `create_schema` creates on a scratch database). A new domain's table is added here
+(tests/test_layout.py checks that nothing is missing) and its migration written
+(`linli db revision`; tests/bot/test_migrations.py checks that none is missing)."""
 
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from bot import logs
 from bot.app import App, build_app, open_database
 from bot.cli.activities import add_commands as add_activity_commands
 from bot.cli.announcements import add_commands as add_push_commands
+from bot.cli.db import add_commands as add_db_commands
 from bot.cli.kb import add_commands as add_kb_commands
 from bot.cli.people import add_commands as add_role_commands
 from bot.cli.shifts import add_commands as add_shift_commands
@@ -103,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     inbox.set_defaults(run=_inbox)
 
     add_role_commands(commands)
+    add_db_commands(commands)
     add_kb_commands(commands)
     return parser
 
