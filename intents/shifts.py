@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from bot import conversation
 from bot.config import VolunteerSettings
+from bot.identity import find_user
 from bot.intent import Context
-from bot.models import Conversation, User
+from bot.models import Conversation
 from bot.outbox.notifier import Notifier
 from bot.people import roles
 from bot.shifts import hours as shift_hours
@@ -40,11 +41,12 @@ _COMING = Words(yes_also=("能来", "能去"))  # a yes to a shift reminder
 _NO = re.compile(r"^(不能来|来不了|去不了|不来了|不去了|有事来不了)[啊吧了呀的哈]*$")
 _ASK_STAND_IN = re.compile(r"^找人替班(\d{1,6})?$")
 _STAFF = re.compile(r"^(分配班次|班次名单|批准工时|待批工时)")
-_ASSIGN = re.compile(r"^分配班次\s*(\d{1,6})\s*给?\s*(?:用户)?\s*(\d{1,9})$")
+# the volunteer by user number or by channel identity ("console:mo", "wechat:oAbc...")
+_ASSIGN = re.compile(r"^分配班次\s*(\d{1,6})\s*给?\s*(?:用户)?\s*(\d{1,9}|[a-z]+:\S{1,128})$")
 _ROSTER = re.compile(r"^班次名单\s*(\d{1,6})$")
 _APPROVE = re.compile(r"^批准工时\s*(\d{1,6})$")
 _STAFF_HELP = (
-    "工作人员的班次命令：分配班次 班次编号 用户编号、班次名单 班次编号、"
+    "工作人员的班次命令：分配班次 班次编号 用户编号（或 渠道:标识）、班次名单 班次编号、"
     "批准工时 班次编号、待批工时。"
 )
 
@@ -119,7 +121,7 @@ class VolunteersIntent:
 
     def _staff_command(self, ctx: Context, spaced: str) -> str:
         if found := _ASSIGN.match(spaced):
-            return self._assign(ctx, int(found.group(1)), int(found.group(2)))
+            return self._assign(ctx, int(found.group(1)), found.group(2))
         if found := _ROSTER.match(spaced):
             self._own(ctx, int(found.group(1)))
             return shift_io.roster_text(ctx.session, int(found.group(1)), self.zone)
@@ -138,10 +140,11 @@ class VolunteersIntent:
         if not shifts.in_scope(post, shifts.places_of(ctx.session, ctx.user_id, roles.STAFF)):
             raise ShiftError("这个班次不归您的社区管，请联系所在社区的工作人员。")
 
-    def _assign(self, ctx: Context, shift_id: int, user_id: int) -> str:
+    def _assign(self, ctx: Context, shift_id: int, who: str) -> str:
         self._own(ctx, shift_id)
-        if ctx.session.get(User, user_id) is None:
-            raise ShiftError(f"没有编号为 {user_id} 的用户。")
+        user_id = find_user(ctx.session, who)
+        if user_id is None:
+            raise ShiftError(f"没有找到用户 {who}（写用户编号，或 渠道:标识，如 console:ann）。")
         assignment = shifts.sign_up(
             ctx.session, shift_id, user_id, ctx.now, source="assigned", assigned_by=ctx.user_id
         )

@@ -164,3 +164,13 @@ def test_staff_commands(app: App, say: Say) -> None:
     assert "1 条工时" in say(f"批准工时 {shift_id}", user="wang").text
     assert "没有待批准" in say("待批工时", user="wang").text
     assert NOW < START
+
+
+def test_staff_assign_a_volunteer_by_channel_identity(app: App, say: Say) -> None:
+    wang = person(app.engine, "wang", role="staff")
+    mo = person(app.engine, "mo")
+    shift_id = make_shift(app.engine, coordinator=wang)
+    assert "已把" in say(f"分配班次 {shift_id} console:mo", user="wang").text
+    assert status_of(app.engine, shift_id, mo) == "signed"
+    refused = say(f"分配班次 {shift_id} console:nobody", user="wang").text
+    assert "没有找到用户 console:nobody" in refused
