@@ -28,6 +28,7 @@ from bot.outbox import notices
 from bot.outbox.notifier import Notifier
 from bot.tables import TABLES
 from intents.activities import ActivitiesIntent
+from intents.activity_seats import SeatOfferIntent
 from intents.announcements import AnnouncementsIntent
 from intents.channel_events import ChannelEventsIntent
 from intents.community import CommunityIntent
@@ -118,6 +119,7 @@ def build_dispatcher(
         ChannelEventsIntent(community),
         community,
         LinkIntent(notifier, movers=[activities.move_registrations]),
+        SeatOfferIntent(settings.zone),  # a yes to a held seat, before any small talk
         # exact commands before "找人工": "邀请工作人员" is not a request for a person
         InvitesIntent(),
         SubscriptionsIntent(settings.announcements, timeout),

@@ -32,18 +32,21 @@ _CREDENTIALS = (
     re.compile(r"(\b\d{6,12}:)[\w-]{30,}"),  # a Telegram bot token on its own
     re.compile(r"(://[^/\s:@]+:)[^@\s/]+(@)"),  # a password in a database URL
 )
+# a mainland mobile number, kept as 138****5678 (as bot.people.masking shows it)
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _SHORTEST_SECRET = 6  # shorter configured values would mask ordinary words
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with credentials and the given secret values replaced by ***."""
+    """`text` with credentials and the given secret values replaced by ***, and mobile
+    numbers masked (a resident's message quoted in a warning or a traceback)."""
     for value in sorted({s for s in secrets if len(s) >= _SHORTEST_SECRET}, key=len, reverse=True):
         text = text.replace(value, MASK)
     for pattern in _CREDENTIALS:
         text = pattern.sub(
             lambda m: m.group(1) + MASK + (m.group(2) if m.re.groups > 1 else ""), text
         )
-    return text
+    return _PHONE.sub(r"\1****\2", text)
 
 
 class RedactingFormatter(logging.Formatter):

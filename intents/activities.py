@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot import conversation
 from bot.activities import service as activities
-from bot.activities.messages import OFFER_FLOW, REMINDER_FLOW
+from bot.activities.messages import REMINDER_FLOW
 from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.service import ActivityError
 from bot.config import ActivitySettings
@@ -19,9 +19,11 @@ from bot.models import Conversation
 from bot.outbox.notifier import Notifier
 from bot.times import span, when
 from bot.types import Outcome, Reply
+from intents.activity_dates import Days, asked_days
+from intents.activity_seats import CANCEL_FLOW, CancelForm
 from intents.activity_signup import FLOW as SIGNUP_FLOW
 from intents.activity_signup import SignupForm
-from intents.flow import Words
+from intents.community import named
 from intents.phrases import plain
 
 LIST_FLOW = "activity_list"
@@ -34,13 +36,17 @@ _AUDIENCE = (("老人", "老人"), ("老年", "老人"), ("小孩", "儿童"), (
              ("儿童", "儿童"), ("亲子", "亲子"), ("残疾", "残疾人"))  # fmt: skip
 _DETAIL = re.compile(r"^(?:活动|第)?(\d{1,6})(?:号|个)?(?:活动)?(?:详情)?$")
 _SIGNUP = re.compile(r"^(?:我要|我想|帮我)?报名(?:参加)?(?:第)?(\d{1,6})?(?:号)?(?:活动)?$")
+_SIGNUP_TITLE = re.compile(
+    r"^(?:我要|我想|帮我|给我)?报(?:个)?名(?:参加)?(?P<title>\w{2,30}?)(?:的活动|活动)?$"
+)
+_BARE_PHONE = re.compile(r"^1[3-9]\d{9}$")  # after a form was left: never a question to log
+_TITLE_MARKS = re.compile(r"[\W_]+")  # "义诊剪：量血压测血糖+免费理发" -> words only
 _HOW_TO_SIGNUP = re.compile(r"(怎么|如何)报名|报名(怎么|咋)")
 _MINE = re.compile(r"^(我的报名|我报(了|的)(哪些|什么|啥)(活动)?|我报名的活动|我的活动|查报名)$")
 _CANCEL = re.compile(
     r"^(?:我要|我想|帮我)?取消(?:报名)?(?:第)?(\d{1,6})?(?:号)?(?:活动)?(?:的报名)?$"
 )
 _CHECKIN = re.compile(r"^签到(\d{4,8})$")  # 6 digits; 4 from before the change
-_CLAIM = Words(yes_also=("要", "要的", "保留"))  # a yes to a seat offer
 _STARS = re.compile(r"^([1-5])(?:分|星)?(.*)$")
 
 
@@ -48,7 +54,7 @@ class ActivitiesIntent:
     """Everything a resident does with activities, by free text and by number."""
 
     name = "activities"
-    flows: tuple[str, ...] = (LIST_FLOW, SIGNUP_FLOW, REMINDER_FLOW, OFFER_FLOW, "rating")
+    flows: tuple[str, ...] = (LIST_FLOW, SIGNUP_FLOW, REMINDER_FLOW, CANCEL_FLOW, "rating")
     staff_examples: tuple[str, ...] = ()
 
     def __init__(
@@ -59,6 +65,7 @@ class ActivitiesIntent:
         self.zone = zone
         self.notifier = notifier
         self.form = SignupForm(zone, timeout)
+        self.cancels = CancelForm(zone, timeout, notifier, settings)
         self.timeout = timeout
 
     def handle(self, ctx: Context) -> Outcome | None:
@@ -75,13 +82,13 @@ class ActivitiesIntent:
         try:
             if pending.flow == SIGNUP_FLOW:
                 return self.form.resume(ctx, pending)
+            if pending.flow == CANCEL_FLOW:
+                return self.cancels.resume(ctx, pending)
             registration = ctx.session.get(Registration, pending.data.get("registration", 0))
             if pending.flow == LIST_FLOW and text.isdigit():
                 return self._detail(ctx, int(text))
             if pending.flow == REMINDER_FLOW and registration and text in ("取消", "取消报名"):
-                return self._cancel(ctx, registration)
-            if pending.flow == OFFER_FLOW and registration and _CLAIM.says_yes(text):
-                return self._claim(ctx, registration)
+                return self.cancels.cancel(ctx, registration)
             if pending.flow == "rating" and registration and _STARS.match(text):
                 return self._rate(ctx, registration, ctx.text.strip())
         except ActivityError as exc:
@@ -96,6 +103,14 @@ class ActivitiesIntent:
             return _say(
                 "发“活动”看看最近有哪些活动，再回复“报名 编号”就行，比如“报名 3”。", "activity_list"
             )
+        if found := _SIGNUP_TITLE.match(text):
+            return self._signup_by_title(ctx, found.group("title"))
+        if _BARE_PHONE.match(re.sub(r"[\s\-－—]", "", text)):
+            return _say(
+                "这像是一个手机号 📱 报名时我会再问您要的。想报名的话先发“报名 编号”，"
+                "发“活动”可以看编号。",
+                "signup",
+            )
         if _MINE.match(text):
             return self._mine(ctx)
         if found := _CANCEL.match(text):
@@ -106,34 +121,36 @@ class ActivitiesIntent:
         found = _DETAIL.match(text)
         if found and (text.startswith(("活动", "第")) or text.endswith(("活动", "号", "详情"))):
             return self._detail(ctx, int(found.group(1)))
-        if "活动" in text and not _FILLER.sub("", text):
-            return self._list(ctx, text)
+        if "活动" not in text:
+            return None
+        days, rest = asked_days(text, ctx.now, self.zone)
+        left = _FILLER.sub("", rest)
+        place = named(ctx.session, left) if left else None
+        if not left or place is not None:
+            return self._list(ctx, text, days, place.id if place else None)
         return None
 
-    def _list(self, ctx: Context, text: str) -> Outcome:
-        until = None
-        local = ctx.now.astimezone(self.zone)
-        if any(w in text for w in ("这周", "本周", "这个星期")):
-            until = _day_start(local + dt.timedelta(days=7 - local.weekday()))
-        elif any(w in text for w in ("今天",)):
-            until = _day_start(local + dt.timedelta(days=1))
+    def _list(self, ctx: Context, text: str, days: Days | None, place: str | None) -> Outcome:
+        """Upcoming activities, for the days, community and audience the question names."""
+        community = place or (ctx.user.community_id if "社区" in text else None)
         audience = next((tag for word, tag in _AUDIENCE if word in text), None)
         found = activities.upcoming(
-            ctx.session, ctx.now, community=ctx.user.community_id if "社区" in text else None,
-            audience=audience, until=until, limit=self.settings.list_limit,
+            ctx.session, max(ctx.now, days.start) if days else ctx.now, community=community,
+            audience=audience, until=days.until if days else None, limit=self.settings.list_limit,
         )  # fmt: skip
+        label = days.label if days else "最近"
         if not found:
             return _say(
-                "最近还没有合适的活动，有新活动会在这里公布，也可以过几天再来问问 😊",
+                f"{label}还没有合适的活动，发“活动”看看最近的；有新活动会在这里公布 😊",
                 "activity_list",
             )
         conversation.start(ctx.session, ctx.user_id, LIST_FLOW, {}, ctx.now + self.timeout)
-        lines = ["最近的活动（回复编号看详情，回复“报名 编号”报名）："]
+        lines = [f"{label}的活动（回复编号看详情，回复“报名 编号”报名）："]
         lines += [self._line(ctx, a) for a in found]
         return _say("\n".join(lines), "activity_list")
 
     def _line(self, ctx: Context, activity: Activity) -> str:
-        left = activity.capacity - activities.seats_taken(ctx.session, activity.id or 0)
+        left = activities.seats_left(ctx.session, activity)
         seats = f"剩 {left} 个名额" if left > 0 else "已满，可候补"
         return f"【{activity.id}】{activity.title}｜{when(activity.starts_at, self.zone)}｜{seats}"
 
@@ -141,7 +158,7 @@ class ActivitiesIntent:
         found = activities.activity(ctx.session, activity_id)
         if found.status != Phase.PUBLISHED:
             raise ActivityError("这个活动已经取消了，发“活动”看看别的吧。")
-        left = found.capacity - activities.seats_taken(ctx.session, activity_id)
+        left = activities.seats_left(ctx.session, found)
         lines = [
             f"【{found.id}】{found.title}",
             f"时间：{span(found.starts_at, found.ends_at, self.zone)}",
@@ -165,6 +182,23 @@ class ActivitiesIntent:
             )
         return self.form.begin(ctx, activities.activity(ctx.session, int(number)))
 
+    def _signup_by_title(self, ctx: Context, words: str) -> Outcome | None:
+        """ "帮我报名义诊剪": the open activity whose title holds the words; None when none
+        does (the question may be about a programme, for the FAQ)."""
+        wanted = _TITLE_MARKS.sub("", words)
+        found = [
+            a for a in activities.upcoming(ctx.session, ctx.now, limit=100)
+            if wanted in _TITLE_MARKS.sub("", a.title)
+        ]  # fmt: skip
+        if len(found) == 1:
+            return self.form.begin(ctx, found[0])
+        if not found:
+            return None
+        conversation.start(ctx.session, ctx.user_id, LIST_FLOW, {}, ctx.now + self.timeout)
+        lines = ["找到几个活动，想报哪个？回复“报名 编号”："]
+        lines += [self._line(ctx, a) for a in found[: self.settings.list_limit]]
+        return _say("\n".join(lines), "signup")
+
     def _mine(self, ctx: Context) -> Outcome:
         mine = activities.my_registrations(ctx.session, ctx.user_id, ctx.now)
         if not mine:
@@ -179,11 +213,13 @@ class ActivitiesIntent:
         return _say("\n".join(lines), "my_registrations")
 
     def _status(self, ctx: Context, registration: Registration) -> str:
-        if registration.status == Seat.WAITLISTED:
-            return f"候补第 {activities.waitlist_position(ctx.session, registration)} 位"
-        if registration.status == Seat.OFFERED and registration.offer_expires_at:
-            return f"有名额，请在 {when(registration.offer_expires_at, self.zone)} 前回复“确认”"
         party = f"（{registration.party} 位）" if registration.party > 1 else ""
+        if registration.status == Seat.WAITLISTED:
+            place = activities.waitlist_position(ctx.session, registration)
+            return f"候补第 {place} 位{party}"
+        if registration.status == Seat.OFFERED and registration.offer_expires_at:
+            until = when(registration.offer_expires_at, self.zone)
+            return f"有名额{party}，请在 {until} 前回复“确认 {registration.activity_id}”保留"
         return "已报名" + party
 
     def _cancel_by_number(self, ctx: Context, number: str | None) -> Outcome:
@@ -194,24 +230,9 @@ class ActivitiesIntent:
             chosen = [r for r, _ in mine] if len(mine) == 1 else []
         if not chosen:
             return self._mine(ctx) if mine else _say("您现在没有可以取消的报名。", "cancel")
-        return self._cancel(ctx, chosen[0])
-
-    def _cancel(self, ctx: Context, registration: Registration) -> Outcome:
-        activities.cancel_registration(
-            ctx.session, registration, ctx.now, self.notifier, self.settings
-        )
-        conversation.finish(ctx.session, ctx.user_id)
-        found = activities.activity(ctx.session, registration.activity_id)
-        return _say(f"已取消【{found.title}】的报名。想再参加可以重新报名。", "cancel")
-
-    def _claim(self, ctx: Context, registration: Registration) -> Outcome:
-        activities.claim_offer(ctx.session, registration, ctx.now)
-        conversation.finish(ctx.session, ctx.user_id)
-        found = activities.activity(ctx.session, registration.activity_id)
-        time = span(found.starts_at, found.ends_at, self.zone)
-        return _say(
-            f"✅ 名额保留好了！【{found.title}】\n时间：{time}\n地点：{found.place}", "claim"
-        )
+        if number is None:  # the resident did not say which: show it and ask first
+            return self.cancels.ask(ctx, chosen[0], mine[0][1])
+        return self.cancels.cancel(ctx, chosen[0])
 
     def _rate(self, ctx: Context, registration: Registration, text: str) -> Outcome:
         found = _STARS.match(plain(text))
@@ -220,10 +241,6 @@ class ActivitiesIntent:
         activities.rate(ctx.session, registration, int(found.group(1)), comment)
         conversation.finish(ctx.session, ctx.user_id)
         return _say("谢谢您的评价！我们会继续把活动办好 🙏", "rating")
-
-
-def _day_start(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _say(text: str, intent: str) -> Outcome:

@@ -1,4 +1,6 @@
-"""The sign-up form: party size, name, phone, a summary, then "确认". "算了" leaves any step."""
+"""The sign-up form: party size, name, phone, a summary, then "确认". "算了" leaves any step;
+a reply that does not fit the step is asked again (the draft is kept), so a name or a phone
+number never falls through to the FAQ or the unanswered log."""
 
 from __future__ import annotations
 
@@ -24,6 +26,15 @@ _PHONE = re.compile(r"^1[3-9]\d{9}$")
 _NAME = re.compile(r"^[\u4e00-\u9fa5·a-zA-Z]{1,12}$")
 _NOT_A_NAME = re.compile(r"(怎么|什么|吗|哪|为|啥|咋|么|报名|活动|取消)")
 _DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_QUESTION = re.compile(r"[?？]|[吗呢]$|怎么|什么|哪|几点|多少|为啥|咋")
+# requests that leave the form for what they ask (the draft is dropped: 算了 said another way)
+_ELSEWHERE = re.compile(r"^(找人工|转人工|人工|人工客服|帮助|菜单|活动|我的报名|报名\s*\d{1,6})$")
+_AGAIN = {
+    "party": "请回复参加的人数，发一个数字就行，比如“1”。",
+    "name": "请发报名用的姓名，比如“王小明”。",
+    "phone": "请发一个手机号（11 位数字），方便工作人员联系您。",
+    "confirm": "报名还没提交：信息没问题请回复“确认”。",
+}
 
 
 class SignupForm:
@@ -44,16 +55,23 @@ class SignupForm:
         return self._ask_next(ctx, activity, data)
 
     def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
-        """The answer to the current step; None when the message is clearly something else."""
+        """The answer to the current step, or the step asked again; None only for a request
+        that leaves the form ("找人工", "报名 5", "我的报名")."""
         text = ctx.text.strip()
         if self.flow.says_leave(text):
             self.flow.leave(ctx)
             return _reply("好的，这次先不报了。需要时再找我 😊")
         data = dict(pending.data)
         activity = ctx.session.get(Activity, data["activity"])
-        if activity is None:
+        if activity is None or _ELSEWHERE.match(text.replace(" ", "")):
             return None
-        step = data.get("step")
+        step = str(data.get("step"))
+        answer = self._answer(ctx, activity, data, step, text)
+        return answer if answer is not None else self._again(ctx, activity, data, step, text)
+
+    def _answer(
+        self, ctx: Context, activity: Activity, data: dict[str, object], step: str, text: str
+    ) -> Outcome | None:
         if step == "party":
             return self._party(ctx, activity, data, text)
         if step == "name":
@@ -64,14 +82,29 @@ class SignupForm:
             return self._submit(ctx, activity, data)
         return None
 
+    def _again(
+        self, ctx: Context, activity: Activity, data: dict[str, object], step: str, text: str
+    ) -> Outcome:
+        """The step asked again, the draft kept (and its time renewed)."""
+        self.flow.ask(ctx, data, step)
+        hint = _AGAIN.get(step, _AGAIN["confirm"])
+        if _QUESTION.search(text):
+            return _reply(
+                f"正在帮您报名【{activity.title}】，先把这一步填好吧：{hint}\n"
+                "想先问别的，回复“算了”退出报名，问完再来报。"
+            )
+        return _reply(f"{hint}不报了回复“算了”。")
+
     def _party(
         self, ctx: Context, activity: Activity, data: dict[str, object], text: str
     ) -> Outcome | None:
         number = _number(text)
         if number is None:
             return None
-        if not 1 <= number <= activity.max_party:
-            most = activity.max_party
+        most = activities.party_limit(activity)
+        if number > activity.capacity:
+            return _reply(activities.too_large(activity))
+        if not 1 <= number <= most:
             return _reply(f"这个活动每次最多报 {most} 位，请回复 1 到 {most} 的数字。")
         data["party"] = number
         return self._ask_next(ctx, activity, data)
@@ -79,7 +112,7 @@ class SignupForm:
     def _name(
         self, ctx: Context, activity: Activity, data: dict[str, object], text: str
     ) -> Outcome | None:
-        if _NOT_A_NAME.search(text):
+        if _NOT_A_NAME.search(text) or _QUESTION.search(text):
             return None
         if _yes_or_no(text):
             return _reply("请直接发报名用的姓名，比如“王小明”；不报了回复“算了”。")
@@ -105,10 +138,9 @@ class SignupForm:
         return self._ask_next(ctx, activity, data)
 
     def _ask_next(self, ctx: Context, activity: Activity, data: dict[str, object]) -> Outcome:
-        if activity.max_party > 1 and "step" not in data:
-            return self._ask(
-                ctx, data, "party", f"一共几位参加？回复数字（最多 {activity.max_party} 位）。"
-            )
+        most = activities.party_limit(activity)
+        if most > 1 and "step" not in data:
+            return self._ask(ctx, data, "party", f"一共几位参加？回复数字（最多 {most} 位）。")
         if "name" in activity.collect and not data.get("name"):
             return self._ask(ctx, data, "name", "请问报名用什么姓名？")
         if "phone" in activity.collect and not data.get("phone"):

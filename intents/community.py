@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot import conversation
 from bot.intent import Context
@@ -36,7 +36,7 @@ class CommunityIntent:
         if _ASK.match(text):
             return self.offer(ctx, "请选择您住的社区，回复数字就行：")
         said = _I_LIVE_IN.match(text)
-        found = _named(ctx, said.group(2)) if said else None
+        found = named(ctx.session, said.group(2)) if said else None
         return self._set(ctx, found) if found is not None else None
 
     def offer(self, ctx: Context, opening: str) -> Outcome:
@@ -60,7 +60,7 @@ class CommunityIntent:
         if text.isdigit() and 1 <= int(text) <= len(choices):
             found = ctx.session.get(Community, choices[int(text) - 1])
         elif text:
-            found = _named(ctx, text)
+            found = named(ctx.session, text)
         return self._set(ctx, found) if found is not None else None
 
     def _set(self, ctx: Context, community: Community) -> Outcome:
@@ -75,10 +75,10 @@ def _all(ctx: Context) -> Sequence[Community]:
     return ctx.session.exec(select(Community).order_by(Community.id)).all()
 
 
-def _named(ctx: Context, words: str) -> Community | None:
-    """The community whose name or alias the words are (or contain)."""
+def named(session: Session, words: str) -> Community | None:
+    """The community whose name or alias the words are (or contain): "苏辙", "苏辙社区的"."""
     words = words.removesuffix("社区")
-    for community in _all(ctx):
+    for community in session.exec(select(Community).order_by(Community.id)).all():
         names = [community.name.removesuffix("社区"), *community.aliases]
         if any(name and (words == name or name in words) for name in names):
             return community

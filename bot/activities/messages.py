@@ -16,6 +16,8 @@ from bot.types import Reply
 
 OFFER_FLOW = "waitlist_offer"
 REMINDER_FLOW = "reminder"
+# a reminder offers "回复“取消”" only when this long is left before the cancel deadline
+CANCEL_ANSWER_TIME = dt.timedelta(minutes=30)
 
 
 def reminder(
@@ -25,17 +27,27 @@ def reminder(
     activity: Activity,
     offset: float,
 ) -> bool:
-    """The reminder `offset` minutes before the start: what, when, where, how to cancel."""
+    """The reminder `offset` minutes before the start: what, when, where, and how to cancel:
+    by replying "取消" while the cancel deadline leaves time to answer, else through staff."""
     hours = offset / 60
     ahead = "明天" if hours >= 24 else f"{hours:g} 小时后" if hours >= 1 else f"{offset:g} 分钟后"
+    can_cancel = activity.cancel_deadline - notifier.clock() >= CANCEL_ANSWER_TIME
+    deadline = when(activity.cancel_deadline, notifier.zone)
+    how = (
+        f"来不了的话，{deadline} 前回复“取消”就能取消报名。"
+        if can_cancel
+        else "来不了的话，请发“找人工”或直接告诉社区工作人员，好把名额让给别人。"
+    )
     text = (
         f"⏰ 活动提醒：{ahead}开始\n"
         f"【{activity.title}】\n时间：{span(activity.starts_at, activity.ends_at, notifier.zone)}\n"
-        f"地点：{activity.place}\n"
-        f"来不了的话，回复“取消”就能取消报名。"
+        f"地点：{activity.place}\n{how}"
     )
     key = f"reminder:{registration.id}:{offset:g}"
-    asked = Asked(REMINDER_FLOW, activity.starts_at, "reminder", key)
+    if not can_cancel:
+        return notifier.send(session, registration.user_id, "reminder", key, [Reply(text)])
+    until = min(activity.starts_at, activity.cancel_deadline)
+    asked = Asked(REMINDER_FLOW, until, "reminder", key)
     return _ask(notifier, session, registration, asked, text)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -145,6 +146,49 @@ def seats_taken(session: Session, activity_id: int) -> int:
     return int(total)
 
 
+def seats_left(session: Session, activity: Activity) -> int:
+    """Seats a new sign-up can have now: none while anyone waits (nobody jumps the queue),
+    so what residents are shown and what a sign-up gets always agree."""
+    if _queue(session, activity):
+        return 0
+    return max(0, activity.capacity - seats_taken(session, activity.id or 0))
+
+
+def party_limit(activity: Activity) -> int:
+    """The largest party one sign-up may bring: the activity's limit, never beyond its seats."""
+    return max(1, min(activity.max_party, activity.capacity))
+
+
+def too_large(activity: Activity) -> str:
+    """Why a party larger than the whole activity is refused, and what to do instead."""
+    most = party_limit(activity)
+    return f"这个活动一共只有 {activity.capacity} 个名额，一次最多报 {most} 位，请少报几位再试。"
+
+
+def live_offers(
+    session: Session, user_id: int, now: dt.datetime
+) -> list[tuple[Registration, Activity]]:
+    """The seats held for the user that they can still claim, soonest activity first."""
+    return _with_activities(
+        session, user_id, Registration.status == Seat.OFFERED,
+        col(Registration.offer_expires_at) > now, Activity.status == Phase.PUBLISHED,
+    )  # fmt: skip
+
+
+def _with_activities(
+    session: Session, user_id: int, *conditions: Any
+) -> list[tuple[Registration, Activity]]:
+    """The user's registrations that meet the conditions, with their activities, soonest
+    activity first."""
+    rows = session.exec(
+        select(Registration, Activity)
+        .join(Activity, col(Activity.id) == Registration.activity_id)
+        .where(Registration.user_id == user_id, *conditions)
+        .order_by(col(Activity.starts_at))
+    ).all()
+    return [(r, a) for r, a in rows]
+
+
 def registration_of(session: Session, activity_id: int, user_id: int) -> Registration | None:
     """The user's registration for an activity, whatever its status."""
     return session.exec(
@@ -170,6 +214,8 @@ def sign_up(
     """
     activity = locked(session, activity_id)
     _check_open(activity, now)
+    if party > activity.capacity:  # it could never move up, and would block those behind it
+        raise ActivityError(too_large(activity))
     if not 1 <= party <= activity.max_party:
         raise ActivityError(f"这个活动每次最多报 {activity.max_party} 人。")
     existing = registration_of(session, activity_id, user_id)
@@ -180,9 +226,7 @@ def sign_up(
     )
     registration.party, registration.name, registration.phone = party, name, phone
     registration.offer_expires_at, registration.updated_at = None, now
-    if seats_taken(session, activity_id) + party <= activity.capacity and not _queue(
-        session, activity_id
-    ):
+    if party <= seats_left(session, activity):
         registration.status, registration.waitlist_seq = Seat.CONFIRMED, None
     else:
         registration.status = Seat.WAITLISTED
@@ -215,12 +259,21 @@ def cancel_registration(
     activity = locked(session, registration.activity_id)
     if registration.status not in ACTIVE:
         raise ActivityError("这个报名已经取消过了。")
-    if registration.status != Seat.WAITLISTED and now > activity.cancel_deadline:
-        raise ActivityError("已经过了取消截止时间，来不了的话请联系社区工作人员。")
+    if too_late_to_cancel(registration, activity, now):
+        raise ActivityError(TOO_LATE_TO_CANCEL)
     registration.status, registration.updated_at = Seat.CANCELLED, now
     session.add(registration)
     session.flush()
     offer_freed_seats(session, activity, now, notifier, settings)
+
+
+TOO_LATE_TO_CANCEL = "已经过了取消截止时间，来不了的话请发“找人工”或直接告诉社区工作人员。"
+
+
+def too_late_to_cancel(registration: Registration, activity: Activity, now: dt.datetime) -> bool:
+    """Whether the cancel deadline has passed for a registration holding a seat (a waitlisted
+    one may always leave the line)."""
+    return registration.status != Seat.WAITLISTED and now > activity.cancel_deadline
 
 
 def offer_freed_seats(
@@ -238,7 +291,7 @@ def offer_freed_seats(
     window = min(dt.timedelta(hours=settings.offer_window_hours), (cutoff - now) / 2)
     free = activity.capacity - seats_taken(session, activity.id or 0)
     offered = []
-    for waiting in _queue(session, activity.id or 0):
+    for waiting in _queue(session, activity):
         if waiting.party > free:
             break
         waiting.status, waiting.offer_expires_at, waiting.updated_at = (
@@ -311,17 +364,9 @@ def my_registrations(
     session: Session, user_id: int, now: dt.datetime
 ) -> list[tuple[Registration, Activity]]:
     """The user's active registrations for activities still to come, soonest first."""
-    rows = session.exec(
-        select(Registration, Activity)
-        .join(Activity, col(Activity.id) == Registration.activity_id)
-        .where(
-            Registration.user_id == user_id,
-            col(Registration.status).in_(ACTIVE),
-            Activity.ends_at > now,
-        )
-        .order_by(col(Activity.starts_at))
-    ).all()
-    return [(r, a) for r, a in rows]
+    return _with_activities(
+        session, user_id, col(Registration.status).in_(ACTIVE), Activity.ends_at > now
+    )
 
 
 def _check_open(activity: Activity, now: dt.datetime) -> None:
@@ -333,10 +378,17 @@ def _check_open(activity: Activity, now: dt.datetime) -> None:
         raise ActivityError("这个活动已经截止报名了。")
 
 
-def _queue(session: Session, activity_id: int) -> Sequence[Registration]:
+def _queue(session: Session, activity: Activity) -> Sequence[Registration]:
+    """The waitlist in arrival order, without parties larger than the whole activity (from
+    before such parties were refused, or after staff lowered the capacity): they can never
+    move up and must not hold back those behind them."""
     return session.exec(
         select(Registration)
-        .where(Registration.activity_id == activity_id, Registration.status == Seat.WAITLISTED)
+        .where(
+            Registration.activity_id == activity.id,
+            Registration.status == Seat.WAITLISTED,
+            Registration.party <= activity.capacity,
+        )
         .order_by(col(Registration.waitlist_seq))
     ).all()
 
@@ -477,18 +529,10 @@ def _checking_in(
     session: Session, user_id: int, now: dt.datetime
 ) -> list[tuple[Registration, Activity]]:
     """The user's registrations (any status) for published activities checking in now."""
-    rows = session.exec(
-        select(Registration, Activity)
-        .join(Activity, col(Activity.id) == Registration.activity_id)
-        .where(
-            Registration.user_id == user_id,
-            Activity.status == Phase.PUBLISHED,
-            Activity.starts_at <= now + CHECKIN_OPENS,
-            Activity.ends_at >= now,
-        )
-        .order_by(col(Activity.starts_at))
-    ).all()
-    return [(r, a) for r, a in rows]
+    return _with_activities(
+        session, user_id, Activity.status == Phase.PUBLISHED,
+        Activity.starts_at <= now + CHECKIN_OPENS, Activity.ends_at >= now,
+    )  # fmt: skip
 
 
 def _nothing_to_check_in(session: Session, user_id: int, now: dt.datetime) -> str:

@@ -5,10 +5,7 @@ offered the freed seat and claims it."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -21,22 +18,14 @@ from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import session_scope
 from bot.outbox.models import Outbox
+from tests.e2e.linli_process import LinliProcess
 
 
 def test_signup_cancel_waitlist_claim(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
-    env["LINLI_HOME"] = str(tmp_path)
-
-    def say(user: str, text: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "ask", "--json", "--user", user, text],
-            env=env, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr
-        return str(json.loads(result.stdout)["reply"])
-
+    linli = LinliProcess(tmp_path)
+    say = linli.say
     assert "活动" in say("ann", "最近有什么活动")  # first start: demo data loaded
-    settings = load_settings(Path(os.devnull), environ=env)
+    settings = load_settings(Path(os.devnull), environ=linli.env)
     engine = open_database(settings)
     start = utcnow() + dt.timedelta(days=4)
     with session_scope(engine) as session:

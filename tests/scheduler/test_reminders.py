@@ -74,7 +74,10 @@ def test_offsets_exactly_once(app: App, clock: Clock, rt: Runtime) -> None:
     assert len(texts) == 2
     assert "明天" in texts[0]
     assert "2 小时后" in texts[1]
-    assert all("义诊" in t and "社区" in t and "取消" in t for t in texts)
+    assert all("义诊" in t and "社区" in t for t in texts)
+    assert "前回复“取消”" in texts[0]  # a day ahead: still before the cancel deadline
+    assert "回复“取消”" not in texts[1]
+    assert "工作人员" in texts[1]
 
 
 def test_cancelled_registration_gets_nothing(app: App, clock: Clock, rt: Runtime) -> None:

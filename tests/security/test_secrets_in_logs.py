@@ -59,6 +59,14 @@ def test_credentials_in_urls_are_masked() -> None:
         assert logs.MASK in masked
 
 
+def test_mobile_numbers_are_masked_in_every_line() -> None:
+    line = "intent faq failed on '我的电话13812345678，报名' (order 202611260001)"
+    masked = logs.redact(line)
+    assert "13812345678" not in masked
+    assert "138****5678" in masked
+    assert "202611260001" in masked  # a longer number is no phone
+
+
 def test_no_configured_secret_reaches_the_log_at_debug(captured: io.StringIO) -> None:
     logger = logging.getLogger("bot.somewhere")
     logger.debug("token %s, app secret %s", TOKEN, APP_SECRET)
