@@ -127,7 +127,7 @@ def build_dispatcher(
         HandoffIntent(settings.staff),
         HelpIntent(),
         NoticesIntent(),
-        StaffIntent(notifier),
+        StaffIntent(notifier, settings.zone, timeout),
         VolunteersIntent(settings.volunteers, settings.zone, timeout, notifier),
         ActivitiesIntent(settings.activities, settings.zone, timeout, notifier),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
