@@ -113,3 +113,12 @@ def test_calibrate_without_write_only_reports(run, tmp_path: Path) -> None:  # t
     written = run("kb", "calibrate", str(labelled), "--write")
     assert written.returncode == 0, written.stderr
     assert live.exists()
+
+
+def test_a_gbk_labelled_file_is_asked_to_be_saved_as_utf8(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    labelled = tmp_path / "gbk.jsonl"
+    labelled.write_bytes('{"text": "低保咋个申请", "expect": "svc-dibao"}\n'.encode("gbk"))
+    result = run("kb", "eval", str(labelled))
+    assert result.returncode == 1
+    assert "另存为 UTF-8" in result.stderr
+    assert "codec" not in result.stderr
