@@ -39,6 +39,7 @@ from intents.invites import InvitesIntent
 from intents.link import LinkIntent
 from intents.notices import NoticesIntent
 from intents.shifts import VolunteersIntent
+from intents.smalltalk import SmalltalkIntent
 from intents.staff import StaffIntent
 from intents.subscriptions import SubscriptionsIntent
 from knowledge.matcher import Matcher
@@ -127,9 +128,12 @@ def build_dispatcher(
         HandoffIntent(settings.staff),
         HelpIntent(),
         NoticesIntent(),
-        StaffIntent(notifier),
+        StaffIntent(notifier, settings.zone, timeout),
         VolunteersIntent(settings.volunteers, settings.zone, timeout, notifier),
         ActivitiesIntent(settings.activities, settings.zone, timeout, notifier),
+        # after every command ("确认", "活动 5" are theirs), before the matcher, which would
+        # answer "再见" or "5" with whatever it finds closest
+        SmalltalkIntent(),
         FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
     ]
     return Dispatcher(engine, intents, clock, finishers=[notices.with_unread_note])

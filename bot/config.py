@@ -208,10 +208,28 @@ class VolunteerSettings(_Section):
 
 
 class StaffSettings(_Section):
-    """How residents reach a person."""
+    """How residents reach a person. Empty until the community publishes a real one: a
+    resident is never shown an example number (a value still marked 示例 counts as empty)."""
 
-    contact: str = "社区服务电话：028-0000-0000（示例号码，请以社区公布的为准）"
-    hours: str = "工作日 9:00—12:00、14:00—17:30（示例）"
+    contact: str = ""
+    hours: str = ""
+
+    @property
+    def shown_contact(self) -> str | None:
+        """The contact residents may be shown, or None when there is no real one."""
+        return _published(self.contact)
+
+    @property
+    def shown_hours(self) -> str | None:
+        """The office hours residents may be shown, or None."""
+        return _published(self.hours)
+
+
+def _published(value: str) -> str | None:
+    # config.example.toml once shipped placeholders marked "示例": never show those
+    if "示例" in value:
+        return None
+    return value.strip() or None
 
 
 class Settings(_Section):

@@ -1,5 +1,6 @@
 """Questions answered from the knowledge base: answer, clarify with numbered choices, or an
-honest fallback that logs the question for staff."""
+honest fallback: a question staff could answer is logged for them (and only then does the reply
+say so); weather and the like, or another resident's phone number, are not theirs to answer."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.intent import Context
 from bot.kb.models import UnansweredQuestion
 from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
+from intents.phrases import plain
 from knowledge.matcher import Match, Matcher
 
 CLARIFY_FLOW = "clarify"
@@ -20,6 +22,25 @@ CLARIFY_TEXT = "您想问的是下面哪一个？回复数字就行："
 CLARIFY_NOTE = "都不是的话，换个说法再问我，或发“找人工”。"
 _PICK = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五])\s*(?:个|条|项)?\s*[。.!！]?\s*$")
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+_ELSEWHERE = re.compile(r"(天气|下雨|下雪|气温|温度|几度|刮风|雾霾|股市|股票|彩票|中奖|比分|球赛)")
+_CONTACT = re.compile(r"(电话|手机号|号码|联系方式|微信号|住址|住哪|家在哪|住在哪)")
+_SOMEONE = re.compile(
+    r"(阿姨|大爷|大妈|叔叔|婶|婆婆|爷爷|奶奶|伯|哥|姐|弟|妹|邻居|隔壁|楼上|楼下|对门|对面|"
+    r"老[王李张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高]|他|她|别人|某某|居民)"
+)
+_PUBLIC = re.compile(
+    r"(社区|居委会|街道|办事处|服务中心|中心|餐厅|食堂|医院|卫生|诊所|派出所|物业|网格员|"
+    r"工作人员|书记|主任|热线|窗口|部门|政府|办公室|学校|银行|公司)"
+)
+LOGGED = "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏"
+ELSEWHERE = (
+    "这个我答不上来：天气、股票这类不在我知道的范围里，可以看看手机上的天气或新闻 🙏\n"
+    "社区办事、活动、地名文化这些，都可以问我。"
+)
+PRIVATE = (
+    "邻居和其他居民的电话、住址，我们不能提供，要保护每个人的隐私，请您理解 🙏\n"
+    "需要联系对方的话，可以发“找人工”，请社区工作人员帮您转达。"
+)
 
 
 class FaqIntent:
@@ -77,6 +98,20 @@ class FaqIntent:
         return Outcome("clarify", (reply,), confidence=match.confidence, suggestions=options)
 
     def _fallback(self, ctx: Context, match: Match) -> Outcome:
+        text = plain(ctx.text)
+        if _CONTACT.search(text) and _SOMEONE.search(text) and not _PUBLIC.search(text):
+            return Outcome("fallback", (Reply(PRIVATE),), confidence=match.confidence)
+        if _ELSEWHERE.search(text):
+            return Outcome("fallback", (Reply(ELSEWHERE),), confidence=match.confidence)
+        self._log_for_staff(ctx, match)
+        lines = [LOGGED]
+        if self.staff.shown_contact:
+            lines.append(f"着急的话可以发“找人工”，或打电话：{self.staff.shown_contact}")
+        else:
+            lines.append("着急的话可以发“找人工”。")
+        return Outcome("fallback", (Reply("\n".join(lines)),), confidence=match.confidence)
+
+    def _log_for_staff(self, ctx: Context, match: Match) -> None:
         best = match.best
         ctx.session.add(
             UnansweredQuestion(
@@ -89,11 +124,6 @@ class FaqIntent:
                 created_at=ctx.now,
             )
         )
-        text = (
-            "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏\n"
-            f"着急的话可以发“找人工”，或打电话：{self.staff.contact}"
-        )
-        return Outcome("fallback", (Reply(text),), confidence=match.confidence)
 
 
 def _picked_number(text: str) -> int | None:

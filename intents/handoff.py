@@ -44,11 +44,14 @@ class HandoffIntent:
                 created_at=ctx.now,
             )
         )
-        text = (
-            "好的，已经把您的请求记下来，转给社区工作人员了，他们上班时间会尽快联系您。\n"
-            f"着急的话可以直接打电话：{self.staff.contact}\n办公时间：{self.staff.hours}"
-        )
-        return Outcome(self.name, (Reply(text),), confidence=1.0)
+        lines = ["好的，已经把您的请求记下来，转给社区工作人员了，他们上班时间会尽快联系您。"]
+        if self.staff.shown_contact:
+            lines.append(f"着急的话可以直接打电话：{self.staff.shown_contact}")
+        else:
+            lines.append("着急的话，也可以直接去社区服务中心找工作人员。")
+        if self.staff.shown_hours:
+            lines.append(f"办公时间：{self.staff.shown_hours}")
+        return Outcome(self.name, (Reply("\n".join(lines)),), confidence=1.0)
 
     def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
         """Handoff has no multi-step flow."""

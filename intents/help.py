@@ -1,4 +1,5 @@
-"""Greetings and "what can you do": what Linli can help with, with examples to copy."""
+"""Greetings and "what can you do": what Linli can help with, with examples to copy. Thanks
+and "好的" are not greetings: intents/smalltalk.py answers those in one line."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ NOTHING_TO_READ = "我没看到文字哦 😊 有什么想问的，直接打字�
 _PARTICLE = "[啊呀呢吧嘛哦喔哈啦噻撒咯嘞哇吗么]*"
 _GREETING = (
     r"(你好|您好|你们好|大家好|哈喽|嗨|在吗|在不在|有人吗|有人在吗|早上好|中午好|下午好|晚上好|"
-    r"早|喂|邻里|小助手|hello|hi|hey|nihao|ninhao|谢谢|多谢|感谢|好的|知道了|明白了|嗯|哦|ok|好)"
+    r"早|喂|邻里|小助手|hello|hi|hey|nihao|ninhao)"
 )
 _ONLY_GREETING = re.compile(rf"^({_GREETING}{_PARTICLE})+$")
 _HELP = re.compile(
@@ -47,7 +48,7 @@ _HELP_MAX = 16  # longer messages that mention 功能 etc. are real questions
 
 
 class HelpIntent:
-    """Claims greetings, thanks, "help" and messages with no words at all."""
+    """Claims greetings, "help" and messages with no words at all."""
 
     name = "help"
     flows: tuple[str, ...] = ()

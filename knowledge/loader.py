@@ -41,12 +41,20 @@ class Loaded:
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that remembers the line each mapping starts on."""
+    """A YAML loader that remembers the line each mapping starts on, and leaves dates as text
+    (an impossible one like 2026-02-30 is then one entry's problem, not a crash)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
         mapping[_LINE] = node.start_mark.line + 1
         return mapping
+
+
+def _date_as_text(loader: _LineLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 
 
 def load_files(paths: Iterable[Path], known_communities: Iterable[str] = ()) -> Loaded:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,7 +43,8 @@ def add_commands(commands: Subcommands) -> None:
         "--role", action="append", default=[], choices=["resident", "volunteer", "staff", "admin"]
     )
     send.add_argument("--tag", action="append", default=[], help="对象标签，如 老年人，可多次")
-    send.add_argument("--everyone", action="store_true", help="发给全区所有人")
+    send.add_argument("--everyone", action="store_true", help="发给全区所有人（要确认）")
+    send.add_argument("--yes", action="store_true", help="发给全区所有人时不再询问，直接安排")
     send.add_argument("--topic", default="general", help="类别（默认 general 社区公告）")
     send.add_argument("--at", help="定时发送（本地时间），如 2026-12-05 09:00；不写为现在")
     _command(sub, "list", "待发送和最近的公告", _list)
@@ -104,6 +106,8 @@ def _send(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
     draft = Draft(args.text, target, send_at, args.link, args.topic)
     found = announcements.create(desk.session, draft, None, now, desk.settings.announcements)
     reach, out = announcements.estimate(desk.session, target, args.topic)
+    if args.everyone and not args.yes:
+        _confirm_everyone(reach, out)
     text = (
         f"公告 #{found.id} 已安排，{when(found.send_at, desk.settings.zone)} 发送，"
         f"预计发给 {reach} 人（{out} 人已退订，不发）。"
@@ -111,6 +115,21 @@ def _send(args: argparse.Namespace, desk: Desk) -> dict[str, Any]:
     )
     return {"id": found.id, "send_at": found.send_at.isoformat(), "recipients": reach,
             "opted_out": out, "text": text}  # fmt: skip
+
+
+def _confirm_everyone(reach: int, out: int) -> None:
+    """Everyone in the district cannot be unsent: say how many first, then ask (at a
+    terminal) or refuse without --yes (in a script). A refusal rolls the announcement back."""
+    reach_line = f"这条公告会发给全区所有人，约 {reach} 人（{out} 人已退订，不发）。"
+    if not sys.stdin.isatty():
+        raise UserFacingError(f"{reach_line}确认要发，请加 --yes 再运行一次。")
+    print(reach_line, file=sys.stderr)
+    try:
+        answer = input("确认发送请输入“确认”（其他任何输入都不发）：")
+    except EOFError:
+        answer = ""
+    if answer.strip() not in ("确认", "确定", "yes", "y"):
+        raise UserFacingError("好的，没有发。")
 
 
 def _community_ids(session: Session, given: list[str]) -> list[str]:

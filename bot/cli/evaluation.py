@@ -64,7 +64,11 @@ class Report:
 def read_labelled(path: Path) -> list[Labelled]:
     """Read a JSONL file of {"text": ..., "expect": ...} lines (blank lines and # skipped)."""
     items = []
-    for number, line in enumerate(read_text(path).splitlines(), 1):
+    try:
+        text = read_text(path)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: 不是 UTF-8 编码，请另存为 UTF-8 再试") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:

@@ -1,10 +1,11 @@
-"""`linli kb ...` (import, export, check, evaluate and calibrate the knowledge base) and
-`linli unanswered` (what Linli could not answer, and requests for a person)."""
+"""`linli kb ...` (import, export, remove, check, evaluate and calibrate the knowledge base)
+and `linli unanswered` (what Linli could not answer, and requests for a person)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,8 +20,11 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.kb.models import UnansweredQuestion
 from bot.kb.store import (
+    Imported,
+    WouldOverwrite,
     calibration_path,
     import_files,
+    remove_entries,
     seed_demo,
     stored_communities,
     stored_entries,
@@ -29,16 +33,23 @@ from knowledge.entry import Entry
 from knowledge.loader import KnowledgeError, load_files, load_rewrites_table
 from knowledge.normalize import Rewrites, normalize
 
+_LIVE = Path()  # `--write` without a path: the calibration the app uses
+_SHOWN = 60  # characters of an answer shown when an import would change it
+
 
 def add_commands(commands: Subcommands) -> None:
-    """Add `kb import|export|check|eval|calibrate` and `unanswered` to `linli`."""
+    """Add `kb import|export|remove|check|eval|calibrate` and `unanswered` to `linli`."""
     kb = commands.add_parser("kb", help="知识库：导入、导出、检查、评测").add_subparsers(
         required=True, metavar="KB_COMMAND"
     )
     kb_import = kb.add_parser("import", help="导入知识文件（YAML/CSV），全部成功才写入")
     kb_import.add_argument("files", nargs="+", type=Path)
     kb_import.add_argument("--replace", action="store_true", help="先清空现有知识，只留这些文件的")
+    kb_import.add_argument("--yes", action="store_true", help="覆盖编号相同、内容不同的已有知识")
     kb_import.set_defaults(run=_kb_import)
+    kb_remove = kb.add_parser("remove", help="删除一条（或几条）知识")
+    kb_remove.add_argument("ids", nargs="+", metavar="ID")
+    kb_remove.set_defaults(run=_kb_remove)
     kb_export = kb.add_parser("export", help="导出知识库")
     kb_export.add_argument("--format", choices=["jsonl"], default="jsonl")
     kb_export.set_defaults(run=_kb_export)
@@ -53,8 +64,9 @@ def add_commands(commands: Subcommands) -> None:
     kb_calibrate = kb.add_parser("calibrate", help="用标注好的问题文件重新拟合置信度模型")
     kb_calibrate.add_argument("file", type=Path)
     kb_calibrate.add_argument(
-        "--write", type=Path, help="写到哪里（默认数据目录下的 calibration.json）"
-    )
+        "--write", type=Path, nargs="?", const=_LIVE, metavar="PATH",
+        help="写入并启用（不写 PATH 为数据目录下的 calibration.json）；不加只报告，不写入",
+    )  # fmt: skip
     kb_calibrate.set_defaults(run=_kb_calibrate)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
@@ -69,32 +81,77 @@ def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
     if settings.knowledge.load_demo and not args.replace:
         seed_demo(engine, today)  # a first import extends the demo base, as a first start would
     try:
-        loaded = import_files(engine, args.files, today, replace=args.replace)
+        done = import_files(engine, args.files, today, replace=args.replace, overwrite=args.yes)
     except KnowledgeError as exc:
         _print_problems(exc)
-        print("没有导入任何内容。", file=sys.stderr)
+        print(f"共 {len(exc.problems)} 个问题，没有导入任何内容。", file=sys.stderr)
         return 1
-    action = "替换为" if args.replace else "导入"
-    print(f"已{action} {len(loaded.entries)} 条知识、{len(loaded.communities)} 个社区。")
+    except WouldOverwrite as exc:
+        _print_overwrites(exc)
+        return 1
+    _print_imported(done, args.replace)
+    return 0
+
+
+def _print_overwrites(exc: WouldOverwrite) -> None:
+    print(f"这 {len(exc.changed)} 条知识已经有了，内容不一样：", file=sys.stderr)
+    for old in exc.changed:
+        new = exc.incoming[old.id]
+        print(f"  {old.id}：{old.question}", file=sys.stderr)
+        if new.question != old.question:
+            print(f"    问题改为：{new.question}", file=sys.stderr)
+        if new.answer != old.answer:
+            print(f"    原答案：{old.answer[:_SHOWN]}", file=sys.stderr)
+            print(f"    新答案：{new.answer[:_SHOWN]}", file=sys.stderr)
+    print("没有导入任何内容。确认要覆盖，请加 --yes 再导入一次。", file=sys.stderr)
+
+
+def _print_imported(done: Imported, replace: bool) -> None:
+    loaded = done.loaded
+    action = "替换为" if replace else "导入"
+    print(
+        f"已{action} {len(loaded.entries)} 条知识、{len(loaded.communities)} 个社区"
+        f"（新增 {len(done.added)}，更新 {len(done.changed)}，删除 {len(done.removed)}）。"
+    )
+    for old in done.changed:
+        print(f"  更新：{old.id}（{old.question}）")
+    for entry_id in done.removed:
+        print(f"  删除：{entry_id}")
+
+
+def _kb_remove(args: argparse.Namespace, settings: Settings) -> int:
+    gone = remove_entries(open_database(settings), args.ids)  # a refusal: main says it
+    for entry in gone:
+        print(f"已删除 {entry.id}（{entry.question}）")
     return 0
 
 
 def _kb_export(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings, utcnow)
     with Session(app.engine) as session:
-        for entry in stored_entries(session):
-            record = {
-                "id": entry.id,
-                "category": entry.category,
-                "community": entry.community,
-                "questions": list(entry.questions),
-                "keywords": list(entry.keywords),
-                "answer": entry.answer,
-                "source": entry.source,
-                "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
-            }
-            print(json.dumps(record, ensure_ascii=False))
+        entries = stored_entries(session)
+    try:
+        for entry in entries:
+            print(json.dumps(_exported(entry), ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `linli kb export | head`: the reader has what it wanted; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 0
+
+
+def _exported(entry: Entry) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "category": entry.category,
+        "community": entry.community,
+        "questions": list(entry.questions),
+        "keywords": list(entry.keywords),
+        "answer": entry.answer,
+        "source": entry.source,
+        "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
+    }
 
 
 def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,6 +163,7 @@ def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
             loaded = load_files(args.files, known_communities=known)
         except KnowledgeError as exc:
             _print_problems(exc)
+            print(f"检查没有通过：共 {len(exc.problems)} 个问题。", file=sys.stderr)
             return 1
         entries = loaded.entries
     else:
@@ -169,13 +227,16 @@ def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"无法拟合：{exc}", file=sys.stderr)
         return 1
     calibration = calibrate(app.matcher, items)
-    target = args.write or calibration_path(settings)
-    calibration.save(target)
-    print(f"已写入 {target}")
     app.matcher.calibration = calibration
     report = evaluate(app.matcher, settings, items)
     for name, value in report.rates().items():
         print(f"{name:>22}: {value:6.1%}")
+    if args.write is None:
+        print("只是试算，没有写入。要启用，请加 --write（写到数据目录的 calibration.json）。")
+        return 0
+    target = calibration_path(settings) if args.write == _LIVE else args.write
+    calibration.save(target)
+    print(f"已写入 {target}")
     return 0
 
 

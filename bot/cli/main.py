@@ -27,9 +27,11 @@ from bot.cli.wechat import add_commands as add_wechat_commands
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, UserFacingError
+from bot.files import private_dir, private_file
 from bot.outbox import notices
 
 logger = logging.getLogger(__name__)
+CHAT_LOG = "chat.log"  # in the data directory: what `linli chat` logs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,7 +112,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
-    return wiring.chat(build_app(settings, utcnow), args.user, sys.stdin, sys.stdout)
+    # the terminal is the conversation: log lines (a refused staff command...) go to a file
+    log = private_file(private_dir(settings.home) / CHAT_LOG)
+    with log.open("a", encoding="utf-8") as stream:
+        logs.configure(settings, stream)
+        try:
+            return wiring.chat(build_app(settings, utcnow), args.user, sys.stdin, sys.stdout)
+        finally:
+            logs.configure(settings)  # back to stderr before the file closes
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:

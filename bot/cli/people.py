@@ -15,7 +15,7 @@ from bot.cli.wechat import scene_qr
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
-from bot.identity import find_user
+from bot.identity import find_user, resolve_user
 from bot.models import ChannelIdentity, Community
 from bot.people import invites
 from bot.people.models import UserRole
@@ -50,12 +50,22 @@ def add_commands(commands: Subcommands) -> None:
     invite_create.set_defaults(run=_invite_create)
 
 
+_CHANNELS = ("console", "wechat", "telegram")
+
+
 def _role_change(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_database(settings)
     with session_scope(engine) as session:
         user_id = find_user(session, args.user)
+        channel, _, external_id = args.user.partition(":")
+        if user_id is None and args.action == "grant" and channel in _CHANNELS and external_id:
+            # a role can be given before the person has spoken: their first message finds it
+            user_id = resolve_user(session, channel, external_id, utcnow()).id
         if user_id is None:
-            print(f"没有找到用户 {args.user}（先让对方和小助手说句话）", file=sys.stderr)
+            print(
+                f"没有找到用户 {args.user}（写成 渠道:标识，如 console:ann、wechat:openid）",
+                file=sys.stderr,
+            )
             return 1
         change = grant if args.action == "grant" else revoke
         changed = change(session, user_id, args.role, args.community)

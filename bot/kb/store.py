@@ -9,6 +9,7 @@ import logging
 import os
 import pickle
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 import knowledge
 from bot.config import Settings
 from bot.db import session_scope
+from bot.errors import UserFacingError
 from bot.kb.models import KnowledgeEntry
 from bot.models import Community as CommunityRow
 from knowledge.analyze import Analyzer
@@ -36,9 +38,34 @@ from knowledge.normalize import Rewrites
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class Imported:
+    """What an import did: the files as read, and which stored entries it added, changed
+    (same id, other content) or removed (`replace` only)."""
+
+    loaded: Loaded
+    added: list[str] = field(default_factory=list)
+    changed: list[Entry] = field(default_factory=list)  # the stored versions, before
+    removed: list[str] = field(default_factory=list)
+
+
+class WouldOverwrite(UserFacingError):
+    """Entries in the files have the id of stored entries with other content; nothing was
+    written. `changed` holds the stored versions and `incoming` the ones that would replace
+    them."""
+
+    def __init__(self, changed: list[Entry], incoming: dict[str, Entry]):
+        super().__init__(f"{len(changed)} 条已有的知识会被覆盖")
+        self.changed, self.incoming = changed, incoming
+
+
 def import_files(
-    engine: Engine, paths: Sequence[Path], today: dt.date, replace: bool = False
-) -> Loaded:
+    engine: Engine,
+    paths: Sequence[Path],
+    today: dt.date,
+    replace: bool = False,
+    overwrite: bool = False,
+) -> Imported:
     """Validate knowledge files and upsert them in one transaction: all of it or nothing.
 
     Args:
@@ -46,13 +73,19 @@ def import_files(
         paths: the files, read together (communities first, so entries may name them).
         today: `updated_at` of entries that do not say.
         replace: remove every stored entry first, so the base is exactly these files.
+        overwrite: replace stored entries of the same id whose content differs.
 
     Raises:
         knowledge.loader.KnowledgeError: a file is invalid; nothing was written.
+        WouldOverwrite: a stored entry would change, without `overwrite` or `replace`;
+            nothing was written.
     """
     with session_scope(engine) as session:
         known = session.exec(select(CommunityRow.id)).all()
         loaded = load_files(paths, known_communities=known)
+        done = _compare(session, loaded, replace)
+        if done.changed and not (overwrite or replace):
+            raise WouldOverwrite(done.changed, {e.id: e for e in loaded.entries})
         if replace:
             for row in session.exec(select(KnowledgeEntry)).all():
                 session.delete(row)
@@ -61,7 +94,45 @@ def import_files(
             session.merge(_community_row(community))
         for entry in loaded.entries:
             session.merge(_entry_row(entry, today))
-    return loaded
+    return done
+
+
+def remove_entries(engine: Engine, ids: Sequence[str]) -> list[Entry]:
+    """Delete these entries, all or none; returns them as they were.
+
+    Raises:
+        UserFacingError: one of the ids is not in the base; nothing was removed.
+    """
+    with session_scope(engine) as session:
+        rows = [session.get(KnowledgeEntry, entry_id) for entry_id in ids]
+        missing = [entry_id for entry_id, row in zip(ids, rows, strict=True) if row is None]
+        if missing:
+            raise UserFacingError(f"知识库里没有：{'、'.join(missing)}（什么都没有删）")
+        gone = [_entry(row) for row in rows if row is not None]
+        for row in rows:
+            session.delete(row)
+    return gone
+
+
+def _compare(session: Session, loaded: Loaded, replace: bool) -> Imported:
+    done = Imported(loaded)
+    for entry in loaded.entries:
+        row = session.get(KnowledgeEntry, entry.id)
+        if row is None:
+            done.added.append(entry.id)
+        elif _content(_entry(row)) != _content(entry):
+            done.changed.append(_entry(row))
+    if replace:
+        incoming = {e.id for e in loaded.entries}
+        stored = session.exec(select(KnowledgeEntry.id)).all()
+        done.removed = [entry_id for entry_id in stored if entry_id not in incoming]
+    return done
+
+
+def _content(entry: Entry) -> tuple[object, ...]:
+    # updated_at is left out: a file that does not say gets today's date, not a new answer
+    return (entry.category, entry.community, entry.question, entry.paraphrases,
+            entry.keywords, entry.answer, entry.source)  # fmt: skip
 
 
 def seed_demo(engine: Engine, today: dt.date) -> bool:

@@ -36,7 +36,7 @@ def test_answers_a_question(app: App, text: Text) -> None:
 
 
 def test_the_same_message_id_is_handled_once(app: App, text: Text) -> None:
-    message = text("明天股市会涨吗", msg_id="m-1")
+    message = text("菜市场几点关门", msg_id="m-1")
     first = app.dispatcher.handle(message)
     second = app.dispatcher.handle(message)
     assert first == second
@@ -46,7 +46,7 @@ def test_the_same_message_id_is_handled_once(app: App, text: Text) -> None:
 
 
 def test_concurrent_redeliveries_do_the_work_once(app: App, text: Text) -> None:
-    message = text("明天股市会涨吗", user="bob", msg_id="storm-1")
+    message = text("菜市场几点关门", user="bob", msg_id="storm-1")
     outcomes: list[Outcome] = []
 
     def deliver() -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -26,16 +27,26 @@ class LinliProcess:
         env["LINLI_HOME"] = str(self.home)
         return env
 
-    def run(self, *args: str) -> str:
-        """One command's stdout (it must succeed)."""
+    def attempt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """One command, which may be refused; stdin is empty (not a terminal), as in a script."""
         result = subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            env=self.env, capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "bot", *args], env=self.env, capture_output=True,
+            text=True, timeout=60, stdin=subprocess.DEVNULL,
         )  # fmt: skip
         self.logs.append(result.stderr)
+        return result
+
+    def run(self, *args: str) -> str:
+        """One command's stdout (it must succeed)."""
+        result = self.attempt(*args)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
+    def ask(self, user: str, text: str) -> dict[str, Any]:
+        """`ask --json`'s record for one message from `user` (intent, answer_id, reply...)."""
+        found: dict[str, Any] = json.loads(self.run("ask", "--json", "--user", user, text))
+        return found
+
     def say(self, user: str, text: str) -> str:
         """The reply to one message from `user`."""
-        return str(json.loads(self.run("ask", "--json", "--user", user, text))["reply"])
+        return str(self.ask(user, text)["reply"])

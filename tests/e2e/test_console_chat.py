@@ -36,3 +36,16 @@ def test_a_conversation(tmp_path: Path) -> None:
     assert "工作人员" in replies[5]
     assert replies[-1].startswith("邻里：再见")
     assert "不会被读到" not in result.stdout
+
+
+def test_warnings_stay_out_of_the_conversation(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    environ["LINLI_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--user", "grandma"],
+        input="取消活动1\n", capture_output=True, text=True, env=environ, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert "只有社区工作人员" in result.stdout
+    assert result.stderr == ""  # the terminal shows the conversation only
+    assert "tried a staff command" in (tmp_path / "chat.log").read_text(encoding="utf-8")

@@ -59,7 +59,28 @@ def test_staff_run_them(app: App, text: Callable[..., Incoming]) -> None:
     assert "13812345678" not in roster
     assert "签到" in app.dispatcher.handle(text(f"签到码{number}", user="wang")).text
     assert "名额 10" in app.dispatcher.handle(text(f"活动统计{number}", user="wang")).text
-    assert "已通知 1 位" in app.dispatcher.handle(text(f"取消活动{number}", user="wang")).text
+    assert "会通知 1 位" in app.dispatcher.handle(text(f"取消活动{number}", user="wang")).text
+    assert "已通知 1 位" in app.dispatcher.handle(text("确认", user="wang")).text
     with Session(app.engine) as session:
         kinds = [row.kind for row in session.exec(select(Outbox)).all()]
     assert kinds == ["activity_cancelled"]
+
+
+@pytest.mark.parametrize("reply", ["好的", "活动名单{n}", "算了"])
+def test_cancelling_an_activity_waits_for_an_explicit_yes(
+    app: App, text: Callable[..., Incoming], reply: str
+) -> None:
+    number = make_activity(app)
+    with session_scope(app.engine) as session:
+        grant(session, resolve_user(session, "console", "wang", NOW).id or 0, "staff")
+    asked = app.dispatcher.handle(text(f"取消活动{number}", user="wang")).text
+    assert "要取消【普法小课堂】" in asked
+    assert "会通知 1 位报名的居民" in asked
+    assert "回复“确认”" in asked
+    answered = app.dispatcher.handle(text(reply.format(n=number), user="wang")).text
+    assert "已取消" not in answered
+    with Session(app.engine) as session:
+        assert session.get(Activity, number).status == "published"  # type: ignore[union-attr]
+        assert session.exec(select(Outbox)).all() == []
+    # the offer is gone: a later "确认" cancels nothing
+    assert "已取消" not in app.dispatcher.handle(text("确认", user="wang")).text

@@ -164,7 +164,7 @@ def full_disk(app: App) -> Iterator[Engine]:
 
 
 def test_a_full_disk_gets_an_apology_not_an_exception(app: App, full_disk: Engine) -> None:
-    unanswerable = "明天股市会不会涨" * 300  # logged as unanswered (2,000 characters): more pages
+    unanswerable = "菜市场几点关门呢" * 300  # logged as unanswered (2,000 characters): more pages
     outcomes = [
         app.dispatcher.handle(Incoming("console", f"u{n}", unanswerable)).intent for n in range(20)
     ]

@@ -79,7 +79,8 @@ def test_no_secret_in_the_log_of_a_wechat_and_telegram_session(tmp_path: Path) -
             )  # fmt: skip
             assert hello.status_code == 200
             pushed = subprocess.run(
-                [sys.executable, "-m", "bot", "push", "send", "周六上午社区义诊", "--everyone"],
+                [sys.executable, "-m", "bot", "push", "send", "周六上午社区义诊", "--everyone",
+                 "--yes"],
                 env=env, capture_output=True, text=True, timeout=120,
             )  # fmt: skip
             assert pushed.returncode == 0, pushed.stderr

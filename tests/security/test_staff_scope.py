@@ -98,7 +98,8 @@ def test_only_district_staff_act_on_a_district_wide_activity(app: App, send: Sen
         assert send(command.format(n=number), "ann") == NOT_YOURS, command
     assert snapshot(app) == before
     assert "签到码：" in send(f"签到码{number}", "district")
-    assert "已通知 1 位" in send(f"取消活动{number}", "district")
+    assert "会通知 1 位" in send(f"取消活动{number}", "district")
+    assert "已通知 1 位" in send("确认", "district")
 
 
 def test_staff_of_the_community_and_the_district_still_can(app: App, send: Send) -> None:
@@ -111,7 +112,8 @@ def test_staff_of_the_community_and_the_district_still_can(app: App, send: Send)
         assert "名额 10" in send("活动统计1", who)
         assert "助老餐厅帮厨" in send("班次名单 1", who)
     assert "已批准" in send("批准工时 1", "ann")
-    assert "已通知 1 位" in send("取消活动1", "ann")
+    assert "会通知 1 位" in send("取消活动1", "ann")
+    assert "已通知 1 位" in send("确认", "ann")
 
 
 def test_commands_without_a_number_show_only_their_own_community(app: App, send: Send) -> None:

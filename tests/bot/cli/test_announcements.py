@@ -123,8 +123,34 @@ def test_send_to_a_community_by_name_at_a_time(linli: Linli, engine: Engine) -> 
     assert "linli push progress 2" in plain.out
 
 
+def test_everyone_says_the_reach_and_needs_yes(
+    linli: Linli, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    residents(engine, "suzhe", "ann", "bob")
+    refused = linli("push", "send", "停水通知", "--everyone")
+    assert (refused.code, refused.out) == (1, "")
+    assert "全区所有人，约 2 人" in refused.err
+    assert "--yes" in refused.err
+    assert announcement_count(engine) == 0
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal())
+    answers = iter(["好的", "确认"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    not_quite = linli("push", "send", "停水通知", "--everyone")  # "好的" is not explicit
+    assert (not_quite.code, announcement_count(engine)) == (1, 0)
+    assert "约 2 人" in not_quite.err
+    assert linli("push", "send", "停水通知", "--everyone").code == 0
+    assert announcement_count(engine) == 1
+
+
 def test_list_and_cancel(linli: Linli, engine: Engine) -> None:
-    first = linli("push", "send", "停水通知", "--everyone", "--at", tomorrow_at("09:00"), "--json")
+    first = linli(
+        "push", "send", "停水通知", "--everyone", "--yes", "--at", tomorrow_at("09:00"), "--json"
+    )
     number = first.json()["id"]
     listing = linli("push", "list")
     assert listing.code == 0
@@ -194,8 +220,8 @@ def test_progress_json(linli: Linli, engine: Engine, settings: Settings) -> None
 
 
 def test_progress_watch_stops_when_finished(linli: Linli, engine: Engine) -> None:
-    number = linli("push", "send", "停水通知", "--everyone", "--at", tomorrow_at("09:00"),
-                   "--json").json()["id"]  # fmt: skip
+    number = linli("push", "send", "停水通知", "--everyone", "--yes", "--at",
+                   tomorrow_at("09:00"), "--json").json()["id"]  # fmt: skip
     assert linli("push", "cancel", str(number)).code == 0
     watched = linli("push", "progress", str(number), "--watch", "0.01")
     assert watched.code == 0

@@ -157,7 +157,7 @@ def test_kb_eval_reports_the_rates(run, tmp_path: Path) -> None:  # type: ignore
 
 
 def test_unanswered_lists_what_staff_must_follow_up(run) -> None:  # type: ignore[no-untyped-def]
-    ask_json(run, "明天股市会涨吗", "找人工")
+    ask_json(run, "菜市场几点关门", "找人工")
     result = run("unanswered", "--json")
     kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
     assert kinds == ["handoff", "fallback"]

@@ -53,3 +53,13 @@ def test_role_list_without_a_user_lists_everyone_with_a_role(run) -> None:  # ty
         "staff @ suzhe：用户 1（console:li）",
         "volunteer @ 全区：用户 1（console:li）",
     ]
+
+
+def test_a_role_can_be_granted_before_the_person_has_spoken(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    granted = run("role", "grant", "console:boss", "staff")
+    assert granted.returncode == 0, granted.stderr
+    assert "staff @ 全区：用户 1（console:boss）" in run("role", "list").stdout
+    assert "工作人员：" in run("ask", "--user", "boss", "帮助").stdout  # the role is theirs
+    missing = run("role", "grant", "404", "staff")
+    assert missing.returncode == 1
+    assert "没有找到用户 404" in missing.stderr

@@ -1,0 +1,85 @@
+"""Short social messages — thanks, "好的", goodbyes, "辛苦了" — answered in a line, and a bare
+yes, no or number outside any flow, or a command word alone, met with a short "您是想…？"
+instead of a confident answer from the knowledge base. None of them is a question for staff."""
+
+from __future__ import annotations
+
+import re
+
+from bot.intent import Context
+from bot.models import Conversation
+from bot.types import Outcome, Reply
+from intents.flow import Words
+from intents.phrases import plain
+
+_TAIL = "[啊呀呢吧嘛哦喔哈啦了咯嘞哇噻撒～~]*"
+# (words, reply), most telling first: "好的谢谢" is thanks, "好的再见" a goodbye
+_SOCIAL: tuple[tuple[str, str], ...] = (
+    ("晚安|睡了|睡觉了|去睡了", "晚安，早点休息，祝您好梦 🌙"),
+    (
+        "再见|拜拜|拜|白白|88|886|回头见|下次见|先这样|不聊了|走了|我走了",
+        "再见，祝您天天开心！有事随时来找我 👋",
+    ),
+    (
+        "辛苦了|辛苦|辛苦你了|辛苦您了|辛苦你们了|你们辛苦了|大家辛苦了",
+        "您也辛苦了！能帮上忙就好 😊",
+    ),
+    (
+        "谢谢|谢谢你|谢谢您|多谢|感谢|谢了|谢啦|麻烦了|麻烦你了|真棒|太好了|厉害|点赞|赞",
+        "不客气 😊 还有什么想问的，随时发给我。",
+    ),
+    (
+        "好的|好|嗯|嗯嗯|哦|噢|喔|ok|okay|知道了|晓得了|明白了|收到|了解|懂了|行|要得|中|好嘞",
+        "好的 😊 还有什么需要，随时发给我。",
+    ),
+)
+_WORDS = "|".join(sorted({w for words, _ in _SOCIAL for w in words.split("|")}, key=len)[::-1])
+_ONLY_SOCIAL = re.compile(rf"^(({_WORDS}){_TAIL})+$")
+_YES = Words(yes_also=("对", "对的", "没错", "要", "嗯是的", "y"))  # the flows' yes words
+_NO = re.compile(rf"^(不|不对|不是|不是的|错了|说错了|不要|不用|没有|不是这个|no|n){_TAIL}$")
+_NUMBER = re.compile(r"^第?(\d{1,6})(个|号|条)?$")
+_CHINESE_NUMBER = re.compile(r"^第?[一二三四五六七八九十]{1,3}(个|号|条)?$")
+_CHECKIN = re.compile(rf"^(签到|我要签到|我来签到|怎么签到|如何签到|签到码|签到码是什么){_TAIL}$")
+
+NOT_SURE = "不好意思，可能我没理解对 🙏 您是想问什么呢？换个说法告诉我，或发“找人工”。"
+NO_QUESTION = "您是想确认什么呢？现在没有在等您回复的事 😊 有问题直接打字问我就行。"
+CHECKIN_HOW = (
+    "您是想签到吗？请发“签到”加活动现场公布的签到码，比如“签到123456”。\n"
+    "签到码由工作人员在活动现场公布。"
+)
+
+
+class SmalltalkIntent:
+    """Claims thanks, goodbyes and the like, and a bare yes / no / number / 签到."""
+
+    name = "smalltalk"
+    flows: tuple[str, ...] = ()
+    staff_examples: tuple[str, ...] = ()
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """A one-line social reply or nudge; None for anything else."""
+        text = plain(ctx.text).lower()
+        reply = _reply(text) if text else None
+        return Outcome(self.name, (Reply(reply),), confidence=1.0) if reply else None
+
+    def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+        """Small talk has no multi-step flow."""
+        return None
+
+
+def _reply(text: str) -> str | None:
+    if _ONLY_SOCIAL.match(text):
+        return next(reply for words, reply in _SOCIAL if re.search(words, text))
+    if _YES.says_yes(text):
+        return NO_QUESTION
+    if _NO.match(text):
+        return NOT_SURE
+    number = _NUMBER.match(text)
+    if number:
+        n = number.group(1)
+        return f"您发的是“{n}”。您是想看编号 {n} 的活动吗？请发“活动{n}”；有问题直接打字问我就行。"
+    if _CHINESE_NUMBER.match(text):
+        return NOT_SURE
+    if _CHECKIN.match(text):
+        return CHECKIN_HOW
+    return None

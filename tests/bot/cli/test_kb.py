@@ -1,0 +1,124 @@
+"""`linli kb import|remove|check|export|calibrate` as staff run them: an import never replaces
+a stored answer unasked, one entry can be removed, every problem of a file is listed, a closed
+pipe is no error, and a trial calibration does not replace the live one."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.bot.cli.test_main import run  # noqa: F401  (the CLI fixture)
+
+WIFI = """entries:
+  - id: svc-wifi
+    category: service
+    question: 社区有免费无线网吗
+    answer: {answer}
+    source: 示例
+"""
+
+
+def test_an_import_shows_what_it_would_overwrite_and_needs_yes(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(WIFI.format(answer="党群服务中心有免费无线网。"), encoding="utf-8")
+    second.write_text(WIFI.format(answer="密码贴在服务中心前台。"), encoding="utf-8")
+    assert "新增 1" in run("kb", "import", str(first)).stdout
+    assert run("kb", "import", str(first)).returncode == 0  # the same again: nothing changes
+
+    refused = run("kb", "import", str(second))
+    assert refused.returncode == 1
+    assert "原答案：党群服务中心有免费无线网。" in refused.stderr
+    assert "新答案：密码贴在服务中心前台。" in refused.stderr
+    assert "--yes" in refused.stderr
+    assert "党群服务中心有免费无线网" in run("kb", "export").stdout  # kept
+
+    done = run("kb", "import", str(second), "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "更新：svc-wifi" in done.stdout
+    assert "密码贴在服务中心前台" in run("kb", "export").stdout
+
+
+def test_one_entry_can_be_removed(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    wifi = tmp_path / "wifi.yaml"
+    wifi.write_text(WIFI.format(answer="党群服务中心有免费无线网。"), encoding="utf-8")
+    run("kb", "import", str(wifi))
+    missing = run("kb", "remove", "svc-wifi", "no-such-entry")
+    assert missing.returncode == 1
+    assert "知识库里没有：no-such-entry" in missing.stderr
+    assert "svc-wifi" in run("kb", "export").stdout  # all or nothing
+    removed = run("kb", "remove", "svc-wifi")
+    assert (removed.returncode, removed.stdout.strip()) == (
+        0,
+        "已删除 svc-wifi（社区有免费无线网吗）",
+    )
+    assert "svc-wifi" not in run("kb", "export").stdout
+
+
+def test_check_lists_every_problem_without_a_traceback(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "entries:\n"
+        "  - {id: a-one, category: service, question: 问一, answer: 答, source: 源,"
+        " updated_at: 2026-02-30}\n"
+        "  - {id: a-two, category: nope, question: 问二, answer: 答, source: 源}\n"
+        "  - {id: a-three, category: service, question: 问三, answer: 答, source: 源,"
+        " updated_at: 昨天}\n",
+        encoding="utf-8",
+    )
+    result = run("kb", "check", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{bad}:2: updated_at '2026-02-30' 不是日期" in result.stderr
+    assert f"{bad}:3: 未知的 category 'nope'" in result.stderr
+    assert f"{bad}:4: updated_at '昨天' 不是日期" in result.stderr
+    assert "共 3 个问题" in result.stderr
+
+
+def test_export_into_a_closed_pipe_is_quiet(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    many = tmp_path / "many.yaml"
+    rows = [
+        f"  - {{id: x-{n}, category: service, question: 问题{n}, answer: {'答' * 400}, source: 源}}"
+        for n in range(400)
+    ]  # far more than a pipe holds
+    many.write_text("entries:\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert run("kb", "import", str(many)).returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    env["LINLI_HOME"] = str(tmp_path / "home")
+    export = subprocess.Popen(
+        [sys.executable, "-m", "bot", "kb", "export"], env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert export.stdout is not None
+    assert export.stderr is not None
+    assert export.stdout.readline().startswith(b"{")
+    export.stdout.close()  # `| head -1`
+    assert export.wait(timeout=120) == 0
+    assert export.stderr.read() == b""
+
+
+def test_calibrate_without_write_only_reports(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(
+        '{"text": "低保咋个申请", "expect": "svc-dibao"}\n'
+        '{"text": "明天股市会涨吗", "expect": "fallback"}\n',
+        encoding="utf-8",
+    )
+    live = tmp_path / "home" / "calibration.json"
+    trial = run("kb", "calibrate", str(labelled))
+    assert trial.returncode == 0, trial.stderr
+    assert "没有写入" in trial.stdout
+    assert not live.exists()
+    written = run("kb", "calibrate", str(labelled), "--write")
+    assert written.returncode == 0, written.stderr
+    assert live.exists()
+
+
+def test_a_gbk_labelled_file_is_asked_to_be_saved_as_utf8(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    labelled = tmp_path / "gbk.jsonl"
+    labelled.write_bytes('{"text": "低保咋个申请", "expect": "svc-dibao"}\n'.encode("gbk"))
+    result = run("kb", "eval", str(labelled))
+    assert result.returncode == 1
+    assert "另存为 UTF-8" in result.stderr
+    assert "codec" not in result.stderr
