@@ -12,6 +12,7 @@ from bot import conversation
 from bot.config import StaffSettings
 from bot.intent import Context
 from bot.kb.models import UnansweredQuestion
+from bot.logs import mask_mobiles
 from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
 from intents.phrases import plain
@@ -118,7 +119,7 @@ class FaqIntent:
                 user_id=ctx.user_id,
                 channel=ctx.incoming.channel,
                 kind="fallback",
-                text=ctx.text[:2000],
+                text=mask_mobiles(ctx.text[:2000]),  # staff read it: no full number
                 best_entry_id=best.entry.id if best else None,
                 confidence=round(match.confidence, 3),
                 created_at=ctx.now,

@@ -7,6 +7,7 @@ import re
 from bot.config import StaffSettings
 from bot.intent import Context
 from bot.kb.models import UnansweredQuestion
+from bot.logs import mask_mobiles
 from bot.models import Conversation
 from bot.types import Outcome, Reply
 from intents.phrases import plain
@@ -40,7 +41,7 @@ class HandoffIntent:
                 user_id=ctx.user_id,
                 channel=ctx.incoming.channel,
                 kind="handoff",
-                text=ctx.text[:2000],
+                text=mask_mobiles(ctx.text[:2000]),  # staff read it: no full number
                 created_at=ctx.now,
             )
         )

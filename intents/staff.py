@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.activities import service as activities
-from bot.activities.models import Activity, Seat
+from bot.activities.models import Activity, Phase, Seat
 from bot.activities.sheets import attendance_summary
 from bot.intent import Context
 from bot.models import Conversation
@@ -81,7 +81,7 @@ class StaffIntent:
 
     def _ask_cancel(self, ctx: Context, found: Activity) -> str:
         """What cancelling will do and to how many, before anything is done."""
-        if found.status == "cancelled":
+        if found.status == Phase.CANCELLED:
             raise activities.ActivityError("这个活动已经取消过了。")
         rows = activities.registrations(ctx.session, found.id or 0)
         waiting = sum(1 for r in rows if r.status in (Seat.WAITLISTED, Seat.OFFERED))
@@ -125,7 +125,8 @@ class StaffIntent:
         for n, registration in enumerate(activities.registrations(ctx.session, number), 1):
             name = mask_name(registration.name) if registration.name else "（未填姓名）"
             phone = mask_phone(registration.phone) if registration.phone else ""
-            lines.append(f"{n}. {name} {phone} {registration.party}位 {registration.status}")
+            state = Seat.label_of(registration.status)
+            lines.append(f"{n}. {name} {phone} {registration.party}位 {state}")
         return "\n".join(lines)
 
 

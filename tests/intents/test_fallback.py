@@ -73,3 +73,14 @@ def test_an_example_contact_left_in_a_config_is_not_shown() -> None:
     old = StaffSettings(contact="社区服务电话：028-0000-0000（示例号码，请以社区公布的为准）")
     assert old.shown_contact is None
     assert StaffSettings().shown_contact is None
+
+
+@pytest.mark.parametrize(
+    "said", ["菜市场几点关门 我电话13812345678 麻烦回个电话", "找人工 电话13812345678"]
+)
+def test_staff_never_read_a_full_mobile_number_in_the_log(
+    app: App, text: Callable[..., Incoming], said: str
+) -> None:
+    app.dispatcher.handle(text(said))
+    assert logged(app), said
+    assert all("13812345678" not in row and "138****5678" in row for row in logged(app))

@@ -57,6 +57,8 @@ def test_staff_run_them(app: App, text: Callable[..., Incoming]) -> None:
     assert "王*明" in roster
     assert "138****5678" in roster  # masked in chat; full numbers only in the export
     assert "13812345678" not in roster
+    assert "已确认" in roster  # statuses in Chinese
+    assert "confirmed" not in roster
     assert "签到" in app.dispatcher.handle(text(f"签到码{number}", user="wang")).text
     assert "名额 10" in app.dispatcher.handle(text(f"活动统计{number}", user="wang")).text
     assert "会通知 1 位" in app.dispatcher.handle(text(f"取消活动{number}", user="wang")).text
