@@ -8,10 +8,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from sqlmodel import select
+
 from bot.errors import UserFacingError
 from bot.identity import find_identity
 from bot.intent import Context
-from bot.models import Conversation
+from bot.models import ChannelIdentity, Conversation
 from bot.outbox.notifier import Notifier
 from bot.people import invites
 from bot.people.models import LinkRequest
@@ -60,10 +62,25 @@ class LinkIntent:
         if _DECLINE.match(text):
             return self._decide(ctx, confirm=False)
         if found := _PREFER.match(text.lower()):
-            ctx.user.preferred_channel = _CHANNELS[found.group(1)]
-            ctx.session.add(ctx.user)
-            return _say(f"好的，以后的提醒和通知都发到{found.group(1)}。")
+            return self._prefer(ctx, _CHANNELS[found.group(1)])
         return None
+
+    def _prefer(self, ctx: Context, channel: str) -> Outcome:
+        """Send notices through `channel`, if this account can be reached there."""
+        label = _LABELS[channel]
+        reachable = ctx.session.exec(
+            select(ChannelIdentity.id).where(
+                ChannelIdentity.user_id == ctx.user_id, ChannelIdentity.channel == channel
+            )
+        ).first()
+        if reachable is None:
+            return _say(
+                f"您的账号还没有连上{label}，通知没法发过去。先在{label}里找到邻里小助手，"
+                f"在这边发“绑定”拿绑定码，再到{label}里发“绑定 绑定码”就行。"
+            )
+        ctx.user.preferred_channel = channel
+        ctx.session.add(ctx.user)
+        return _say(f"好的，以后的提醒和通知都发到{label}。")
 
     def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
         """No multi-step flow."""

@@ -15,6 +15,7 @@ from bot.activities.service import ActivityInput
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import find_identity, resolve_user
+from bot.models import User
 from bot.outbox.models import Outbox
 from bot.people.roles import grant, has_role
 from bot.types import Incoming
@@ -141,3 +142,17 @@ def test_roles_are_never_copied_into_the_account_that_asked(app: App, say: Say) 
 
 def test_the_same_account_needs_no_link(say: Say) -> None:
     assert "已经是同一个账号" in say(f"绑定 {code_for(say)}")
+
+
+def test_notices_go_only_to_a_channel_the_account_has(app: App, say: Say) -> None:
+    refused = say("通知发到Telegram")
+    assert "还没有连上Telegram" in refused
+    gran = user_id(app, "wechat", "gran")
+    with Session(app.engine) as session:
+        assert session.get(User, gran).preferred_channel != "telegram"  # type: ignore[union-attr]
+    code = code_for(say)
+    say(f"绑定 {code}", user="55", channel="telegram")
+    say("确认绑定")
+    assert "以后的提醒和通知都发到Telegram" in say("通知发到Telegram")
+    with Session(app.engine) as session:
+        assert session.get(User, gran).preferred_channel == "telegram"  # type: ignore[union-attr]
