@@ -1,8 +1,9 @@
 """Times for people: how Linli writes them (local time, month-day, weekday) and how it reads
 them.
 
-Times as staff type them in chat: "现在", "明天 9:00", "后天下午3点半", "12月3日 15:30",
-"2026-12-03 15:30". Read in the district's timezone."""
+Times as staff type them in chat: "现在", "明天 9:00", "后天下午3点半", "周五 8:00" (the
+coming Friday), "下周一 9点", "12月3日 15:30", "2026-12-03 15:30". Read in the district's
+timezone."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ _NOW = re.compile(r"^(现在|马上|立即|立刻|立即发送|现在发)$")
 _DAY_WORDS = {"今天": 0, "明天": 1, "后天": 2}
 _DATE = re.compile(
     r"^(?:(?P<word>今天|明天|后天)"
+    r"|(?P<next>下个?)?(?:这个?|本)?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天])"
     r"|(?:(?P<year>\d{4})[-/年.])?(?P<month>\d{1,2})[-/月.](?P<day>\d{1,2})[日号]?)"
 )
 _TIME = re.compile(
@@ -58,7 +60,9 @@ def parse_when(text: str, now: dt.datetime, zone: ZoneInfo) -> dt.datetime | Non
     if day is None or clock is None:
         return None
     moment = dt.datetime.combine(day, clock, tzinfo=zone)
-    if not found.group("year") and not found.group("word") and moment < now - _LONG_AGO:
+    if found.group("weekday") and not found.group("next") and moment < now:
+        return moment + dt.timedelta(days=7)  # "周五 8:00" said on Friday at ten: next Friday
+    if found.group("month") and not found.group("year") and moment < now - _LONG_AGO:
         try:
             moment = moment.replace(year=moment.year + 1)  # "1月5日" said in December
         except ValueError:  # 2月29日, and next year has none
@@ -69,6 +73,11 @@ def parse_when(text: str, now: dt.datetime, zone: ZoneInfo) -> dt.datetime | Non
 def _day(found: re.Match[str], today: dt.date) -> dt.date | None:
     if found.group("word"):
         return today + dt.timedelta(days=_DAY_WORDS[found.group("word")])
+    if found.group("weekday"):
+        weekday = _WEEKDAYS.index(found.group("weekday").replace("天", "日"))
+        if found.group("next"):  # in next week (Monday to Sunday)
+            return today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7 + weekday)
+        return today + dt.timedelta(days=(weekday - today.weekday()) % 7)
     year = int(found.group("year") or today.year)
     try:
         return dt.date(year, int(found.group("month")), int(found.group("day")))

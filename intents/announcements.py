@@ -98,7 +98,7 @@ class AnnouncementsIntent:
             )
         return self._ask_where(ctx, data)
 
-    def _ask_where(self, ctx: Context, data: dict[str, Any]) -> Outcome:
+    def _ask_where(self, ctx: Context, data: dict[str, Any], note: str = "") -> Outcome:
         scope = announcements.staff_communities(ctx.session, ctx.user_id)
         communities = ctx.session.exec(select(Community).order_by(Community.id)).all()
         choices = [(c.id, c.name) for c in communities if scope is None or c.id in scope]
@@ -106,7 +106,7 @@ class AnnouncementsIntent:
             choices.append(("*", "全区所有社区"))
         data["choices"] = [c for c, _ in choices]
         options = tuple(Option(n, name, key) for n, (key, name) in enumerate(choices, 1))
-        question = "发给哪个社区？回复数字，几个社区就用空格隔开，如“1 3”。"
+        question = note + "发给哪个社区？回复数字，几个社区就用空格隔开，如“1 3”。"
         return self._ask(ctx, data, "where", question, options)
 
     def _where(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome | None:
@@ -157,6 +157,9 @@ class AnnouncementsIntent:
     def _preview(self, ctx: Context, data: dict[str, Any]) -> Outcome:
         draft = _draft(data)
         reach, out = announcements.estimate(ctx.session, draft.target, draft.topic)
+        if reach == 0:  # nothing to confirm: choose again, the text and time are kept
+            nobody = "按这样选，一个人也发不到（没有这类居民，或都已退订）。请换个范围。\n"
+            return self._ask_where(ctx, data, nobody)
         shown = Announcement(
             text=draft.text,
             link=draft.link,

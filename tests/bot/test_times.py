@@ -107,3 +107,18 @@ def test_a_time_alone_is_today_and_a_recent_date_stays_past() -> None:
     assert recent is not None
     assert recent.date() == dt.date(2026, 11, 20)
     assert recent < THURSDAY
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("周五 8:00", local(2026, 11, 27, 8, 0)),  # the coming Friday
+        ("星期天下午3点", local(2026, 11, 29, 15, 0)),
+        ("下周一 9点", local(2026, 11, 30, 9, 0)),  # Monday of next week
+        ("下周四 9:00", local(2026, 12, 3, 9, 0)),
+        ("周四 18:00", local(2026, 11, 26, 18, 0)),  # later today
+        ("周四 8:00", local(2026, 12, 3, 8, 0)),  # today, but already past: next week
+    ],
+)
+def test_weekdays(said: str, meant: dt.datetime) -> None:
+    assert parse_when(said, THURSDAY, SHANGHAI) == meant

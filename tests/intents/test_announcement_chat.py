@@ -145,6 +145,7 @@ def test_now_still_means_now_after_a_slow_confirmation(
 
 def test_district_staff_may_pick_the_whole_district(app: App, say: Say) -> None:
     user(app, "director", community=None, role="staff", place="")
+    user(app, "helper", role="volunteer")  # someone to send to
     for line in WALK[:3]:
         menu = say(line, user="director")
     assert "6. 全区所有社区" in menu
@@ -232,3 +233,16 @@ def test_a_time_that_passes_before_confirming_is_asked_again(
     say("现在")
     assert "已安排" in say("确认")
     assert len(stored(app)) == 1
+
+
+def test_nobody_to_send_to_is_not_offered_for_confirmation(
+    app: App, say: Say, secretary: int
+) -> None:
+    for line in WALK[:4]:
+        say(line)
+    say("标签 没有这个标签")
+    chosen_again = [say(line) for line in ("3", "周五 8:00")][-1]
+    assert "一个人也发不到" in chosen_again
+    assert "发给哪个社区" in chosen_again
+    assert step_of(app, secretary) == "where"
+    assert stored(app) == []
