@@ -175,17 +175,24 @@ def test_bad_config_is_a_clear_error(run, tmp_path: Path) -> None:  # type: igno
 @pytest.mark.postgres
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL test skipped: set LINLI_TEST_DATABASE_URL")
 def test_ask_on_postgresql(run) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
     from sqlmodel import SQLModel
 
     from bot.app import open_database
     from bot.config import Settings
 
     engine = open_database(Settings.model_validate({"database": {"url": PG_URL}}))
-    SQLModel.metadata.drop_all(engine)
+
+    def empty() -> None:  # the tables, and the migrations' and APScheduler's own
+        SQLModel.metadata.drop_all(engine)
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version, apscheduler_jobs"))
+
+    empty()
     try:
         result = run("ask", "--json", "低保", env={"LINLI_DATABASE_URL": PG_URL})
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["answer_id"] == "svc-dibao"
     finally:
-        SQLModel.metadata.drop_all(engine)
+        empty()
         engine.dispose()
