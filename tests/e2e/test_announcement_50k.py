@@ -6,7 +6,6 @@ slow, only a stall fails it (how fast it goes is tests/bench/bench_announcement.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -31,6 +30,7 @@ from bot.models import ChannelIdentity, User
 from bot.outbox.models import Outbox
 from tests.e2e.test_reminder_restart import free_port
 from tests.fakes.wechat_api import FakeWeChatAPI
+from tests.serving import serving
 
 RESIDENTS = 50_000
 ELSEWHERE = 500  # residents of another community: not for them
@@ -97,26 +97,6 @@ def linli(env: dict[str, str], *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-@contextlib.contextmanager
-def serving(env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """`linli serve` in its own process, stopped (or killed) however the block ends: a
-    failing test leaves no server behind."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"], env=env, text=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield server
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
 
 
 def received(api: FakeWeChatAPI) -> Counter[str]:

@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
+from tests.serving import start_serve, stop_serve
 
 OFFSETS = [0.25, 0.15]  # minutes before the start: 15 s and 9 s
 
@@ -50,10 +50,7 @@ def environment(home: Path) -> dict[str, str]:
 
 
 def serve(env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"], env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    return start_serve(env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
@@ -100,6 +97,7 @@ def test_restart_between_scheduling_and_firing(tmp_path: Path) -> None:
     finally:
         first.send_signal(signal.SIGKILL)  # a crash: no clean hand-over of the lease
         first.wait()
+        stop_serve(first, 0)
     assert utcnow() < start - dt.timedelta(minutes=OFFSETS[0])  # nothing was due yet
     second = serve(env)
     try:
@@ -108,7 +106,10 @@ def test_restart_between_scheduling_and_firing(tmp_path: Path) -> None:
         time.sleep(1)
     finally:
         second.send_signal(signal.SIGTERM)
-        output, _ = second.communicate(timeout=30)
+        try:
+            output, _ = second.communicate(timeout=30)
+        finally:
+            stop_serve(second, 0)
     with Session(engine) as session:
         logs = session.exec(select(ReminderLog)).all()
         outbox = session.exec(select(Outbox).where(Outbox.kind == "reminder")).all()

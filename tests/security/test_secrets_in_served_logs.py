@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from tests.e2e.test_reminder_restart import free_port
 from tests.fakes.telegram_api import FakeBotAPI, text_update
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.fakes.wechat_client import WeChatTestClient
+from tests.serving import start_serve, stop_serve
 
 APP_SECRET = "wx-app-secret-5e1f0c9a"
 WECHAT_TOKEN = "wxtoken7788"
@@ -64,10 +64,7 @@ def test_no_secret_in_the_log_of_a_wechat_and_telegram_session(tmp_path: Path) -
     with FakeWeChatAPI("wxlogtest", APP_SECRET) as wechat, FakeBotAPI(BOT_TOKEN) as telegram:
         env = environment(tmp_path, wechat, telegram, port)
         with log.open("w") as stderr:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve"], env=env, stdout=subprocess.DEVNULL,
-                stderr=stderr,
-            )  # fmt: skip
+            server = start_serve(env, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(lambda: up(f"{base}/healthz"), 120)
@@ -86,12 +83,7 @@ def test_no_secret_in_the_log_of_a_wechat_and_telegram_session(tmp_path: Path) -
             assert pushed.returncode == 0, pushed.stderr
             wait_for(lambda: bool(wechat.custom_messages) and len(telegram.sent) >= 2, 120)
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=30)
+            stop_serve(server)
         tokens = {m["access_token"] for m in wechat.custom_messages}
     text = log.read_text(encoding="utf-8") + pushed.stderr
     assert " DEBUG " in text  # the level really was DEBUG

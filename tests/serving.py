@@ -1,0 +1,63 @@
+"""`linli serve` started by a test, in its own process group, so that however the test ends
+(assertion, timeout, Ctrl-C) the server and every child it started are stopped: the block's
+`finally` kills the group, and an atexit hook catches any group a crashed runner forgot."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+_LIVE: set[int] = set()
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+    _LIVE.discard(pgid)
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for pgid in list(_LIVE):
+        _kill_group(pgid)
+
+
+def start_serve(env: dict[str, str], **popen: Any) -> subprocess.Popen[str]:
+    """`python -m bot serve` as the leader of a new process group (pgid == its pid)."""
+    server: subprocess.Popen[str] = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"], env=env, text=True, start_new_session=True,
+        **popen,
+    )  # fmt: skip
+    _LIVE.add(server.pid)
+    return server
+
+
+def stop_serve(server: subprocess.Popen[str], grace: float = 60) -> None:
+    """SIGTERM the server and wait `grace` seconds, then kill its whole group."""
+    try:
+        if server.poll() is None:
+            server.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=grace)
+    finally:
+        _kill_group(server.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serving(
+    env: dict[str, str], grace: float = 60, **popen: Any
+) -> Iterator[subprocess.Popen[str]]:
+    """A running server for the block; stopped with its children however the block ends."""
+    server = start_serve(env, **popen)
+    try:
+        yield server
+    finally:
+        stop_serve(server, grace)
