@@ -115,16 +115,18 @@ def remove_entries(engine: Engine, ids: Sequence[str]) -> list[Entry]:
 
 
 def _compare(session: Session, loaded: Loaded, replace: bool) -> Imported:
+    # the stored base in one query (not one per entry: files hold thousands); the rows stay
+    # in the session, so the merges that follow find them without reading again
+    stored = {row.id: row for row in session.exec(select(KnowledgeEntry)).all()}
     done = Imported(loaded)
     for entry in loaded.entries:
-        row = session.get(KnowledgeEntry, entry.id)
+        row = stored.get(entry.id)
         if row is None:
             done.added.append(entry.id)
         elif _content(_entry(row)) != _content(entry):
             done.changed.append(_entry(row))
     if replace:
         incoming = {e.id for e in loaded.entries}
-        stored = session.exec(select(KnowledgeEntry.id)).all()
         done.removed = [entry_id for entry_id in stored if entry_id not in incoming]
     return done
 

@@ -191,9 +191,13 @@ def open_schema(engine: Engine, models: Sequence[type[SQLModel]], auto_upgrade: 
             was made before migrations and is not the schema they start from. Nothing is
             changed then.
     """
+    with engine.connect() as connection:  # the usual start: current, so nothing is locked
+        schema = schema_of(connection)
+    if schema.state is SchemaState.CURRENT:
+        return schema
     tables = tables_of(models)
     with _locked(engine) as connection:
-        schema = schema_of(connection)
+        schema = schema_of(connection)  # again: another process may have migrated meanwhile
         if schema.state is SchemaState.UNVERSIONED:
             _adopt(connection, tables)
         if schema.state in (SchemaState.EMPTY, SchemaState.UNVERSIONED) or (
