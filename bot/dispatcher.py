@@ -44,7 +44,13 @@ class Dispatcher:
         self.intents = list(intents)
         self.clock = clock
         self.finishers = list(finishers)
-        self._flows = {flow: intent for intent in self.intents for flow in intent.flows}
+        self._flows: dict[str, Intent] = {}
+        for intent in self.intents:
+            for flow in intent.flows:
+                if flow in self._flows:  # the later one would silently take the other's replies
+                    owner = self._flows[flow].name
+                    raise ValueError(f"flow {flow!r} claimed by {owner} and {intent.name}")
+                self._flows[flow] = intent
 
     def handle(self, incoming: Incoming) -> Outcome:
         """Handle one message once; a re-delivered message gets the stored outcome."""

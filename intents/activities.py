@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot import conversation
 from bot.activities import service as activities
-from bot.activities.messages import REMINDER_FLOW
+from bot.activities.messages import RATING_FLOW, REMINDER_FLOW
 from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.service import ActivityError
 from bot.config import ActivitySettings
@@ -54,7 +54,7 @@ class ActivitiesIntent:
     """Everything a resident does with activities, by free text and by number."""
 
     name = "activities"
-    flows: tuple[str, ...] = (LIST_FLOW, SIGNUP_FLOW, REMINDER_FLOW, CANCEL_FLOW, "rating")
+    flows: tuple[str, ...] = (LIST_FLOW, SIGNUP_FLOW, REMINDER_FLOW, CANCEL_FLOW, RATING_FLOW)
     staff_examples: tuple[str, ...] = ()
 
     def __init__(
@@ -89,7 +89,7 @@ class ActivitiesIntent:
                 return self._detail(ctx, int(text))
             if pending.flow == REMINDER_FLOW and registration and text in ("取消", "取消报名"):
                 return self.cancels.cancel(ctx, registration)
-            if pending.flow == "rating" and registration and _STARS.match(text):
+            if pending.flow == RATING_FLOW and registration and _STARS.match(text):
                 return self._rate(ctx, registration, ctx.text.strip())
         except ActivityError as exc:
             conversation.finish(ctx.session, ctx.user_id)

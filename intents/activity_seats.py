@@ -72,7 +72,7 @@ class CancelForm:
         activities.cancel_registration(
             ctx.session, registration, ctx.now, self.notifier, self.settings
         )
-        conversation.finish(ctx.session, ctx.user_id)
+        self.flow.leave(ctx)
         found = activities.activity(ctx.session, registration.activity_id)
         return _say(f"已取消【{found.title}】的报名。想再参加可以重新报名。", "cancel")
 

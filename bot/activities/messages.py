@@ -16,6 +16,7 @@ from bot.types import Reply
 
 OFFER_FLOW = "waitlist_offer"
 REMINDER_FLOW = "reminder"
+RATING_FLOW = "rating"
 # a reminder offers "回复“取消”" only when this long is left before the cancel deadline
 CANCEL_ANSWER_TIME = dt.timedelta(minutes=30)
 
@@ -103,7 +104,7 @@ def rating_request(
         "回复 1～5 的数字（5 分最好），也可以再说说建议。"
     )
     until = notifier.clock() + dt.timedelta(days=3)
-    asked = Asked("rating", until, "rating_request", f"rating:{registration.id}")
+    asked = Asked(RATING_FLOW, until, "rating_request", f"rating:{registration.id}")
     return _ask(notifier, session, registration, asked, text)
 
 

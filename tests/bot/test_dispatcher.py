@@ -150,3 +150,24 @@ def test_very_long_text_is_cut_not_refused(app: App, text: Text) -> None:
 
 def test_faq_is_last_and_claims_everything(app: App) -> None:
     assert isinstance(app.dispatcher.intents[-1], FaqIntent)
+
+
+def test_two_intents_may_not_own_one_flow(app: App) -> None:
+    """The registry is refused at start rather than one intent silently taking the other's
+    replies."""
+
+    class Owner:
+        flows: tuple[str, ...] = ("form",)
+        staff_examples: tuple[str, ...] = ()
+
+        def __init__(self, name: str):
+            self.name = name
+
+        def handle(self, ctx: Context) -> Outcome | None:
+            return None
+
+        def resume(self, ctx: Context, conversation: Conversation) -> Outcome | None:
+            return None
+
+    with pytest.raises(ValueError, match="'form' claimed by first and second"):
+        Dispatcher(app.engine, [Owner("first"), Owner("second")], app.dispatcher.clock)
