@@ -37,6 +37,7 @@ from intents.handoff import HandoffIntent
 from intents.help import HelpIntent
 from intents.invites import InvitesIntent
 from intents.link import LinkIntent
+from intents.names import NamesIntent
 from intents.notices import NoticesIntent
 from intents.shifts import VolunteersIntent
 from intents.smalltalk import SmalltalkIntent
@@ -123,6 +124,7 @@ def build_dispatcher(
         SeatOfferIntent(settings.zone),  # a yes to a held seat, before any small talk
         # exact commands before "找人工": "邀请工作人员" is not a request for a person
         InvitesIntent(),
+        NamesIntent(),
         SubscriptionsIntent(settings.announcements, timeout),
         AnnouncementsIntent(settings.announcements, settings.zone, timeout),
         HandoffIntent(settings.staff),
@@ -130,7 +132,9 @@ def build_dispatcher(
         NoticesIntent(),
         StaffIntent(notifier, settings.zone, timeout),
         VolunteersIntent(settings.volunteers, settings.zone, timeout, notifier),
-        ActivitiesIntent(settings.activities, settings.zone, timeout, notifier),
+        ActivitiesIntent(
+            settings.activities, settings.zone, timeout, notifier, settings.volunteers
+        ),
         # after every command ("确认", "活动 5" are theirs), before the matcher, which would
         # answer "再见" or "5" with whatever it finds closest
         SmalltalkIntent(),

@@ -13,10 +13,11 @@ from bot.activities import service as activities
 from bot.activities.messages import RATING_FLOW, REMINDER_FLOW
 from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.service import ActivityError
-from bot.config import ActivitySettings
+from bot.config import ActivitySettings, VolunteerSettings
 from bot.intent import Context
 from bot.models import Conversation
 from bot.outbox.notifier import Notifier
+from bot.shifts import hours as shift_hours
 from bot.times import span, when
 from bot.types import Outcome, Reply
 from intents.activity_dates import Days, asked_days
@@ -59,9 +60,10 @@ class ActivitiesIntent:
 
     def __init__(
         self, settings: ActivitySettings, zone: ZoneInfo, timeout: dt.timedelta,
-        notifier: Notifier,
+        notifier: Notifier, volunteers: VolunteerSettings,
     ):  # fmt: skip
         self.settings = settings
+        self.volunteers = volunteers  # a shift's code sent as "签到 N" is pointed there
         self.zone = zone
         self.notifier = notifier
         self.form = SignupForm(zone, timeout)
@@ -116,8 +118,7 @@ class ActivitiesIntent:
         if found := _CANCEL.match(text):
             return self._cancel_by_number(ctx, found.group(1))
         if found := _CHECKIN.match(text):
-            checked = activities.check_in(ctx.session, ctx.user_id, found.group(1), ctx.now)
-            return _say(f"✅ 签到成功！欢迎参加【{checked.title}】。", "checkin")
+            return self._check_in(ctx, found.group(1))
         found = _DETAIL.match(text)
         if found and (text.startswith(("活动", "第")) or text.endswith(("活动", "号", "详情"))):
             return self._detail(ctx, int(found.group(1)))
@@ -198,6 +199,13 @@ class ActivitiesIntent:
         lines = ["找到几个活动，想报哪个？回复“报名 编号”："]
         lines += [self._line(ctx, a) for a in found[: self.settings.list_limit]]
         return _say("\n".join(lines), "signup")
+
+    def _check_in(self, ctx: Context, code: str) -> Outcome:
+        early = self.volunteers.checkin_early_minutes
+        if shift_hours.on_shift_with(ctx.session, ctx.user_id, code, ctx.now, early):
+            return _say(f"这是您志愿班次的签到码：请发“班次签到 {code}”签到。", "checkin")
+        checked = activities.check_in(ctx.session, ctx.user_id, code, ctx.now)
+        return _say(f"✅ 签到成功！欢迎参加【{checked.title}】。", "checkin")
 
     def _mine(self, ctx: Context) -> Outcome:
         mine = activities.my_registrations(ctx.session, ctx.user_id, ctx.now)

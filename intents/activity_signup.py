@@ -13,6 +13,7 @@ from bot.activities.models import Activity, Phase, Seat
 from bot.activities.service import ActivityError
 from bot.intent import Context
 from bot.models import Conversation
+from bot.people import names
 from bot.people.masking import mask_name, mask_phone
 from bot.times import span
 from bot.types import Outcome, Reply
@@ -23,8 +24,15 @@ _WORDS = Words(yes_also=("对", "对的"), leave_also=("不报了", "不要了",
 # short answers that are never a name or a phone number, however they fit the pattern
 _NO = re.compile(r"^(不|不要|不用|不想|不是|不对|没有|没|否|no|nope)[啊吧了呀哈的]*$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
-_NAME = re.compile(r"^[\u4e00-\u9fa5·a-zA-Z]{1,12}$")
-_NOT_A_NAME = re.compile(r"(怎么|什么|吗|哪|为|啥|咋|么|报名|活动|取消)")
+_LANDLINE = re.compile(r"^(0\d{2,3})?[2-9]\d{6,7}$")  # 028 3812 3456, or 3812 3456 in town
+_NO_PHONE = re.compile(
+    r"^我?(家里)?(没有|没得|没|不会用|不用|用不来)(手机|电话|手机号|电话号码|手机号码)?"
+    r"[啊呀的哦嘛呢]*$|^(老人机|只有座机|只有固话)$"
+)
+_SKIP_PHONE = re.compile(r"^(不留|不留了|不方便留|不想留|不留电话)$")
+NO_PHONE_HELP = (
+    "没关系 😊 留座机或家里人的手机也可以；都不方便的话回复“不留”，到时在现场报姓名就行。"
+)
 _DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _QUESTION = re.compile(r"[?？]|[吗呢]$|怎么|什么|哪|几点|多少|为啥|咋")
 # requests that leave the form for what they ask (the draft is dropped: 算了 said another way)
@@ -32,7 +40,7 @@ _ELSEWHERE = re.compile(r"^(找人工|转人工|人工|人工客服|帮助|菜�
 _AGAIN = {
     "party": "请回复参加的人数，发一个数字就行，比如“1”。",
     "name": "请发报名用的姓名，比如“王小明”。",
-    "phone": "请发一个手机号（11 位数字），方便工作人员联系您。",
+    "phone": "请发一个电话号码（手机或座机），方便工作人员联系您；没有电话回复“不留”。",
     "confirm": "报名还没提交：信息没问题请回复“确认”。",
 }
 
@@ -112,11 +120,11 @@ class SignupForm:
     def _name(
         self, ctx: Context, activity: Activity, data: dict[str, object], text: str
     ) -> Outcome | None:
-        if _NOT_A_NAME.search(text) or _QUESTION.search(text):
+        if names.NOT_A_NAME.search(text) or _QUESTION.search(text):
             return None
         if _yes_or_no(text):
             return _reply("请直接发报名用的姓名，比如“王小明”；不报了回复“算了”。")
-        if not _NAME.match(text):
+        if names.valid_name(text) is None:
             return _reply("请发报名用的姓名（汉字或字母，12 个字以内），或回复“算了”不报了。")
         data["name"] = text
         return self._ask_next(ctx, activity, data)
@@ -124,15 +132,23 @@ class SignupForm:
     def _phone(
         self, ctx: Context, activity: Activity, data: dict[str, object], text: str
     ) -> Outcome | None:
-        digits = re.sub(r"[\s\-－—]", "", text)
+        digits = re.sub(r"[\s\-－—()（）]", "", text)
+        if _SKIP_PHONE.match(digits):
+            data["phone"], data["no_phone"] = None, True
+            return self._ask_next(ctx, activity, data)
+        if _NO_PHONE.match(digits):
+            return _reply(NO_PHONE_HELP)
         if _yes_or_no(text):
-            return _reply("请发一个手机号（11 位数字），方便工作人员联系您；不报了回复“算了”。")
-        if not digits.isdigit():
-            return None
-        if not _PHONE.match(digits):
+            return _reply("请发一个电话号码，方便工作人员联系您；不报了回复“算了”。")
+        if not digits.isdigit():  # "我女儿的：139 1234 5678" — the number said with words
+            said = re.search(r"\d[\d\s\-－—]{5,14}\d", text)
+            if said is None:
+                return None
+            digits = re.sub(r"\D", "", said.group())
+        if not (_PHONE.match(digits) or _LANDLINE.match(digits)):
             return _reply(
-                "手机号好像不对：应该是 1 开头的 11 位数字，比如 13812345678。"
-                "请再发一次，或回复“算了”不报了。"
+                "电话号码好像不对：手机是 1 开头的 11 位数字（比如 13812345678），"
+                "座机带区号（比如 028-38123456）。请再发一次；没有电话回复“不留”。"
             )
         data["phone"] = digits
         return self._ask_next(ctx, activity, data)
@@ -143,10 +159,11 @@ class SignupForm:
             return self._ask(ctx, data, "party", f"一共几位参加？回复数字（最多 {most} 位）。")
         if "name" in activity.collect and not data.get("name"):
             return self._ask(ctx, data, "name", "请问报名用什么姓名？")
-        if "phone" in activity.collect and not data.get("phone"):
+        if "phone" in activity.collect and not data.get("phone") and not data.get("no_phone"):
             return self._ask(
-                ctx, data, "phone", "请留一个手机号，方便工作人员联系您（11 位数字）。"
-            )
+                ctx, data, "phone",
+                "请留一个电话，方便工作人员联系您（手机或座机都行；没有电话回复“不留”）。",
+            )  # fmt: skip
         lines = [
             "请确认报名信息：",
             f"活动：{activity.title}",
@@ -158,6 +175,8 @@ class SignupForm:
             lines.append(f"姓名：{mask_name(str(data['name']))}")
         if data.get("phone"):
             lines.append(f"电话：{mask_phone(str(data['phone']))}")
+        elif data.get("no_phone"):
+            lines.append("电话：不留（到现场报姓名就行）")
         lines.append("没问题请回复“确认”，不报了回复“算了”。")
         return self._ask(ctx, data, "confirm", "\n".join(lines))
 

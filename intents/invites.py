@@ -14,7 +14,7 @@ from bot.announcements.service import staff_communities
 from bot.errors import UserFacingError
 from bot.intent import Context
 from bot.models import Community, Conversation
-from bot.people import invites
+from bot.people import invites, names
 from bot.types import Outcome, Reply
 from intents.guard import staff_only
 from intents.phrases import plain
@@ -86,7 +86,10 @@ class InvitesIntent:
             return _say(str(exc))
         place = self._place(ctx, invite.community_id)
         role = _NAMES.get(invite.role, invite.role)
-        return _say(f"欢迎加入！您已成为{place}的{role} 🙌 发“帮助”看看能做什么。")
+        welcome = f"欢迎加入！您已成为{place}的{role} 🙌 发“帮助”看看能做什么。"
+        if not names.name_of(ctx.session, ctx.user_id):
+            welcome += "\n怎么称呼您？发一句“我叫 王小明”，工作人员安排时就能认出您。"
+        return _say(welcome)
 
     def _place(self, ctx: Context, community: str) -> str:
         found = ctx.session.get(Community, community) if community else None

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot import conversation
+from bot.activities import service as activities
 from bot.config import VolunteerSettings
-from bot.identity import find_user
 from bot.intent import Context
 from bot.models import Conversation
 from bot.outbox.notifier import Notifier
-from bot.people import roles
+from bot.people import names, roles
 from bot.shifts import hours as shift_hours
 from bot.shifts import messages as shift_notices
 from bot.shifts import service as shifts
@@ -38,11 +38,14 @@ _LIST = re.compile(
 )
 _MINE = re.compile(r"^(我的班次|我的志愿班次|我的排班)$")
 _COMING = Words(yes_also=("能来", "能去"))  # a yes to a shift reminder
+CHECKOUT_FLOW = "shift_checkout"  # leaving well before the end: asked first
 _NO = re.compile(r"^(不能来|来不了|去不了|不来了|不去了|有事来不了)[啊吧了呀的哈]*$")
 _ASK_STAND_IN = re.compile(r"^找人替班(\d{1,6})?$")
 _STAFF = re.compile(r"^(分配班次|班次名单|批准工时|待批工时)")
 # the volunteer by user number or by channel identity ("console:mo", "wechat:oAbc...")
-_ASSIGN = re.compile(r"^分配班次\s*(\d{1,6})\s*给?\s*(?:用户)?\s*(\d{1,9}|[a-z]+:\S{1,128})$")
+_ASSIGN = re.compile(
+    r"^分配班次\s*(\d{1,6})\s*给?\s*(?:用户)?\s*(\d{1,9}|[a-z]+:\S{1,128}|[\u4e00-\u9fa5·a-zA-Z]{1,12})$"
+)
 _ROSTER = re.compile(r"^班次名单\s*(\d{1,6})$")
 _APPROVE = re.compile(r"^批准工时\s*(\d{1,6})$")
 _STAFF_HELP = (
@@ -55,7 +58,7 @@ class VolunteersIntent:
     """Shifts: list, take, confirm or decline, check in and out, stand-ins; staff commands."""
 
     name = "volunteers"
-    flows: tuple[str, ...] = (REMINDER_FLOW,)
+    flows: tuple[str, ...] = (REMINDER_FLOW, CHECKOUT_FLOW)
     staff_examples: tuple[str, ...] = ("分配班次 1 1", "班次名单 1", "批准工时 1", "待批工时")
 
     def __init__(
@@ -69,6 +72,7 @@ class VolunteersIntent:
             (re.compile(r"^取消班次(\d{1,6})$"), self._cancel),
             (re.compile(r"^(?:班次签到|上岗)(\d{4,8})$"), self._check_in),
             (re.compile(r"^(?:班次签退|下岗)(\d{4,8})$"), self._check_out),
+            (re.compile(r"^(?:提前签退|确认签退)(\d{4,8})$"), self._checked_out),
             (re.compile(r"^(?:替班|我来替班|顶班)(\d{1,6})$"), self._take_over),
         )
 
@@ -83,8 +87,17 @@ class VolunteersIntent:
             return _say(str(exc), "volunteers")
 
     def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
-        """A bare "确认" / "不能来" / "找人替班" right after a shift reminder."""
+        """A bare "确认" / "不能来" / "找人替班" right after a shift reminder; a "确认" to an
+        early check-out."""
         text = plain(ctx.text)
+        if pending.flow == CHECKOUT_FLOW:
+            conversation.finish(ctx.session, ctx.user_id)
+            if not _COMING.says_yes(text):
+                return None  # not leaving yet: the message is something else
+            try:
+                return self._checked_out(ctx, str(pending.data.get("code", "")))
+            except ShiftError as exc:
+                return _say(str(exc), "volunteers")
         assignment = ctx.session.get(ShiftAssignment, pending.data.get("assignment", 0))
         if assignment is None or assignment.user_id != ctx.user_id:
             return None
@@ -142,16 +155,17 @@ class VolunteersIntent:
 
     def _assign(self, ctx: Context, shift_id: int, who: str) -> str:
         self._own(ctx, shift_id)
-        user_id = find_user(ctx.session, who)
-        if user_id is None:
-            raise ShiftError(f"没有找到用户 {who}（写用户编号，或 渠道:标识，如 console:ann）。")
+        try:
+            user_id = names.person(ctx.session, who)
+        except ValueError as exc:
+            raise ShiftError(str(exc)) from None
         assignment = shifts.sign_up(
             ctx.session, shift_id, user_id, ctx.now, source="assigned", assigned_by=ctx.user_id
         )
         shift = shifts.shift_of(ctx.session, shift_id)
         post = shifts.post_of(ctx.session, shift.post_id)
         shift_notices.assigned(ctx.session, self.notifier, assignment, shift, post)
-        who = shift_notices.name_in_chat(ctx.session, user_id)
+        who = names.in_chat(ctx.session, user_id)
         return f"已把{who}安排到班次【{shift_id}】，已通知对方回复确认。"
 
     def _list(self, ctx: Context) -> Outcome:
@@ -235,6 +249,11 @@ class VolunteersIntent:
 
     def _check_in(self, ctx: Context, code: str) -> Outcome:
         early = self.settings.checkin_early_minutes
+        event = activities.checking_in_with(ctx.session, code, ctx.now)
+        if event is not None and activities.registered_for(ctx.session, ctx.user_id, event.id or 0):
+            return _say(
+                f"这是活动【{event.title}】的签到码：请发“签到{code}”签到。", "shift_checkin"
+            )
         shift = shift_hours.check_in(ctx.session, ctx.user_id, code, ctx.now, early)
         post = shifts.post_of(ctx.session, shift.post_id)
         return _say(
@@ -244,10 +263,28 @@ class VolunteersIntent:
         )
 
     def _check_out(self, ctx: Context, code: str) -> Outcome:
+        """Check out; leaving well before the end is asked about first."""
+        found = shift_hours.checked_in_on(ctx.session, ctx.user_id, code)
+        early = shift_hours.leaves_early(found[1], ctx.now) if found else 0
+        if found is None or not early:
+            return self._checked_out(ctx, code)
+        ends = found[1].ends_at.astimezone(self.zone).strftime("%H:%M")
+        expires = ctx.now + self.timeout
+        conversation.start(ctx.session, ctx.user_id, CHECKOUT_FLOW, {"code": code}, expires)
+        return _say(
+            f"班次到 {ends} 结束，现在签退会记为提前签退（早 {early} 分钟），工时算到现在。\n"
+            "确定现在走请回复“确认”；还在忙就不用回复，结束时再发“班次签退”。",
+            "shift_checkout",
+        )
+
+    def _checked_out(self, ctx: Context, code: str) -> Outcome:
         assignment = shift_hours.check_out(ctx.session, ctx.user_id, code, ctx.now)
         hours, minutes = divmod(assignment.minutes or 0, 60)
+        shift = shifts.shift_of(ctx.session, assignment.shift_id)
+        early = shift_hours.left_early(assignment, shift)
+        left = f"已提前 {early} 分钟签退" if early else "✅ 签退成功"
         return _say(
-            f"✅ 签退成功，这次服务 {hours} 小时 {minutes} 分钟，"
+            f"{left}，这次服务 {hours} 小时 {minutes} 分钟，"
             "工作人员核对后计入您的志愿工时。谢谢您的付出！",
             "shift_checkout",
         )

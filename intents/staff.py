@@ -18,7 +18,7 @@ from bot.activities.sheets import attendance_summary
 from bot.intent import Context
 from bot.models import Conversation
 from bot.outbox.notifier import Notifier
-from bot.people import roles
+from bot.people import names, roles
 from bot.people.masking import mask_name, mask_phone
 from bot.times import when
 from bot.types import Outcome, Reply
@@ -123,7 +123,8 @@ class StaffIntent:
             )
         lines = [f"【{found.title}】报名名单（完整电话请用 linli activity export 导出）："]
         for n, registration in enumerate(activities.registrations(ctx.session, number), 1):
-            name = mask_name(registration.name) if registration.name else "（未填姓名）"
+            given = registration.name or names.name_of(ctx.session, registration.user_id)
+            name = mask_name(given) if given else f"用户 {registration.user_id}（没留名字）"
             phone = mask_phone(registration.phone) if registration.phone else ""
             state = Seat.label_of(registration.status)
             lines.append(f"{n}. {name} {phone} {registration.party}位 {state}")

@@ -499,10 +499,15 @@ def check_in(session: Session, user_id: int, code: str, now: dt.datetime) -> Act
         minutes = attempts.minutes_left(until, now)
         raise ActivityError(attempts.CHECKIN_PAUSED.format(minutes=minutes))
     checking_in = _checking_in(session, user_id, now)
-    if not checking_in:
-        raise ActivityError(_nothing_to_check_in(session, user_id, now))
     match = [(r, a) for r, a in checking_in if a.checkin_code == code.strip()]
     if not match:
+        theirs = checking_in_with(session, code, now)
+        if theirs is not None:  # a right code, but not for an activity they signed up for
+            raise ActivityError(
+                f"您没有报名【{theirs.title}】，签到要先报名。想参加的话，请找现场工作人员登记。"
+            )
+        if not checking_in:
+            raise ActivityError(_nothing_to_check_in(session, user_id, now))
         attempts.CHECKIN.failed(session, sender, who, now)
         raise ActivityError("签到码不对，请看清现场的签到码再发一次，或者问问现场的工作人员。")
     registration, found = match[0]
@@ -523,6 +528,24 @@ _NOT_CONFIRMED = {
     Seat.CANCELLED: "您【{}】的报名已经取消了，想参加请找现场工作人员。",
     "other": "您【{}】的报名现在不能签到，请找现场工作人员。",
 }
+
+
+def checking_in_with(session: Session, code: str, now: dt.datetime) -> Activity | None:
+    """The published activity checking in now whose code this is, if any."""
+    return session.exec(
+        select(Activity).where(
+            Activity.checkin_code == code.strip(),
+            Activity.status == Phase.PUBLISHED,
+            Activity.starts_at <= now + CHECKIN_OPENS,
+            Activity.ends_at >= now,
+        )  # fmt: skip
+    ).first()
+
+
+def registered_for(session: Session, user_id: int, activity_id: int) -> bool:
+    """Whether the user holds an active registration (or has checked in) for the activity."""
+    mine = registration_of(session, activity_id, user_id)
+    return mine is not None and mine.status in (*ACTIVE, Seat.ATTENDED)
 
 
 def _checking_in(

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.identity import find_user, resolve_user
 from bot.models import ChannelIdentity, Community
-from bot.people import invites
+from bot.people import invites, names
 from bot.people.models import UserRole
 from bot.people.roles import ROLES, grant, revoke, roles_of
 
@@ -32,6 +32,8 @@ def add_commands(commands: Subcommands) -> None:
         change.add_argument("user", help="用户：编号，或 渠道:标识，如 console:ann")
         change.add_argument("role", choices=ROLES)
         change.add_argument("--community", default="", help="社区编号；不写为全区")
+        if action == "grant":
+            change.add_argument("--name", help="这个人的名字（工作人员在聊天和导出里看到）")
         change.set_defaults(run=_role_change, action=action)
     role_list = role.add_parser("list", help="列出某个用户的角色；不写用户则列出所有有角色的人")
     role_list.add_argument("user", nargs="?")
@@ -67,6 +69,12 @@ def _role_change(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 1
+        if getattr(args, "name", None):
+            try:
+                names.set_name(session, user_id, args.name)
+            except ValueError as exc:
+                print(str(exc), file=sys.stderr)
+                return 1
         change = grant if args.action == "grant" else revoke
         changed = change(session, user_id, args.role, args.community)
     where = args.community or "全区"
@@ -103,7 +111,9 @@ def _everyone_with_a_role(session: Session) -> int:
             reach.append(f"{identity.channel}:{identity.external_id}")
     for (user, role_name, community), reach in seen.items():
         where = "，".join(reach) or "没有可联系的渠道"
-        print(f"{role_name} @ {community or '全区'}：用户 {user}（{where}）")
+        called = names.name_of(session, user)
+        who = f"{called}，用户 {user}" if called else f"用户 {user}"
+        print(f"{role_name} @ {community or '全区'}：{who}（{where}）")
     if not seen:
         print("还没有人有角色。用 linli role grant 添加。")
     return 0

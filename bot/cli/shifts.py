@@ -15,8 +15,9 @@ from bot.activities.models import Activity
 from bot.activities.sheets import community_id, parse_moment
 from bot.cli.args import integer, row_id
 from bot.cli.desk import Desk, Subcommands, Work, json_flag, subcommand
-from bot.identity import find_user
 from bot.kb.store import stored_communities
+from bot.people import names
+from bot.people.names import WHO
 from bot.shifts import hours as shift_hours
 from bot.shifts import messages as shift_notices
 from bot.shifts import plan as shift_plan
@@ -26,7 +27,7 @@ from bot.shifts.models import Shift, ShiftPost, VolunteerSkill
 from bot.shifts.service import ShiftError
 from bot.times import span
 
-_WHO = "用户编号，或 渠道:标识，如 console:ann"
+_WHO = WHO
 
 
 def add_commands(commands: Subcommands) -> None:
@@ -221,10 +222,10 @@ def _skill_list(args: argparse.Namespace, desk: Desk) -> str:
 
 
 def _user(desk: Desk, who: str) -> int:
-    user_id = find_user(desk.session, who.strip())
-    if user_id is None:
-        raise ShiftError(f"找不到用户：{who}（{_WHO}）")
-    return user_id
+    try:
+        return names.person(desk.session, who)
+    except ValueError as exc:
+        raise ShiftError(str(exc)) from None
 
 
 def _date(text: str) -> dt.date:

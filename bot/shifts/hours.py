@@ -20,6 +20,7 @@ from bot.shifts.service import (
     Worked,
     in_scope,
     overlapping,
+    post_of,
     skills_of,
     worked,
 )
@@ -48,10 +49,17 @@ def check_in(
     checking_in = _mine(
         session, user_id, _CHECKED, col(Shift.starts_at) <= now + early, col(Shift.ends_at) >= now
     )
-    if not checking_in:
-        raise ShiftError(_nothing_to_check_in(session, user_id, now, early_minutes))
     match = [(a, s) for a, s in checking_in if s.checkin_code == code.strip()]
     if not match:
+        other = checking_in_with(session, code, now, early_minutes)
+        if other is not None:  # a right code, for a shift they are not on
+            title = post_of(session, other.post_id).title
+            raise ShiftError(
+                f"您没有排在【{other.id}】{title}这个班次上，签到要先接班。"
+                f"还缺人的话可以发“接班 {other.id}”，或者找现场工作人员。"
+            )
+        if not checking_in:
+            raise ShiftError(_nothing_to_check_in(session, user_id, now, early_minutes))
         attempts.CHECKIN.failed(session, sender, who, now)
         raise ShiftError("签到码不对，请看清现场的签到码再发一次，或者问问现场的工作人员。")
     assignment, shift = match[0]
@@ -68,6 +76,34 @@ def check_in(
 _CHECKED = (*AWAITING, Turn.CHECKED_IN, Turn.DONE)
 
 
+def checking_in_with(
+    session: Session, code: str, now: dt.datetime, early_minutes: float
+) -> Shift | None:
+    """The open shift checking in now whose code this is, if any."""
+    early = dt.timedelta(minutes=early_minutes)
+    return session.exec(
+        select(Shift).where(
+            _code_is(code),
+            Shift.status == "open",
+            col(Shift.starts_at) <= now + early,
+            col(Shift.ends_at) >= now,
+        )  # fmt: skip
+    ).first()
+
+
+def on_shift_with(
+    session: Session, user_id: int, code: str, now: dt.datetime, early_minutes: float
+) -> Shift | None:
+    """The user's shift checking in now whose code this is (a volunteer who sent it as an
+    activity check-in), if any."""
+    early = dt.timedelta(minutes=early_minutes)
+    found = _mine(
+        session, user_id, _CHECKED, _code_is(code), col(Shift.starts_at) <= now + early,
+        col(Shift.ends_at) >= now,
+    )  # fmt: skip
+    return found[0][1] if found else None
+
+
 def _code_is(code: str) -> ColumnElement[bool]:
     return col(Shift.checkin_code) == code.strip()
 
@@ -80,9 +116,35 @@ def _nothing_to_check_in(
     return "您现在没有要签到的班次，发“我的班次”看看自己的班次。"
 
 
+EARLY_GRACE = dt.timedelta(minutes=10)  # leaving this much before the end is still on time
+
+
+def leaves_early(shift: Shift, at: dt.datetime) -> int:
+    """How many minutes before the shift's end a check-out at `at` is; 0 when on time."""
+    early = shift.ends_at - at
+    return int(early.total_seconds() // 60) if early > EARLY_GRACE else 0
+
+
+def left_early(assignment: ShiftAssignment, shift: Shift) -> int:
+    """Minutes a checked-out volunteer left before the end (0: stayed, or not checked out)."""
+    if assignment.status != Turn.DONE or assignment.checked_out_at is None:
+        return 0
+    return leaves_early(shift, assignment.checked_out_at)
+
+
+def checked_in_on(
+    session: Session, user_id: int, code: str
+) -> tuple[ShiftAssignment, Shift] | None:
+    """The volunteer's checked-in assignment on the shift with this code, if any."""
+    found = _mine(session, user_id, (Turn.CHECKED_IN,), _code_is(code))
+    return found[0] if found else None
+
+
 def check_out(session: Session, user_id: int, code: str, now: dt.datetime) -> ShiftAssignment:
     """Check a volunteer out; the minutes worked are the time between check-in and check-out
-    that falls within the shift (arriving early or leaving late does not count).
+    that falls within the shift (arriving early or leaving late does not count). Leaving
+    more than `EARLY_GRACE` before the end is recorded as such (`left_early`): the hours
+    count, the shift is not a completed one.
 
     Raises:
         ShiftError: not checked in on a shift with this code.

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot import conversation
-from bot.models import ChannelIdentity, User
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
 from bot.people import roles
-from bot.people.masking import mask_name
 from bot.people.models import UserRole
+from bot.people.names import in_chat as name_in_chat
 from bot.shifts.hours import suggest_stand_ins
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.shifts.service import Worked, taken
@@ -32,25 +31,6 @@ _REASONS = {
 }
 # what a staff digest says of the hours it lists (not the status labels: a review state)
 _REVIEW = {Turn.DONE: "待批工时", Turn.CHECKED_IN: "签到未签退", Turn.NO_SHOW: "未到岗"}
-
-
-def name_for_staff(session: Session, user_id: int) -> str:
-    """The name staff exports show: the display name, else the channel identity."""
-    user = session.get(User, user_id)
-    if user is not None and user.display_name:
-        return user.display_name
-    identity = session.exec(
-        select(ChannelIdentity).where(ChannelIdentity.user_id == user_id)
-    ).first()
-    return f"{identity.channel}:{identity.external_id}" if identity else f"用户{user_id}"
-
-
-def name_in_chat(session: Session, user_id: int) -> str:
-    """A volunteer as chat shows them: masked name and user number (staff assign by number)."""
-    user = session.get(User, user_id)
-    if user is not None and user.display_name:
-        return f"{mask_name(user.display_name)}（用户 {user_id}）"
-    return f"用户 {user_id}"
 
 
 def coordinators(session: Session, post: ShiftPost) -> list[int]:

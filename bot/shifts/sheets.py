@@ -12,30 +12,33 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.models import User
-from bot.shifts.hours import needing_review
-from bot.shifts.messages import heading, name_for_staff, name_in_chat
+from bot.people.names import account_of, name_of
+from bot.people.names import in_chat as name_in_chat
+from bot.shifts.hours import left_early, needing_review
+from bot.shifts.messages import heading
 from bot.shifts.models import Shift, ShiftAssignment, Turn
 from bot.shifts.service import ShiftError, post_of, shift_of
 from bot.spreadsheets import Cell, SheetError, write_table
 
 SOURCE_NAMES = {"self": "自己报名", "assigned": "工作人员安排", "stand_in": "替班"}
 ROSTER_HEADER = (
-    "序号", "用户编号", "姓名", "状态", "来源", "确认时间", "签到时间", "签退时间", "工时（分钟）",
-    "已批准",
+    "序号", "用户编号", "姓名", "账号", "状态", "来源", "确认时间", "签到时间", "签退时间",
+    "工时（分钟）", "已批准",
 )  # fmt: skip
 HOURS_HEADER = (
-    "用户编号", "姓名", "社区", "已批准工时（小时）", "待批准工时（小时）", "完成班次",
-    "未到岗次数",
+    "用户编号", "姓名", "账号", "社区", "已批准工时（小时）", "待批准工时（小时）", "完成班次",
+    "提前签退次数", "未到岗次数",
 )  # fmt: skip
 
 
 def export_roster(session: Session, shift_id: int, path: Path, zone: ZoneInfo) -> int:
     """Write a shift's roster (everyone ever on it, with their status) to .xlsx or .csv.
     Returns how many rows. Raises ShiftError: no such shift, a bad file type or path."""
-    shift_of(session, shift_id)
+    shift = shift_of(session, shift_id)
     rows: list[list[Cell]] = [
         [
-            n, a.user_id, name_for_staff(session, a.user_id), Turn.label_of(a.status),
+            n, a.user_id, name_of(session, a.user_id), account_of(session, a.user_id),
+            _status(a, shift),
             SOURCE_NAMES.get(a.source, a.source), _local(a.confirmed_at, zone),
             _local(a.checked_in_at, zone), _local(a.checked_out_at, zone), a.minutes,
             "是" if a.approved_at else "",
@@ -57,28 +60,30 @@ def export_hours(
     since = dt.datetime.combine(first, dt.time(), tzinfo=zone)
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone)
     rows = session.exec(
-        select(ShiftAssignment)
+        select(ShiftAssignment, Shift)
         .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
         .where(Shift.starts_at >= since, Shift.starts_at < until, Shift.status == "open")
     ).all()
-    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for a in rows:
+    # approved minutes, pending minutes, completed shifts, left early, no-shows
+    tally: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for a, shift in rows:
         counts = tally[a.user_id]
         if a.status == Turn.DONE:
             counts[0 if a.approved_at else 1] += a.minutes or 0
-            counts[2] += 1
+            counts[3 if left_early(a, shift) else 2] += 1
         elif a.status == Turn.NO_SHOW:
-            counts[3] += 1
+            counts[4] += 1
     table: list[list[Cell]] = [list(HOURS_HEADER)]
     for user_id in sorted(tally):
-        approved, pending, done, missed = tally[user_id]
+        approved, pending, done, early, missed = tally[user_id]
         user = session.get(User, user_id)
         table.append([
-            user_id, name_for_staff(session, user_id), (user.community_id if user else "") or "",
-            _hours(approved), _hours(pending), done, missed,
+            user_id, name_of(session, user_id), account_of(session, user_id),
+            (user.community_id if user else "") or "",
+            _hours(approved), _hours(pending), done, early, missed,
         ])  # fmt: skip
-    totals = [sum(tally[u][i] for u in tally) for i in range(4)]
-    table.append(["合计", "", "", _hours(totals[0]), _hours(totals[1]), totals[2], totals[3]])
+    totals = [sum(tally[u][i] for u in tally) for i in range(5)]
+    table.append(["合计", "", "", "", _hours(totals[0]), _hours(totals[1]), *totals[2:]])
     _write(path, table, "志愿工时")
     return len(tally)
 
@@ -96,7 +101,7 @@ def roster_text(session: Session, shift_id: int, zone: ZoneInfo) -> str:
         lines.append("还没有人接这个班次。")
     for n, a in enumerate(people, start=1):
         worked = f" {a.minutes} 分钟" if a.minutes is not None else ""
-        lines.append(f"{n}. {name_in_chat(session, a.user_id)} {Turn.label_of(a.status)}{worked}")
+        lines.append(f"{n}. {name_in_chat(session, a.user_id)} {_status(a, shift)}{worked}")
     lines.append("完整名单请用 linli shift roster 导出。")
     return "\n".join(lines)
 
@@ -142,3 +147,10 @@ def _local(moment: dt.datetime | None, zone: ZoneInfo) -> str:
 
 def _hours(minutes: int) -> float:
     return round(minutes / 60, 2)
+
+
+def _status(assignment: ShiftAssignment, shift: Shift) -> str:
+    """The status label, with how early a volunteer left ("已签退（提前 40 分钟）")."""
+    early = left_early(assignment, shift)
+    label = Turn.label_of(assignment.status)
+    return f"{label}（提前 {early} 分钟）" if early else label

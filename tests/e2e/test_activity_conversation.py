@@ -36,7 +36,7 @@ def test_signup_cancel_waitlist_claim(tmp_path: Path) -> None:
         number = activities.create_activity(session, data, utcnow(), []).id
 
     assert "云朵灯手工" in say("ann", f"活动{number}")
-    assert "手机号" in say("ann", f"报名 {number}")
+    assert "电话" in say("ann", f"报名 {number}")
     assert "不对" in say("ann", "1381234")  # a wrong number is asked again, with a hint
     summary = say("ann", "138 1234 5678")
     assert "138****5678" in summary  # masked in chat

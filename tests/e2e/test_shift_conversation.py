@@ -44,7 +44,7 @@ def hours_export(app: App, tmp_path: Path) -> dict[str, list[str]]:
     with Session(app.engine) as session:
         shift_io.export_hours(session, day, day, out, app.settings.zone)
     with out.open(encoding="utf-8-sig") as stream:
-        return {row[1]: row for row in csv.reader(stream)}
+        return {row[2]: row for row in csv.reader(stream)}  # by 账号
 
 
 def test_volunteer_shift_story(
@@ -88,9 +88,9 @@ def test_volunteer_shift_story(
     assert "签到成功" in say(f"班次签到 {code}", "ann")
     clock.now = START + dt.timedelta(hours=2, minutes=5)
     assert "2 小时 0 分钟" in say(f"班次签退 {code}", "ann")
-    assert hours_export(app, tmp_path)["console:ann"][3:5] == ["0.0", "2.0"]  # pending
+    assert hours_export(app, tmp_path)["console:ann"][4:6] == ["0.0", "2.0"]  # pending
     assert "1 条工时" in say(f"批准工时 {shift_id}", "wang")
-    assert hours_export(app, tmp_path)["console:ann"][3:5] == ["2.0", "0.0"]  # approved
+    assert hours_export(app, tmp_path)["console:ann"][4:6] == ["2.0", "0.0"]  # approved
 
     clock.now = START + dt.timedelta(hours=3)
     assert "接班成功" in say(f"接班 {later}", "bob")

@@ -138,8 +138,8 @@ def test_a_form_that_goes_wrong_at_every_step_keeps_its_draft(app: App, say: Say
     assert "算了" in say("活动在哪里举办？")  # a question mid-form
     assert "姓名" in say("2")
     assert "姓名" in say("几点开始啊")
-    assert "手机号" in say("周大爷")
-    assert "手机号" in say("我没有手机")
+    assert "电话" in say("周大爷")
+    assert "座机" in say("我没有手机")
     assert "138****5678" in say("13812345678")
     assert "确认" in say("周大爷")  # a name at confirm
     assert "报名成功" in say("确认")
@@ -147,6 +147,29 @@ def test_a_form_that_goes_wrong_at_every_step_keeps_its_draft(app: App, say: Say
     with Session(app.engine) as session:
         logged = [q.text for q in session.exec(select(UnansweredQuestion)).all()]
     assert not any("13812345678" in text for text in logged)
+
+
+@pytest.mark.parametrize(
+    ("answers", "summary", "stored"),
+    [
+        (["028-38123456"], "028****3456", "02838123456"),  # a landline with its area code
+        (["3812 3456"], "381****3456", "38123456"),  # a town number without it
+        (["我没有手机", "不留"], "电话：不留", None),  # no phone at all: name at the door
+        (["没有", "家里人的：139 1234 5678"], "139****5678", "13912345678"),
+    ],
+)
+def test_a_resident_without_a_mobile_can_sign_up(
+    app: App, say: Say, answers: list[str], summary: str, stored: str | None
+) -> None:
+    number = make(app, collect=["name", "phone"])
+    say(f"报名 {number}")
+    assert "电话" in say("周大爷")
+    replies = [say(answer) for answer in answers]
+    assert summary in replies[-1], replies
+    assert "报名成功" in say("确认")
+    with Session(app.engine) as session:
+        registration = session.exec(select(Registration)).one()
+    assert (registration.name, registration.phone) == ("周大爷", stored)
 
 
 def test_a_request_elsewhere_still_leaves_the_form(app: App, say: Say) -> None:

@@ -50,8 +50,8 @@ def test_a_yes_or_no_is_not_a_name_nor_a_phone(app: App, say: Say, answer: str) 
     assert "姓名" in say(f"报名 {number}")
     assert "请直接发报名用的姓名" in say(answer)
     assert step(app) == "name"
-    assert "手机号" in say("王小明")
-    assert "请发一个手机号" in say(answer)
+    assert "电话" in say("王小明")
+    assert "请发一个电话号码" in say(answer)
     assert step(app) == "phone"
     assert "王*明" in say("13812345678")
     assert "报名成功" in say("确认")

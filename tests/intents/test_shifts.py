@@ -135,7 +135,12 @@ def test_check_in_and_out_in_chat(app: App, say: Say, clock: object) -> None:
     app.dispatcher.clock = lambda: START  # type: ignore[method-assign]
     assert f"班次签退 {code}" in say(f"班次签到 {code}").text
     app.dispatcher.clock = lambda: START + dt.timedelta(minutes=75)  # type: ignore[method-assign]
-    assert "1 小时 15 分钟" in say(f"班次签退 {code}").text
+    asked = say(f"班次签退 {code}").text  # 45 minutes before the end: asked first
+    assert "提前签退（早 45 分钟）" in asked
+    assert status_of(app.engine, shift_id, ann) == "checked_in"
+    left = say("确认").text
+    assert "已提前 45 分钟签退" in left
+    assert "1 小时 15 分钟" in left
 
 
 def test_staff_commands(app: App, say: Say) -> None:
