@@ -7,9 +7,11 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.app import build_app, open_database
@@ -22,6 +24,7 @@ from bot.kb.models import UnansweredQuestion
 from bot.kb.store import (
     Imported,
     WouldOverwrite,
+    build_matcher,
     calibration_path,
     import_files,
     remove_entries,
@@ -80,6 +83,7 @@ def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
     today = utcnow().astimezone(settings.zone).date()
     if settings.knowledge.load_demo and not args.replace:
         seed_demo(engine, today)  # a first import extends the demo base, as a first start would
+    say(f"正在读取并检查 {len(args.files)} 个文件……")
     try:
         done = import_files(engine, args.files, today, replace=args.replace, overwrite=args.yes)
     except KnowledgeError as exc:
@@ -90,7 +94,24 @@ def _kb_import(args: argparse.Namespace, settings: Settings) -> int:
         _print_overwrites(exc)
         return 1
     _print_imported(done, args.replace)
+    _warm(engine, settings)
     return 0
+
+
+def _warm(engine: Engine, settings: Settings) -> None:
+    """Build the new base's search index now, with word of it, so the first question after
+    a large import is not the one that waits (the index is cached in the data directory)."""
+    with Session(engine) as session:
+        entries = stored_entries(session)
+    say(f"正在为 {len(entries)} 条知识建检索索引，建好后问答就不用等了……")
+    started = time.monotonic()
+    build_matcher(entries, settings)
+    say(f"检索索引建好了，用时 {time.monotonic() - started:.0f} 秒。")
+
+
+def say(text: str) -> None:
+    """A progress line: on stderr, so what a script reads from stdout stays the result."""
+    print(text, file=sys.stderr, flush=True)
 
 
 def _print_overwrites(exc: WouldOverwrite) -> None:

@@ -122,3 +122,21 @@ def test_a_gbk_labelled_file_is_asked_to_be_saved_as_utf8(run, tmp_path: Path) -
     assert result.returncode == 1
     assert "另存为 UTF-8" in result.stderr
     assert "codec" not in result.stderr
+
+
+def test_an_import_says_what_it_does_and_leaves_the_index_built(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    wifi = tmp_path / "wifi.yaml"
+    wifi.write_text(WIFI.format(answer="党群服务中心有免费无线网。"), encoding="utf-8")
+    done = run("kb", "import", str(wifi))
+    assert done.returncode == 0, done.stderr
+    assert "正在读取并检查 1 个文件" in done.stderr  # progress on stderr, the result on stdout
+    assert "检索索引建好了" in done.stderr
+    assert done.stdout.startswith("已导入 1 条知识")
+    cached = sorted((tmp_path / "home" / "cache").glob("matcher-*.pickle"))
+    assert len(cached) == 1
+    built = cached[0].stat().st_mtime_ns
+    asked = run("ask", "--json", "社区有免费无线网吗")
+    assert "免费无线网" in asked.stdout
+    assert [p.stat().st_mtime_ns for p in (tmp_path / "home" / "cache").glob("matcher-*")] == [
+        built
+    ]  # the first question used the index the import built
