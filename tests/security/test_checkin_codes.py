@@ -113,7 +113,7 @@ def test_the_right_reply_for_each_case_and_none_is_a_wrong_try(
     clock.now = START - dt.timedelta(hours=2)
     assert "还没到签到时间" in say(f"签到{code}")
     clock.now = START
-    assert "现在没有您报名的活动在签到" in say(f"签到{code}", user="cat")
+    assert "您没有报名【普法小课堂】" in say(f"签到{code}", user="cat")  # not "签到码不对"
     assert "候补" in say(f"签到{code}", user="bob")
     assert "签到成功" in say(f"签到{code}")
     for _ in range(6):
@@ -127,10 +127,11 @@ def test_shift_check_in_is_limited_and_answers_each_case(app: App, say: Say, clo
     sign(app.engine, shift_id, ann)
     code = shift_code(app, shift_id)
     clock.now = START
-    assert "没有要签到的班次" in say(f"班次签到 {code}", user="bob")
+    assert "您没有排在【" in say(f"班次签到 {code}", user="bob")  # not "签到码不对"
     assert "签到成功" in say(f"班次签到 {code}")
     assert "已经签到过了" in say(f"班次签到 {code}")
-    assert "签退成功" in say(f"班次签退 {code}")
+    assert "提前签退" in say(f"班次签退 {code}")  # at the start: asked first
+    assert "已提前" in say("确认")
     assert "已经签退了" in say(f"班次签到 {code}")
     for guess in wrong(code):
         assert "签到码不对" in say(f"班次签到 {guess}")

@@ -110,7 +110,7 @@ def test_plan_assign_approve_and_export(linli: Linli, settings: Settings, tmp_pa
     hours = tmp_path / "hours.csv"
     assert linli("shift", "hours", "--from", day, "--to", day, "--out", str(hours)).code == 0
     rows = list(csv.reader(hours.open(encoding="utf-8-sig")))
-    assert rows[1][:5] == [str(ann), "console:ann", "", "1.67", "0.0"]
+    assert rows[1][:6] == [str(ann), "", "console:ann", "", "1.67", "0.0"]  # no name given yet
     assert rows[-1][0] == "合计"
     xlsx = tmp_path / "hours.xlsx"
     assert linli("shift", "hours", "--from", day, "--to", day, "--out", str(xlsx)).code == 0
@@ -143,7 +143,7 @@ def test_weekly_shifts(linli: Linli, settings: Settings) -> None:
           "60", "--slots", "1", "--from", "2026-12-01"), "星期"),
         (("shift", "weekly", "--post", "1", "--weekday", "1", "--time", "9点", "--minutes",
           "60", "--slots", "1", "--from", "2026-12-01"), "看不懂"),
-        (("shift", "assign", "1", "console:nobody"), "找不到用户"),
+        (("shift", "assign", "1", "console:nobody"), "没有找到用户"),
         (("shift", "roster", "99", "--out", "x.csv"), "没有编号为 99 的班次"),
         (("shift", "hours", "--from", "2026-12-31", "--to", "2026-12-01", "--out", "h.csv"),
          "结束日期"),
