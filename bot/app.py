@@ -9,7 +9,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.db import make_engine
 from bot.dispatcher import Dispatcher
 from bot.intent import Intent
-from bot.kb.store import build_matcher, seed_demo, stored_entries
+from bot.kb.store import build_matcher, knowledge_version, seed_demo, stored_entries
 from bot.migrations import open_schema
 from bot.outbox import notices
 from bot.outbox.notifier import Notifier
@@ -61,11 +61,25 @@ class App:
     engine: Engine
     matcher: Matcher
     dispatcher: Dispatcher
+    version: int = 0  # the stored base's version the matcher was built from
+    _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reload_knowledge(self) -> None:
         """Rebuild the matcher from the database (after `kb import`)."""
         with Session(self.engine) as session:
+            self.version = knowledge_version(session)
             self.matcher = build_matcher(stored_entries(session), self.settings)
+
+    def current_matcher(self) -> Matcher:
+        """The matcher, rebuilt first when the stored base has changed since it was built
+        (by the console, `kb import`, another process): one small read per question."""
+        with Session(self.engine) as session:
+            stored = knowledge_version(session)
+        if stored != self.version:
+            with self._reloading:  # one rebuild, however many threads noticed
+                if stored != self.version:
+                    self.reload_knowledge()
+        return self.matcher
 
 
 def open_database(settings: Settings) -> Engine:
@@ -100,9 +114,10 @@ def build_app(settings: Settings, clock: Clock) -> App:
         seed_demo(engine, clock().astimezone(settings.zone).date())
         seed_activities(engine, clock(), settings.zone)
     with Session(engine) as session:
+        version = knowledge_version(session)
         matcher = build_matcher(stored_entries(session), settings)
-    app = App(settings, engine, matcher, Dispatcher(engine, [], clock))
-    app.dispatcher = build_dispatcher(engine, lambda: app.matcher, settings, clock)
+    app = App(settings, engine, matcher, Dispatcher(engine, [], clock), version)
+    app.dispatcher = build_dispatcher(engine, app.current_matcher, settings, clock)
     return app
 
 
