@@ -53,7 +53,10 @@ def entries(
         statement = statement.where(AuditEntry.action == action)
     if communities is not None:
         statement = statement.where(
-            or_(col(AuditEntry.community_id).in_(sorted(communities)), col(AuditEntry.actor_id) == viewer)
+            or_(
+                col(AuditEntry.community_id).in_(sorted(communities)),
+                col(AuditEntry.actor_id) == viewer,
+            )
         )
     return session.exec(statement).all()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.config import ConsoleSettings
 from bot.errors import UserFacingError
 from bot.people import audit, roles
 from bot.people.models import SignInLink, StaffSession
@@ -26,6 +27,14 @@ _TOUCH = dt.timedelta(minutes=1)  # a session's last use is written at most this
 def digest(token: str) -> str:
     """What is stored for a token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_text(settings: ConsoleSettings, token: str) -> str:
+    """What a staff member is sent: the link and how long it works."""
+    return (
+        f"后台登录链接（{settings.link_minutes:g} 分钟内有效，只能用一次，请勿转发）：\n"
+        f"{settings.base_url}/admin/login/{token}"
+    )
 
 
 def create_link(session: Session, user_id: int, now: dt.datetime, lifetime: dt.timedelta) -> str:
@@ -47,20 +56,24 @@ def create_link(session: Session, user_id: int, now: dt.datetime, lifetime: dt.t
     return token
 
 
-def redeem(session: Session, token: str, now: dt.datetime) -> str:
-    """Use a sign-in token: a new session's token, once. A used, expired or unknown token,
-    or one whose owner is no longer staff, is refused, logged and audited.
-
-    Raises:
-        UserFacingError: the link is refused (REFUSED).
-    """
-    link = session.get(SignInLink, digest(token), with_for_update=True)
+def refused(session: Session, token: str, now: dt.datetime) -> bool:
+    """Whether a sign-in token cannot be used (unknown, used, expired, its owner no longer
+    staff); a refusal is logged and audited (in the caller's transaction, to commit)."""
+    link = session.get(SignInLink, digest(token))
     problem = _problem(session, link, now)
-    if problem is not None:
-        logger.warning("console sign-in refused: %s", problem)
-        who = link.user_id if link is not None else None
-        audit.record(session, who, "console", "signin_refused", after={"reason": problem}, now=now)
-        raise UserFacingError(REFUSED)
+    if problem is None:
+        return False
+    logger.warning("console sign-in refused: %s", problem)
+    who = link.user_id if link is not None else None
+    audit.record(session, who, "console", "signin_refused", after={"reason": problem}, now=now)
+    return True
+
+
+def redeem(session: Session, token: str, now: dt.datetime) -> str | None:
+    """Use a sign-in token, once: a new session's token, or None when it is refused."""
+    link = session.get(SignInLink, digest(token), with_for_update=True)  # one use, racing or not
+    if refused(session, token, now):
+        return None
     assert link is not None
     link.used_at = now
     session.add(link)
@@ -98,9 +111,7 @@ class Staff:
 
     def may_see(self, community: str | None) -> bool:
         """Whether a row of `community` (None: district-wide) is theirs to see and change."""
-        return self.communities is None or (
-            community is not None and community in self.communities
-        )
+        return self.communities is None or (community is not None and community in self.communities)
 
 
 def current(session: Session, token: str, now: dt.datetime, idle: dt.timedelta) -> Staff | None:
