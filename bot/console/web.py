@@ -246,9 +246,10 @@ class Console:
         rows = self._questions(visit)
         entry_id = (visit.form.get("other") or visit.form.get("entry") or "").strip()
         text = visit.form.get("text") or rows[0].text
-        entry = store.stored_entry(visit.session, entry_id)
+        entry = store.stored_entry(visit.session, entry_id) if entry_id else None
         if entry is None:
-            return _back("inbox", f"知识库里没有编号 {entry_id}，请重新选择。")
+            said = f"知识库里没有编号 {entry_id}" if entry_id else "没有选知识条目"
+            return _back("inbox", f"{said}，请选一条小助手的建议，或填条目编号。")
         visit.mine(entry.community)
         today = visit.now.astimezone(self.app.settings.zone).date()
         before = store.add_paraphrase(visit.session, entry.id, text, today)
