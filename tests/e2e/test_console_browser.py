@@ -38,11 +38,13 @@ def test_a_social_worker_closes_the_loop_in_the_browser(tmp_path: Path) -> None:
     linli = LinliProcess(tmp_path)
     env = {**linli.env, "LINLI_SERVER_PORT": str(port), "LINLI_CONSOLE_BASE_URL": base}
     missed = linli.ask("rita", QUESTION)
-    assert missed["intent"] == "fallback" and missed["answer_id"] is None
+    assert missed["intent"] == "fallback"
+    assert missed["answer_id"] is None
     linli.run("role", "grant", "console:sam", "staff")
 
     refused = _linli(env, "admin", "link", "console:rita")
-    assert refused.returncode == 1 and "只有社区工作人员" in refused.stderr
+    assert refused.returncode == 1
+    assert "只有社区工作人员" in refused.stderr
     assert "/admin/login/" not in refused.stdout
     made = _linli(env, "admin", "link", "console:sam")
     assert made.returncode == 0, made.stderr
@@ -63,7 +65,8 @@ def test_a_social_worker_closes_the_loop_in_the_browser(tmp_path: Path) -> None:
                 page.goto(link)
                 page.get_by_role("button", name="进入后台").click()
                 page.wait_for_url(f"{base}/admin/")
-                assert "今天的待办" in page.content() and QUESTION in page.content()
+                assert "今天的待办" in page.content()
+                assert QUESTION in page.content()
                 shots.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
 
@@ -78,7 +81,8 @@ def test_a_social_worker_closes_the_loop_in_the_browser(tmp_path: Path) -> None:
                 assert "马上生效" in page.locator(".notice").inner_text()
 
                 answered = linli.ask("rita", QUESTION)  # another process, no restart
-                assert answered["intent"] == "faq" and answered["answer_id"] == ENTRY
+                assert answered["intent"] == "faq"
+                assert answered["answer_id"] == ENTRY
 
                 no_csrf = page.request.post(
                     f"{base}/admin/inbox/ignore", form={"ids": "1"}, max_redirects=0

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
@@ -87,7 +87,7 @@ def csrf(web: TestClient, page: str = "/inbox") -> str:
 def open_ids(app: App) -> list[int]:
     with Session(app.engine) as session:
         rows = session.exec(
-            select(UnansweredQuestion).where(UnansweredQuestion.resolved_at is None)
+            select(UnansweredQuestion).where(col(UnansweredQuestion.resolved_at).is_(None))
         )  # noqa: E711
         return [row.id for row in rows.all() if row.id is not None]
 
