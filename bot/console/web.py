@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 PREFIX = "/admin"
 _SUGGESTED = 5  # entries offered first when adding a paraphrase
-_INBOX_PAGE = 200  # groups shown at once
+_INBOX_PAGE = 100  # groups shown at once (the most asked)
 
 
 class Forbidden(Exception):
@@ -87,6 +87,9 @@ class Console:
         self.app = app
         self.clock = clock
         self.signer = Signer(load_secret(app.settings))
+        self.grouper = unanswered.Grouper()  # remembers which questions are alike
+        self._suggestions: dict[str, list[str]] = {}  # a group's key -> Linli's top entries
+        self._suggestions_of = -1  # the base's version they were found in
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -211,7 +214,7 @@ class Console:
         zone = self.app.settings.zone
         midnight = visit.now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
         counts = unanswered.counts_since(visit.session, midnight, visit.staff.communities)
-        groups = unanswered.grouped(visit.session, visit.staff.communities)
+        groups = self.grouper.grouped(visit.session, visit.staff.communities)
         return self.render(
             "dashboard.html", visit, counts=counts, groups=groups[:5], open_groups=len(groups),
             entries=_entry_count(visit.session), today=midnight.date(),
@@ -220,12 +223,18 @@ class Console:
     # -- 未答问题 -----------------------------------------------------------------------------
 
     def inbox(self, visit: Visit) -> Response:
-        groups = unanswered.grouped(visit.session, visit.staff.communities)
+        groups = self.grouper.grouped(visit.session, visit.staff.communities)
         matcher = self.app.current_matcher()
+        if self._suggestions_of != self.app.version:  # the base changed: suggest afresh
+            self._suggestions.clear()
+            self._suggestions_of = self.app.version
         suggested = {}
         for group in groups[:_INBOX_PAGE]:
-            found = [c.entry for c in matcher.match(group.text).candidates]
-            ids = list(dict.fromkeys([*(e.id for e in found), *group.nearest]))
+            found = self._suggestions.get(group.key)
+            if found is None:
+                found = [c.entry.id for c in matcher.match(group.text).candidates]
+                self._suggestions[group.key] = found
+            ids = list(dict.fromkeys([*found, *group.nearest]))
             entries = [e for e in (matcher.entry(i) for i in ids) if e is not None]
             suggested[group.ids[0]] = [e for e in entries if visit.staff.may_see(e.community)][
                 :_SUGGESTED
