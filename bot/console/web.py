@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.activities.models import Activity
 from bot.app import App
 from bot.clock import utcnow
 from bot.console.auth import COOKIE, Signer, load_secret, secure
@@ -36,6 +37,7 @@ from bot.kb.models import KnowledgeEntry
 from bot.models import Community, User
 from bot.people import audit, signin
 from bot.people.masking import mask_name
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from knowledge.entry import CATEGORIES, Entry
 from knowledge.loader import parse_entry
 
@@ -218,6 +220,8 @@ class Console:
         return self.render(
             "dashboard.html", visit, counts=counts, groups=groups[:5], open_groups=len(groups),
             entries=_entry_count(visit.session), today=midnight.date(),
+            activities=_activities_between(visit, midnight, midnight + dt.timedelta(days=7)),
+            hours_waiting=_hours_waiting(visit),
         )  # fmt: skip
 
     # -- 未答问题 -----------------------------------------------------------------------------
@@ -426,6 +430,29 @@ def _back(page: str, notice: str) -> Response:
 
 def _entry_count(session: Session) -> int:
     return session.exec(select(func.count()).select_from(KnowledgeEntry)).one()
+
+
+def _activities_between(visit: Visit, start: dt.datetime, end: dt.datetime) -> int:
+    """How many of this staff member's activities start in [start, end) (not cancelled)."""
+    rows = visit.session.exec(
+        select(Activity.community_id).where(
+            col(Activity.starts_at) >= start, col(Activity.starts_at) < end,
+            col(Activity.status) != "cancelled",
+        )
+    ).all()  # fmt: skip
+    return sum(1 for community in rows if visit.staff.may_see(community))
+
+
+def _hours_waiting(visit: Visit) -> int:
+    """Volunteers' finished shifts of this staff member's posts waiting for approval."""
+    rows = visit.session.exec(
+        select(ShiftPost.community_id)
+        .join(Shift, col(Shift.post_id) == ShiftPost.id)
+        .join(ShiftAssignment, col(ShiftAssignment.shift_id) == Shift.id)
+        .where(col(ShiftAssignment.status) == Turn.DONE.value)
+        .where(col(ShiftAssignment.approved_at).is_(None))
+    ).all()
+    return sum(1 for community in rows if visit.staff.may_see(community))
 
 
 def _editable(visit: Visit) -> list[tuple[str, str]]:

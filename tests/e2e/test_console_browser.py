@@ -2,7 +2,7 @@
 `linli serve` and `linli ask` as separate processes: a resident's question Linli missed is
 seen in the 未答问题 inbox, added as a paraphrase by a 社工 signed in with a one-time link, and
 answered by the very next `linli ask`. A resident gets no link, a used link and a form without
-its CSRF token are refused. Screenshots at a phone's width go to docs/console/."""
+its CSRF token are refused. Screenshots at a phone's and a desktop's width (docs/console/)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 # where the screenshots go: LINLI_TEST_SCREENSHOTS=docs/console refreshes the README's ones
 SHOTS_TO = os.environ.get("LINLI_TEST_SCREENSHOTS", "")
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 QUESTION = "小区的流浪猫归谁管"
 ENTRY = "svc-wuye-baoxiu"
 
@@ -69,12 +70,18 @@ def test_a_social_worker_closes_the_loop_in_the_browser(tmp_path: Path) -> None:
                 assert QUESTION in page.content()
                 shots.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
+                page.set_viewport_size(DESKTOP)
+                page.screenshot(path=str(shots / "dashboard-desktop.png"), full_page=True)
+                page.set_viewport_size(PHONE)
 
                 page.get_by_role("link", name="未答问题").click()
                 card = page.locator(".card", has_text=QUESTION)
                 assert card.count() == 1
                 card.locator("summary", has_text="加为相似问").click()
                 page.screenshot(path=str(shots / "inbox-phone.png"), full_page=True)
+                page.set_viewport_size(DESKTOP)
+                page.screenshot(path=str(shots / "inbox-desktop.png"), full_page=True)
+                page.set_viewport_size(PHONE)
                 card.locator("input[name=other]").fill(ENTRY)
                 card.get_by_role("button", name="加为相似问").click()
                 page.wait_for_url(f"{base}/admin/inbox?notice=*")

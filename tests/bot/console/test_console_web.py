@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
+from bot.activities.models import Activity
 from bot.app import App, build_app
 from bot.channels.web import create_web_app
 from bot.config import Settings
@@ -26,6 +27,7 @@ from bot.kb.models import KnowledgeEntry, UnansweredQuestion
 from bot.kb.store import stored_entry
 from bot.people import roles, signin
 from bot.people.models import AuditEntry
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.types import Incoming
 from tests.conftest import Clock
 
@@ -361,3 +363,40 @@ def test_another_process_change_reaches_a_running_linli(
         assert outcome.answer_id == ENTRY
     finally:
         other.engine.dispose()
+
+
+def test_the_dashboard_counts_only_the_staff_members_communities(
+    linli: App, web: TestClient, clock: Clock
+) -> None:
+    volunteer = person(linli, "vic", clock.now, "volunteer", community="suzhe")
+    with session_scope(linli.engine) as session:
+        post = ShiftPost(title="助老餐厅帮厨", community_id="suzhe", place="苏辙社区助老餐厅",
+                         created_at=clock.now)  # fmt: skip
+        session.add(post)
+        session.flush()
+        start = clock.now - dt.timedelta(hours=3)
+        shift = Shift(post_id=post.id, starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                      slots=2, created_at=clock.now, updated_at=clock.now)  # fmt: skip
+        session.add(shift)
+        session.flush()
+        session.add(
+            ShiftAssignment(shift_id=shift.id, user_id=volunteer, status=Turn.DONE.value,
+                            minutes=120, created_at=clock.now, updated_at=clock.now)
+        )  # fmt: skip
+        week = [
+            a.community_id
+            for a in session.exec(select(Activity)).all()
+            if clock.now <= a.starts_at < clock.now + dt.timedelta(days=6)
+        ]
+    assert "penglai" in week  # the demo's activities: one in 蓬莱 within the week
+    seen = {}
+    for name, community in (("pia", "penglai"), ("cora", "suzhe")):
+        staff = person(linli, name, clock.now, "staff", community=community)
+        sign_in(web, linli, staff, clock.now)
+        page = web.get(f"{PREFIX}/").text
+        stats = re.findall(r"<b>(\d+)</b>([^<]+)", page)
+        seen[community] = {label: int(n) for n, label in stats}
+        web.cookies.clear()
+    assert seen["penglai"]["七天内的活动"] == week.count("penglai")
+    assert seen["penglai"]["待批工时（班次）"] == 0
+    assert seen["suzhe"]["待批工时（班次）"] == 1
