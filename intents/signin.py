@@ -9,7 +9,7 @@ import re
 from bot.config import ConsoleSettings
 from bot.intent import Context
 from bot.models import Conversation
-from bot.people import signin
+from bot.people import audit, signin
 from bot.types import Outcome, Reply
 from intents.guard import staff_only
 from intents.phrases import plain
@@ -37,6 +37,9 @@ class SignInIntent:
     def _link(self, ctx: Context) -> Outcome:
         lifetime = dt.timedelta(minutes=self.settings.link_minutes)
         token = signin.create_link(ctx.session, ctx.user_id, ctx.now, lifetime)
+        audit.record(
+            ctx.session, ctx.user_id, "chat", "signin_link", f"user:{ctx.user_id}", now=ctx.now
+        )
         reply = Reply(signin.link_text(self.settings, token))
         return Outcome(self.name, (reply,), confidence=1.0)
 

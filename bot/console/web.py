@@ -30,7 +30,7 @@ from bot.activities.models import Activity
 from bot.app import App
 from bot.clock import utcnow
 from bot.console.auth import COOKIE, Signer, load_secret, secure
-from bot.db import session_scope
+from bot.db import read_only, session_scope
 from bot.errors import UserFacingError
 from bot.kb import store, unanswered
 from bot.kb.models import KnowledgeEntry
@@ -144,12 +144,16 @@ class Console:
         if post and not self.signer.csrf_ok(token, _text(form.get("csrf"))):
             logger.warning("console %s refused: no valid CSRF token", request.url.path)
             return self.refused(403, "这个表单已经失效了，请回到上一页刷新后再试。")
-        now, staff = self.clock(), None
+        now = self.clock()
+        with session_scope(self.app.engine) as session:  # short: the session's last use
+            staff = signin.current(session, token, now, self.idle)
+        if staff is None:
+            return RedirectResponse(f"{PREFIX}/signin", status_code=303)
+        # a page only reads: on SQLite it must not hold the write turn the residents'
+        # messages wait for while it groups thousands of questions
+        engine = self.app.engine if post else read_only(self.app.engine)
         try:
-            with session_scope(self.app.engine) as session:
-                staff = signin.current(session, token, now, self.idle)
-                if staff is None:
-                    return RedirectResponse(f"{PREFIX}/signin", status_code=303)
+            with session_scope(engine) as session:
                 visit = Visit(
                     request, session, staff, token,
                     {k: _text(v) for k, v in form.items()},
@@ -160,7 +164,7 @@ class Console:
         except Forbidden as exc:
             logger.warning(
                 "console %s refused to user %s: not their community (%s)",
-                request.url.path, staff.user_id if staff else None, exc,
+                request.url.path, staff.user_id, exc,
             )  # fmt: skip
             return self.refused(403, "这不归您负责的社区管，您没有权限查看或修改。")
 

@@ -177,8 +177,12 @@ def test_a_resident_gets_no_link(linli: App, clock: Clock) -> None:
     assert "/admin/login/" not in reply
     with session_scope(linli.engine) as session, pytest.raises(Exception, match="工作人员"):
         signin.create_link(session, rita, clock.now, LINK)
-    person(linli, "sam", clock.now, "staff")
+    sam = person(linli, "sam", clock.now, "staff")
+    assert audited(linli, "signin_link") == []
     assert "/admin/login/" in ask(linli, "sam", "登录后台")
+    (made,) = audited(linli, "signin_link")
+    assert made.actor_id == sam
+    assert made.via == "chat"
 
 
 PAGES = ["/", "/inbox", "/try", "/audit", "/inbox/new?ids=1"]
