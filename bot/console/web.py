@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func
@@ -64,7 +65,6 @@ class Visit:
     lists: dict[str, list[str]]
     now: dt.datetime
     notice: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def mine(self, community: str | None) -> None:
         """Refuse a row of a community this staff member does not serve."""
@@ -427,8 +427,6 @@ def _text(value: Any) -> str:
 
 
 def _back(page: str, notice: str) -> Response:
-    from urllib.parse import quote
-
     return RedirectResponse(f"{PREFIX}/{page}?notice={quote(notice)}", status_code=303)
 
 
