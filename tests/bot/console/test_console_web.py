@@ -404,3 +404,15 @@ def test_the_dashboard_counts_only_the_staff_members_communities(
     assert seen["penglai"]["七天内的活动"] == week.count("penglai")
     assert seen["penglai"]["待批工时（班次）"] == 0
     assert seen["suzhe"]["待批工时（班次）"] == 1
+
+
+def test_no_full_phone_number_on_any_page(linli: App, web: TestClient, clock: Clock) -> None:
+    person(linli, "rita", clock.now)
+    ask(linli, "rita", "我的电话13812345678，停车位什么时候分")
+    sam = person(linli, "sam", clock.now, "staff")
+    sign_in(web, linli, sam, clock.now)
+    ids = open_ids(linli)
+    pages = [web.get(PREFIX + page).text for page in ("/", "/inbox", "/audit")]
+    pages.append(web.get(f"{PREFIX}/inbox/new", params={"ids": ids}).text)
+    assert all("13812345678" not in page for page in pages)
+    assert "138****5678" in pages[1]
