@@ -47,6 +47,7 @@ HERE = Path(__file__).parent
 PREFIX = "/admin"
 _SUGGESTED = 5  # entries offered first when adding a paraphrase
 _INBOX_PAGE = 100  # groups shown at once (the most asked)
+_KB_PAGE = 100  # entries a search shows
 
 
 class Forbidden(Exception):
@@ -346,6 +347,64 @@ class Console:
 
         return handler
 
+    # -- 知识库 -------------------------------------------------------------------------------
+
+    def kb_list(self, visit: Visit) -> Response:
+        q = visit.request.query_params.get("q", "").strip()[:100]
+        entries = [
+            e for e in store.stored_entries(visit.session)
+            if visit.staff.may_see(e.community) and (not q or _mentions(e, q))
+        ]  # fmt: skip
+        return self.render(
+            "kb_list.html", visit, q=q, entries=entries[:_KB_PAGE], total=len(entries)
+        )
+
+    def _editable_entry(self, visit: Visit) -> Entry:
+        entry = store.stored_entry(visit.session, visit.request.path_params["entry"])
+        if entry is None:
+            raise Forbidden("no such entry")
+        visit.mine(entry.community)
+        return entry
+
+    def kb_entry(self, visit: Visit) -> Response:
+        entry = self._editable_entry(visit)
+        return self._kb_form(visit, entry, _draft(entry), [])
+
+    def _kb_form(
+        self, visit: Visit, entry: Entry, draft: dict[str, str], problems: list[str]
+    ) -> Response:
+        history = audit.entries(visit.session, target=f"entry:{entry.id}", limit=50)
+        names = _names(visit.session, {r.actor_id for r in history if r.actor_id is not None})
+        return self.render(
+            "kb_entry.html", visit, entry=entry, draft=draft, problems=problems,
+            categories=CATEGORIES, history=history, names=names,
+        )  # fmt: skip
+
+    def kb_save(self, visit: Visit) -> Response:
+        entry = self._editable_entry(visit)
+        form = visit.form
+        draft = {
+            k: form.get(k, "")
+            for k in ("question", "paraphrases", "answer", "source", "category", "keywords")
+        }
+        raw = {
+            **draft, "id": entry.id, "community": entry.community,
+            "paraphrases": draft["paraphrases"].splitlines(), "keywords": draft["keywords"].split(),
+        }  # fmt: skip
+        try:
+            changed = parse_entry(raw, [entry.community] if entry.community else [])
+        except ValueError as exc:
+            return self._kb_form(visit, entry, draft, [str(exc)])
+        today = visit.now.astimezone(self.app.settings.zone).date()
+        before = store.update_entry(visit.session, changed, today)
+        if _draft(before) == _draft(changed):
+            return _back(f"kb/{entry.id}", "没有改动。")
+        visit.log(
+            "kb_edit", f"entry:{entry.id}", entry.community,
+            before=_fields(before), after=_fields(changed),
+        )  # fmt: skip
+        return _back(f"kb/{entry.id}", "已保存，马上生效。")
+
     # -- 试一试 -------------------------------------------------------------------------------
 
     def try_page(self, visit: Visit) -> Response:
@@ -399,6 +458,9 @@ class Console:
                 act(self.close("answered", "已标为人工回复（{count} 条）。")),
                 methods=["POST"],
             ),
+            Route("/kb", page(self.kb_list), methods=["GET"]),
+            Route("/kb/{entry}", page(self.kb_entry), methods=["GET"]),
+            Route("/kb/{entry}", act(self.kb_save), methods=["POST"]),
             Route("/try", page(self.try_page), methods=["GET"]),
             Route("/try", act(self.try_page), methods=["POST"]),
             Route("/audit", page(self.audit_page), methods=["GET"]),
@@ -428,6 +490,29 @@ def _text(value: Any) -> str:
 
 def _back(page: str, notice: str) -> Response:
     return RedirectResponse(f"{PREFIX}/{page}?notice={quote(notice)}", status_code=303)
+
+
+def _mentions(entry: Entry, q: str) -> bool:
+    words = (entry.id, entry.answer, entry.source, *entry.questions, *entry.keywords)
+    return any(q in text for text in words)
+
+
+def _draft(entry: Entry) -> dict[str, str]:
+    """An entry as its edit form shows it."""
+    return {
+        "question": entry.question, "paraphrases": "\n".join(entry.paraphrases),
+        "answer": entry.answer, "source": entry.source, "category": entry.category,
+        "keywords": " ".join(entry.keywords),
+    }  # fmt: skip
+
+
+def _fields(entry: Entry) -> dict[str, Any]:
+    """An entry's content for the audit log."""
+    return {
+        "question": entry.question, "paraphrases": list(entry.paraphrases),
+        "answer": entry.answer, "source": entry.source, "category": entry.category,
+        "keywords": list(entry.keywords),
+    }  # fmt: skip
 
 
 def _entry_count(session: Session) -> int:

@@ -162,6 +162,26 @@ def add_paraphrase(session: Session, entry_id: str, text: str, today: dt.date) -
     return before
 
 
+def update_entry(session: Session, entry: Entry, today: dt.date) -> Entry:
+    """Replace a stored entry's content by `entry` (same id); returns it as it was.
+
+    Raises:
+        UserFacingError: no such entry.
+    """
+    row = session.get(KnowledgeEntry, entry.id, with_for_update=True)
+    if row is None:
+        raise UserFacingError(f"知识库里没有：{entry.id}")
+    before = _entry(row)
+    if _content(before) != _content(entry):
+        row.category, row.community_id = entry.category, entry.community
+        row.question, row.answer, row.source = entry.question, entry.answer, entry.source
+        row.paraphrases, row.keywords = list(entry.paraphrases), list(entry.keywords)
+        row.updated_at = today
+        session.add(row)
+        bump_version(session)
+    return before
+
+
 def add_entry(session: Session, entry: Entry, today: dt.date) -> None:
     """Store a new entry (checked by `knowledge.loader.parse_entry`).
 

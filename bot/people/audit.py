@@ -42,15 +42,18 @@ def entries(
     action: str | None = None,
     communities: frozenset[str] | None = None,
     viewer: int | None = None,
+    target: str | None = None,
     limit: int = PAGE,
 ) -> Sequence[AuditEntry]:
-    """The newest entries first, filtered by actor and action; with `communities`, only
+    """The newest entries first, filtered by actor, action and object; with `communities`, only
     those of these communities and the `viewer`'s own (none of the district's)."""
     statement = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
     if actor_id is not None:
         statement = statement.where(AuditEntry.actor_id == actor_id)
     if action:
         statement = statement.where(AuditEntry.action == action)
+    if target:
+        statement = statement.where(AuditEntry.target == target)
     if communities is not None:
         statement = statement.where(
             or_(

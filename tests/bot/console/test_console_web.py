@@ -185,9 +185,9 @@ def test_a_resident_gets_no_link(linli: App, clock: Clock) -> None:
     assert made.via == "chat"
 
 
-PAGES = ["/", "/inbox", "/try", "/audit", "/inbox/new?ids=1"]
+PAGES = ["/", "/inbox", "/try", "/audit", "/inbox/new?ids=1", "/kb", f"/kb/{ENTRY}"]
 ACTIONS = ["/inbox/paraphrase", "/inbox/new", "/inbox/ignore", "/inbox/answered", "/try",
-           "/signout"]  # fmt: skip
+           f"/kb/{ENTRY}", "/signout"]  # fmt: skip
 
 
 def test_without_a_session_every_page_and_action_goes_to_sign_in(web: TestClient) -> None:
@@ -416,3 +416,42 @@ def test_no_full_phone_number_on_any_page(linli: App, web: TestClient, clock: Cl
     pages.append(web.get(f"{PREFIX}/inbox/new", params={"ids": ids}).text)
     assert all("13812345678" not in page for page in pages)
     assert "138****5678" in pages[1]
+
+
+def test_an_entry_edited_in_the_console_is_checked_answered_and_its_history_kept(
+    linli: App, web: TestClient, clock: Clock
+) -> None:
+    person(linli, "rita", clock.now)
+    sam = person(linli, "sam", clock.now, "staff")
+    sign_in(web, linli, sam, clock.now)
+    found = web.get(f"{PREFIX}/kb", params={"q": "物业报修"}).text
+    assert f"{PREFIX}/kb/{ENTRY}" in found
+    form = web.get(f"{PREFIX}/kb/{ENTRY}").text
+    assert "还没有在后台改过" in form
+    with Session(linli.engine) as session:
+        entry = stored_entry(session, ENTRY)
+    assert entry is not None
+    fields = {
+        "csrf": csrf(web, f"/kb/{ENTRY}"), "question": entry.question,
+        "paraphrases": "\n".join(entry.paraphrases), "answer": "", "source": entry.source,
+        "category": entry.category, "keywords": " ".join(entry.keywords),
+    }  # fmt: skip
+    refused = web.post(f"{PREFIX}/kb/{ENTRY}", data=fields)
+    assert "缺少 answer" in refused.text
+    fields["answer"] = "报修请打物业热线 8888，或在物业公众号上报。"
+    saved = web.post(f"{PREFIX}/kb/{ENTRY}", data=fields, follow_redirects=False)
+    assert saved.status_code == 303
+    assert ask(linli, "rita", entry.question) == fields["answer"]  # at once, no restart
+    (row,) = audited(linli, "kb_edit")
+    assert row.before is not None
+    assert row.after is not None
+    assert (row.before["answer"], row.after["answer"]) == (entry.answer, fields["answer"])
+    assert "kb_edit" in web.get(f"{PREFIX}/kb/{ENTRY}").text  # the history
+    cora = person(linli, "cora", clock.now, "staff", community="suzhe")
+    web.cookies.clear()
+    sign_in(web, linli, cora, clock.now)
+    assert ENTRY not in web.get(f"{PREFIX}/kb", params={"q": "物业报修"}).text
+    assert web.get(f"{PREFIX}/kb/{ENTRY}").status_code == 403  # the district's entry
+    fields["csrf"], fields["answer"] = csrf(web, "/kb"), "改掉"
+    assert web.post(f"{PREFIX}/kb/{ENTRY}", data=fields).status_code == 403
+    assert ask(linli, "rita", entry.question) != "改掉"
