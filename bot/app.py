@@ -9,7 +9,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
@@ -19,10 +19,10 @@ from bot.activities import service as activities
 from bot.activities.demo import seed_activities
 from bot.clock import Clock, utcnow
 from bot.config import Settings
-from bot.db import make_engine
+from bot.db import make_engine, read_only
 from bot.dispatcher import Dispatcher
 from bot.intent import Intent
-from bot.kb.store import build_matcher, seed_demo, stored_entries
+from bot.kb.store import build_matcher, knowledge_version, seed_demo, stored_entries
 from bot.migrations import open_schema
 from bot.outbox import notices
 from bot.outbox.notifier import Notifier
@@ -40,6 +40,7 @@ from intents.link import LinkIntent
 from intents.names import NamesIntent
 from intents.notices import NoticesIntent
 from intents.shifts import VolunteersIntent
+from intents.signin import SignInIntent
 from intents.smalltalk import SmalltalkIntent
 from intents.staff import StaffIntent
 from intents.subscriptions import SubscriptionsIntent
@@ -62,11 +63,25 @@ class App:
     engine: Engine
     matcher: Matcher
     dispatcher: Dispatcher
+    version: int = 0  # the stored base's version the matcher was built from
+    _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reload_knowledge(self) -> None:
         """Rebuild the matcher from the database (after `kb import`)."""
-        with Session(self.engine) as session:
+        with Session(read_only(self.engine)) as session:
+            self.version = knowledge_version(session)
             self.matcher = build_matcher(stored_entries(session), self.settings)
+
+    def current_matcher(self) -> Matcher:
+        """The matcher, rebuilt first when the stored base has changed since it was built
+        (by the console, `kb import`, another process): one small read per question."""
+        with Session(read_only(self.engine)) as session:
+            stored = knowledge_version(session)
+        if stored != self.version:
+            with self._reloading:  # one rebuild, however many threads noticed
+                if stored != self.version:
+                    self.reload_knowledge()
+        return self.matcher
 
 
 def open_database(settings: Settings) -> Engine:
@@ -101,9 +116,10 @@ def build_app(settings: Settings, clock: Clock) -> App:
         seed_demo(engine, clock().astimezone(settings.zone).date())
         seed_activities(engine, clock(), settings.zone)
     with Session(engine) as session:
+        version = knowledge_version(session)
         matcher = build_matcher(stored_entries(session), settings)
-    app = App(settings, engine, matcher, Dispatcher(engine, [], clock))
-    app.dispatcher = build_dispatcher(engine, lambda: app.matcher, settings, clock)
+    app = App(settings, engine, matcher, Dispatcher(engine, [], clock), version)
+    app.dispatcher = build_dispatcher(engine, app.current_matcher, settings, clock)
     return app
 
 
@@ -131,6 +147,7 @@ def build_dispatcher(
         HelpIntent(),
         NoticesIntent(),
         StaffIntent(notifier, settings.zone, timeout),
+        SignInIntent(settings.console),
         VolunteersIntent(settings.volunteers, settings.zone, timeout, notifier),
         ActivitiesIntent(
             settings.activities, settings.zone, timeout, notifier, settings.volunteers
@@ -175,13 +192,16 @@ def wechat_sender(engine: Engine, settings: Settings) -> WeChatSender:
 
 
 def serve(settings: Settings, out: TextIO, clock: Clock = utcnow) -> int:
-    """`linli serve`: the web server (WeChat, Telegram webhooks), Telegram polling when
-    configured, and the scheduler service with every channel's sender, until a signal."""
+    """`linli serve`: the web server (WeChat, Telegram webhooks, the staff console at /admin),
+    Telegram polling when configured, and the scheduler service with every channel's sender,
+    until a signal."""
     # The server's modules load only here: `linli ask` must start fast.
     import uvicorn
+    from starlette.routing import Mount
 
     from bot.channels import telegram
     from bot.channels.web import create_web_app
+    from bot.console.web import PREFIX, console_app
     from scheduler.service import SchedulerService
 
     app = build_app(settings, clock)
@@ -196,7 +216,7 @@ def serve(settings: Settings, out: TextIO, clock: Clock = utcnow) -> int:
     out.write(f"linli serve：http://{host}:{port} {_channels(settings)}，按 Ctrl+C 停止。\n")
     out.flush()
     web = uvicorn.Config(
-        create_web_app(app),
+        create_web_app(app, [Mount(PREFIX, console_app(app, clock))]),
         host=host,
         port=port,
         log_level="warning",

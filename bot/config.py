@@ -102,6 +102,25 @@ class ServerSettings(_Section):
     port: int = Field(8080, ge=0, le=65535)
 
 
+class ConsoleSettings(_Section):
+    """The staff web console at /admin of `linli serve`."""
+
+    # the address staff open, as the reverse proxy publishes it: sign-in links start with it
+    base_url: str = "http://127.0.0.1:8080"
+    # signs the session cookie; empty = a random one kept in the data directory (set one
+    # here when several machines serve the same database)
+    secret: str = ""
+    link_minutes: float = Field(10, gt=0, le=60)  # a sign-in link works this long, once
+    idle_hours: float = Field(8, gt=0, le=72)  # a session ends after this long unused
+
+    @field_validator("base_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/")
+
+
 _WECHAT_TOKEN = re.compile(r"[A-Za-z0-9]{3,32}")
 _AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")  # base64 of 32 bytes, without the "="
 
@@ -248,6 +267,7 @@ class Settings(_Section):
     announcements: AnnouncementSettings = AnnouncementSettings()
     volunteers: VolunteerSettings = VolunteerSettings()
     staff: StaffSettings = StaffSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @property
     def home(self) -> Path:

@@ -58,6 +58,17 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_READ_ONLY = "linli_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same database for transactions that only read: on SQLite they neither take nor
+    wait for the write turn (WAL readers see the last commit), so a thread may read through
+    it while its own write transaction is open (the dispatcher's, when the FAQ intent finds
+    the knowledge base changed). Never write through it: it does not take the turn."""
+    return engine.execution_options(**{_READ_ONLY: True})
+
+
 class _WriterTurn:
     """Threads of one process take turns at SQLite's write lock in Python. Left to SQLite's
     busy handler, a waiting thread sleeps in growing steps (up to 100 ms) even when the lock
@@ -78,6 +89,9 @@ class _WriterTurn:
         event.listen(engine, "invalidate", lambda _dbapi, record, _exc: self._give_back(record))
 
     def begin(self, connection: Any) -> None:
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a snapshot to read: no lock, no turn
+            return
         # after 30 s, go on anyway and let SQLite's own timeout decide (never hang forever)
         connection.info["linli_turn"] = self._lock.acquire(timeout=30)
         try:

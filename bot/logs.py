@@ -72,6 +72,7 @@ def secrets_of(settings: Settings) -> list[str]:
     return [
         wechat.token, wechat.app_secret, wechat.encoding_aes_key,
         wechat.previous_encoding_aes_key, telegram.token, telegram.secret_token,
+        settings.console.secret,
     ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 from bot.activities.models import Activity, Registration, ReminderLog, ReminderRun
 from bot.announcements.models import Announcement, NoticeOptOut
 from bot.channels.models import AccessToken, WeChatNonce
-from bot.kb.models import KnowledgeEntry, UnansweredQuestion
+from bot.kb.models import KnowledgeEntry, KnowledgeVersion, UnansweredQuestion
 from bot.models import (
     ChannelIdentity,
     Community,
@@ -20,18 +20,27 @@ from bot.models import (
     User,
 )
 from bot.outbox.models import Outbox
-from bot.people.models import AttemptCount, Invite, LinkRequest, UserRole, UserTag
+from bot.people.models import (
+    AttemptCount,
+    AuditEntry,
+    Invite,
+    LinkRequest,
+    SignInLink,
+    StaffSession,
+    UserRole,
+    UserTag,
+)
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, ShiftTemplate, VolunteerSkill
 
 TABLES: tuple[type[SQLModel], ...] = (
     # the core
     User, ChannelIdentity, Community, Conversation, ProcessedMessage, SchedulerLease,
     # people
-    UserRole, Invite, AttemptCount, LinkRequest, UserTag,
+    UserRole, Invite, AttemptCount, LinkRequest, UserTag, SignInLink, StaffSession, AuditEntry,
     # outbox
     Outbox,
     # knowledge base
-    KnowledgeEntry, UnansweredQuestion,
+    KnowledgeEntry, UnansweredQuestion, KnowledgeVersion,
     # channels
     AccessToken, WeChatNonce,
     # activities

@@ -192,6 +192,15 @@ def _texts(raw: dict[str, Any], key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
 
 
+def parse_entry(raw: dict[str, Any], known_communities: Iterable[str]) -> Entry:
+    """One entry from its fields (as a file gives them), checked as an import checks it.
+
+    Raises:
+        ValueError: a field is missing or invalid; the message says which, in Chinese.
+    """
+    return _entry(raw, set(known_communities))
+
+
 def _entry(raw: dict[str, Any], known_communities: set[str]) -> Entry:
     entry_id = _text(raw, "id")
     if not _ID.match(entry_id):

@@ -6,8 +6,8 @@
 - a feature domain (`activities`, `shifts`, `announcements`, `kb`, ...) imports the core,
   `people`, `outbox` and `knowledge`, never another feature domain (it refers to another
   domain's rows by id);
-- `intents`, `bot.cli`, `bot.channels` and `scheduler` import domains and the core, never each
-  other; `bot.cli` and `bot.channels` may build the app through the wiring;
+- `intents`, `bot.cli`, `bot.channels`, `bot.console` and `scheduler` import domains and the
+  core, never each other; `bot.cli`, `bot.channels` and `bot.console` may use the wiring;
 - only the wiring (`bot.app`, `bot.tables`, `bot.__main__`) imports everything.
 """
 
@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 ROOT = Path(__file__).resolve().parents[1]
 WIRING = {"bot.app", "bot.tables", "bot.__main__"}
 SHARED = {"people", "outbox"}
-OUTER = {"intents", "bot.cli", "bot.channels", "scheduler"}
+OUTER = {"intents", "bot.cli", "bot.channels", "bot.console", "scheduler"}
 
 
 def room(module: str) -> str:
@@ -54,7 +54,7 @@ def allowed(source: str, target: str) -> bool:
         domain = target.removeprefix("domain:")
         return source in OUTER or domain in SHARED
     if target == "wiring":
-        return source in ("bot.cli", "bot.channels")
+        return source in ("bot.cli", "bot.channels", "bot.console")
     return False  # outer rooms never import each other
 
 
@@ -110,6 +110,10 @@ def test_every_import_keeps_to_the_rules() -> None:
         ("bot.cli.main", "bot.app", True),
         ("bot.app", "intents.faq", True),
         ("intents.shifts", "bot.shifts.service", True),
+        ("bot.console.web", "bot.kb.store", True),  # the console works on the domains
+        ("bot.console.web", "bot.app", True),
+        ("bot.console.web", "intents.faq", False),  # an outer room, like the channels
+        ("bot.channels.web", "bot.console.web", False),  # the wiring mounts the console
     ],
 )
 def test_the_rules_say_what_the_guide_says(source: str, target: str, ok: bool) -> None:

@@ -1,4 +1,5 @@
-"""The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, plus /healthz."""
+"""The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, /healthz, and what the
+wiring mounts beside them (the staff console at /admin)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import contextlib
 import hmac
 import json
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
@@ -86,9 +88,9 @@ class TelegramEndpoint:
         return Response("ok")
 
 
-def create_web_app(app: App) -> Starlette:
-    """Routes for the configured channels."""
-    routes = [Route("/healthz", _health, methods=["GET"])]
+def create_web_app(app: App, mounts: Sequence[BaseRoute] = ()) -> Starlette:
+    """Routes for the configured channels, and `mounts` (the staff console) beside them."""
+    routes: list[BaseRoute] = [Route("/healthz", _health, methods=["GET"]), *mounts]
     telegram = app.settings.telegram
     if telegram.enabled and telegram.mode == "webhook":
         routes.append(Route(telegram.path, TelegramEndpoint(app).post, methods=["POST"]))

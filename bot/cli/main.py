@@ -18,6 +18,7 @@ from bot import app as wiring
 from bot import logs
 from bot.app import App, build_app, open_database
 from bot.cli.activities import add_commands as add_activity_commands
+from bot.cli.admin import add_commands as add_admin_commands
 from bot.cli.announcements import add_commands as add_push_commands
 from bot.cli.db import add_commands as add_db_commands
 from bot.cli.kb import add_commands as add_kb_commands
@@ -108,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     add_role_commands(commands)
     add_db_commands(commands)
     add_kb_commands(commands)
+    add_admin_commands(commands)
     return parser
 
 

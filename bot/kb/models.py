@@ -37,3 +37,14 @@ class UnansweredQuestion(SQLModel, table=True):
     confidence: float | None = None
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     resolved_at: dt.datetime | None = when(nullable=True)
+    # how staff closed it in the console: paraphrase | new_entry | answered | ignored
+    resolution: str | None = Field(default=None, max_length=16)
+    resolved_by: int | None = None  # the staff member's user id
+
+
+class KnowledgeVersion(SQLModel, table=True):
+    """One row: a counter every change to the stored entries moves on (in the change's own
+    transaction), so every process sees, on its next message, that its matcher is stale."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0

@@ -22,7 +22,7 @@ import knowledge
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import UserFacingError
-from bot.kb.models import KnowledgeEntry
+from bot.kb.models import KnowledgeEntry, KnowledgeVersion
 from bot.models import Community as CommunityRow
 from knowledge.analyze import Analyzer
 from knowledge.calibration import Calibration
@@ -106,6 +106,7 @@ def import_files(
         session.flush()
         if new:  # one executemany, not an ORM object per row (20k rows: seconds, not a minute)
             session.execute(insert(KnowledgeEntry), new)
+        bump_version(session)
     return done
 
 
@@ -123,7 +124,86 @@ def remove_entries(engine: Engine, ids: Sequence[str]) -> list[Entry]:
         gone = [_entry(row) for row in rows if row is not None]
         for row in rows:
             session.delete(row)
+        bump_version(session)
     return gone
+
+
+def knowledge_version(session: Session) -> int:
+    """The stored base's version: moves on with every change (0 before the first)."""
+    row = session.get(KnowledgeVersion, 1)
+    return 0 if row is None else row.version
+
+
+def bump_version(session: Session) -> int:
+    """Move the version on, in the caller's transaction (the change and its stamp commit
+    together); every process's matcher notices on its next message."""
+    row = session.get(KnowledgeVersion, 1, with_for_update=True)
+    if row is None:
+        row = KnowledgeVersion(id=1, version=0)
+    row.version += 1
+    session.add(row)
+    session.flush()
+    return row.version
+
+
+def stored_entry(session: Session, entry_id: str) -> Entry | None:
+    """One stored entry, or None."""
+    row = session.get(KnowledgeEntry, entry_id)
+    return None if row is None else _entry(row)
+
+
+def add_paraphrase(session: Session, entry_id: str, text: str, today: dt.date) -> Entry:
+    """Add `text` to an entry's paraphrases (nothing when it already asks that); returns
+    the entry as it was before.
+
+    Raises:
+        UserFacingError: no such entry, or the text is empty.
+    """
+    row = session.get(KnowledgeEntry, entry_id, with_for_update=True)
+    if row is None:
+        raise UserFacingError(f"知识库里没有：{entry_id}")
+    text = " ".join(text.split())[:200]
+    if not text:
+        raise UserFacingError("相似问不能是空的")
+    before = _entry(row)
+    if text not in before.questions:
+        row.paraphrases = [*row.paraphrases, text]
+        row.updated_at = today
+        session.add(row)
+        bump_version(session)
+    return before
+
+
+def update_entry(session: Session, entry: Entry, today: dt.date) -> Entry:
+    """Replace a stored entry's content by `entry` (same id); returns it as it was.
+
+    Raises:
+        UserFacingError: no such entry.
+    """
+    row = session.get(KnowledgeEntry, entry.id, with_for_update=True)
+    if row is None:
+        raise UserFacingError(f"知识库里没有：{entry.id}")
+    before = _entry(row)
+    if _content(before) != _content(entry):
+        row.category, row.community_id = entry.category, entry.community
+        row.question, row.answer, row.source = entry.question, entry.answer, entry.source
+        row.paraphrases, row.keywords = list(entry.paraphrases), list(entry.keywords)
+        row.updated_at = today
+        session.add(row)
+        bump_version(session)
+    return before
+
+
+def add_entry(session: Session, entry: Entry, today: dt.date) -> None:
+    """Store a new entry (checked by `knowledge.loader.parse_entry`).
+
+    Raises:
+        UserFacingError: an entry with this id exists already.
+    """
+    if session.get(KnowledgeEntry, entry.id) is not None:
+        raise UserFacingError(f"编号 {entry.id} 已经有了，换一个编号")
+    session.add(_entry_row(entry, today))
+    bump_version(session)
 
 
 def _compare(stored: dict[str, KnowledgeEntry], loaded: Loaded, replace: bool) -> Imported:
@@ -253,6 +333,10 @@ def _entry(row: KnowledgeEntry) -> Entry:
         keywords=tuple(row.keywords),
         updated_at=row.updated_at,
     )
+
+
+def _entry_row(entry: Entry, today: dt.date) -> KnowledgeEntry:
+    return KnowledgeEntry(**_entry_values(entry, today))
 
 
 def _entry_values(entry: Entry, today: dt.date) -> dict[str, Any]:

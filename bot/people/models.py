@@ -1,10 +1,12 @@
-"""People's tables: roles, invites, attempt limits, link requests, audience tags."""
+"""People's tables: roles, invites, attempt limits, link requests, audience tags, console
+sign-in links and sessions, the audit log."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.models import UTCDateTime, when
@@ -62,3 +64,39 @@ class UserTag(SQLModel, table=True):
 
     user_id: int = Field(primary_key=True, foreign_key="user.id")
     tag: str = Field(primary_key=True, max_length=32)
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time link into the staff console; only the token's SHA-256 is kept."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: dt.datetime | None = when(nullable=True)
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in console session (its cookie's token, hashed); it ends on sign-out or
+    after the idle timeout."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: dt.datetime | None = when(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One staff action: who, what, on which object, the object before and after, when."""
+
+    __table_args__ = (Index("ix_auditentry_actor_at", "actor_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    actor_id: int | None = Field(default=None, foreign_key="user.id")  # None: nobody known
+    via: str = Field(max_length=16)  # console | chat | cli
+    action: str = Field(max_length=40, index=True)
+    target: str = Field(default="", max_length=120)  # what it acted on: "entry:dibao"
+    community_id: str | None = Field(default=None, max_length=80)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

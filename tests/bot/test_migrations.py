@@ -21,7 +21,7 @@ from bot import migrations
 from bot.activities.models import Activity, Registration
 from bot.app import open_database
 from bot.config import Settings, load_settings
-from bot.db import create_schema, make_engine, session_scope
+from bot.db import make_engine, session_scope
 from bot.migrations import SchemaNotCurrent, SchemaState
 from bot.models import ChannelIdentity, Community, User
 from bot.tables import TABLES
@@ -51,14 +51,18 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def legacy_url(empty_url: str) -> str:
     """A database as the release before migrations left it, with a user, an activity and a
-    registration: on SQLite that release's own dump, on PostgreSQL its create_all (which
-    named every constraint the way the naming convention does)."""
+    registration: on SQLite that release's own dump, on PostgreSQL the baseline migration's
+    schema (what that release's create_all made there, every constraint named the way the
+    naming convention does) without its version: the models' tables today have more."""
     if empty_url.startswith("sqlite"):
         with sqlite3.connect(empty_url.removeprefix("sqlite:///")) as db:
             db.executescript(LEGACY_DUMP.read_text(encoding="utf-8"))
         return empty_url
     engine = make_engine(empty_url)
-    create_schema(engine, TABLES)
+    migrations.upgrade(engine, TABLES)
+    migrations.downgrade(engine, TABLES, migrations.BASELINE)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE alembic_version")
     SQLAlchemyJobStore(engine=engine).start(None, "default")  # type: ignore[arg-type]
     _add_rows(engine)
     engine.dispose()
