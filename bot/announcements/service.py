@@ -9,7 +9,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -140,14 +140,19 @@ def staff_communities(session: Session, user_id: int | None) -> list[str] | None
 def recipients_filter(target: Target) -> ColumnElement[bool]:
     """The SQL condition on User that the target means."""
     conditions: list[ColumnElement[bool]] = []
-    if target.communities:
-        conditions.append(col(User.community_id).in_(target.communities))
+    lives_there = col(User.community_id).in_(target.communities)
     if target.roles and "resident" not in target.roles:  # "resident" is everyone
-        places = [*target.communities, ""] if target.communities else None
         role_match = and_(col(UserRole.user_id) == User.id, col(UserRole.role).in_(target.roles))
-        if places is not None:
-            role_match = and_(role_match, col(UserRole.community_id).in_(places))
+        if target.communities:  # a volunteer of the community (living there or not), or a
+            # district-wide one who lives there
+            in_place = or_(
+                col(UserRole.community_id).in_(target.communities),
+                and_(col(UserRole.community_id) == "", lives_there),
+            )
+            role_match = and_(role_match, in_place)
         conditions.append(exists().where(role_match))
+    elif target.communities:
+        conditions.append(lives_there)
     if target.tags:
         conditions.append(
             exists().where(col(UserTag.user_id) == User.id, col(UserTag.tag).in_(target.tags))

@@ -470,3 +470,15 @@ def test_an_announcement_reaching_nobody_is_closed_with_a_report(
 )
 def test_reason_of(error: str | None, reason: str) -> None:
     assert announcement_delivery.reason_of(error) == reason
+
+
+def test_a_community_s_volunteers_are_reached_wherever_they_live(engine: Engine) -> None:
+    """A volunteer of 苏辙社区 who never said where they live, or lives elsewhere, is one of
+    its volunteers; a district-wide volunteer counts where they live; a 上游 one does not."""
+    unplaced = person(engine, "ann", community=None, role="volunteer", role_place="suzhe")
+    elsewhere = person(engine, "bob", community="penglai", role="volunteer", role_place="suzhe")
+    district = person(engine, "cat", community="suzhe", role="volunteer")
+    person(engine, "dan", community="suzhe", role="volunteer", role_place="shangyou")
+    person(engine, "eve", community="suzhe")  # a resident, not a volunteer
+    target = Target(communities=("suzhe",), roles=("volunteer",))
+    assert reached(engine, target) == {unplaced, elsewhere, district}
