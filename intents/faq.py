@@ -15,12 +15,16 @@ from bot.kb.models import UnansweredQuestion
 from bot.logs import mask_mobiles
 from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
+from intents.flow import Words
 from intents.phrases import plain
 from knowledge.matcher import Match, Matcher
 
 CLARIFY_FLOW = "clarify"
 CLARIFY_TEXT = "您想问的是下面哪一个？回复数字就行："
 CLARIFY_NOTE = "都不是的话，换个说法再问我，或发“找人工”。"
+CLARIFY_ONE = "您是想问“{question}”吗？回复“是”或 1 就行。"
+CLARIFY_ONE_NOTE = "不是的话，换个说法再问我，或发“找人工”。"
+_ONE_YES = Words(yes_also=("对", "对的", "嗯", "嗯嗯", "就是", "就是这个", "是这个", "没错", "1"))
 _PICK = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五])\s*(?:个|条|项)?\s*[。.!！]?\s*$")
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _ELSEWHERE = re.compile(r"(天气|下雨|下雪|气温|温度|几度|刮风|雾霾|股市|股票|彩票|中奖|比分|球赛)")
@@ -69,6 +73,8 @@ class FaqIntent:
         """A reply to "which one?": a number, or words that fit one of the choices."""
         choices: list[str] = list(pending.data.get("choices", []))
         picked = _picked_number(ctx.text)
+        if len(choices) == 1 and _ONE_YES.says_yes(ctx.text):
+            picked = 1
         if picked is not None and 1 <= picked <= len(choices):
             conversation.finish(ctx.session, ctx.user_id)
             return self._answer(choices[picked - 1], 1.0)
@@ -95,7 +101,10 @@ class FaqIntent:
             {"choices": [o.value for o in options], "question": ctx.text[:200]},
             ctx.now + self.timeout,
         )
-        reply = Reply(CLARIFY_TEXT, options, CLARIFY_NOTE)
+        if len(options) == 1:  # one choice is a yes/no question, not a list to pick from
+            reply = Reply(CLARIFY_ONE.format(question=options[0].label), (), CLARIFY_ONE_NOTE)
+        else:
+            reply = Reply(CLARIFY_TEXT, options, CLARIFY_NOTE)
         return Outcome("clarify", (reply,), confidence=match.confidence, suggestions=options)
 
     def _fallback(self, ctx: Context, match: Match) -> Outcome:
