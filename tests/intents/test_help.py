@@ -14,7 +14,16 @@ from intents.help import HELP_TEXT
 
 @pytest.mark.parametrize(
     "said",
-    ["帮助", "菜单", "你会做什么", "怎么用你这个", "你都会些啥子嘛", "你能干啥", "你好", "使用说明"],
+    [
+        "帮助",
+        "菜单",
+        "你会做什么",
+        "怎么用你这个",
+        "你都会些啥子嘛",
+        "你能干啥",
+        "你好",
+        "使用说明",
+    ],
 )
 def test_asking_what_linli_does_gets_the_help(
     app: App, text: Callable[..., Incoming], said: str
