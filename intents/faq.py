@@ -17,6 +17,9 @@ from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
 from intents.flow import Words
 from intents.phrases import plain
+from knowledge.attributes import Attribute, subject, unstated
+from knowledge.entry import Entry
+from knowledge.focus import focus
 from knowledge.matcher import Match, Matcher
 
 CLARIFY_FLOW = "clarify"
@@ -42,6 +45,11 @@ ELSEWHERE = (
     "这个我答不上来：天气、股票这类不在我知道的范围里，可以看看手机上的天气或新闻 🙏\n"
     "社区办事、活动、地名文化这些，都可以问我。"
 )
+UNKNOWN = (
+    "{subject}的{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏\n"
+    "我这里有“{question}”的内容，想看的话回复“是”。"
+)
+ALSO_ASKED = "您还问了“{question}”：麻烦单独再发一次，我接着帮您查 🙏"
 PRIVATE = (
     "邻居和其他居民的电话、住址，我们不能提供，要保护每个人的隐私，请您理解 🙏\n"
     "需要联系对方的话，可以发“找人工”，请社区工作人员帮您转达。"
@@ -61,9 +69,17 @@ class FaqIntent:
         self.timeout = timeout
 
     def handle(self, ctx: Context) -> Outcome | None:
-        """Answer from the knowledge base, ask which one was meant, or say honestly we can't."""
-        match = self._matcher().match(ctx.text, community=ctx.user.community_id)
+        """Answer from the knowledge base, ask which one was meant, or say honestly we can't.
+        Courtesy and self-introductions are left out of the matching; a message asking two
+        things gets both answered (or the first, and a word on the other)."""
+        found = focus(ctx.text)
+        if found.questions and (several := self._several(ctx, found.questions)) is not None:
+            return several
+        match = self._matcher().match(found.text, community=ctx.user.community_id)
         if match.decision == "answer" and match.best is not None:
+            missing = unstated(found.text, match.best.entry.answer)
+            if missing is not None:
+                return self._unknown(ctx, match, found.text, missing)
             return self._answer(match.best.entry.id, match.confidence)
         if match.decision == "clarify":
             return self._clarify(ctx, match)
@@ -83,6 +99,45 @@ class FaqIntent:
             conversation.finish(ctx.session, ctx.user_id)
             return self._answer(match.best.entry.id, match.confidence)
         return None
+
+    def _several(self, ctx: Context, questions: tuple[str, ...]) -> Outcome | None:
+        """Each question on its own; None unless the first is answered outright."""
+        answers = [(q, self._answered(ctx, q)) for q in questions[:3]]
+        first = answers[0][1]
+        if first is None:
+            return None
+        replies, seen = [Reply(first[0].answer)], {first[0].id}
+        for question, found in answers[1:]:
+            if found is None:
+                replies.append(Reply(ALSO_ASKED.format(question=question)))
+            elif found[0].id not in seen:
+                replies.append(Reply(found[0].answer))
+                seen.add(found[0].id)
+        return Outcome("faq", tuple(replies), confidence=first[1], answer_id=first[0].id)
+
+    def _answered(self, ctx: Context, question: str) -> tuple[Entry, float] | None:
+        """The entry that answers `question` outright, stating what it asks, with the
+        confidence; None when there is none."""
+        match = self._matcher().match(question, community=ctx.user.community_id)
+        best = match.best
+        if match.decision != "answer" or best is None or unstated(question, best.entry.answer):
+            return None
+        return best.entry, match.confidence
+
+    def _unknown(self, ctx: Context, match: Match, question: str, missing: Attribute) -> Outcome:
+        """The right subject, but its entry does not say what was asked: say so, log it for
+        staff, and offer the entry there is (a "是" shows it)."""
+        if _private(plain(ctx.text)):
+            return Outcome("fallback", (Reply(PRIVATE),), confidence=match.confidence)
+        assert match.best is not None
+        entry = match.best.entry
+        about = subject(question, missing, entry.keywords) or "您问的"
+        self._log_for_staff(ctx, match)
+        data = {"choices": [entry.id], "question": ctx.text[:200]}
+        conversation.start(ctx.session, ctx.user_id, CLARIFY_FLOW, data, ctx.now + self.timeout)
+        text = UNKNOWN.format(subject=about, label=missing.label, question=entry.question)
+        offer = (Option(1, entry.question, entry.id),)
+        return Outcome("fallback", (Reply(text),), confidence=match.confidence, suggestions=offer)
 
     def _answer(self, entry_id: str, confidence: float) -> Outcome:
         entry = self._matcher().entry(entry_id)
@@ -109,7 +164,7 @@ class FaqIntent:
 
     def _fallback(self, ctx: Context, match: Match) -> Outcome:
         text = plain(ctx.text)
-        if _CONTACT.search(text) and _SOMEONE.search(text) and not _PUBLIC.search(text):
+        if _private(text):
             return Outcome("fallback", (Reply(PRIVATE),), confidence=match.confidence)
         if _ELSEWHERE.search(text):
             return Outcome("fallback", (Reply(ELSEWHERE),), confidence=match.confidence)
@@ -134,6 +189,11 @@ class FaqIntent:
                 created_at=ctx.now,
             )
         )
+
+
+def _private(text: str) -> bool:
+    """Another resident's phone number or address: not ours to give."""
+    return bool(_CONTACT.search(text) and _SOMEONE.search(text) and not _PUBLIC.search(text))
 
 
 def _picked_number(text: str) -> int | None:
