@@ -9,7 +9,7 @@ from bot.intent import Context
 from bot.models import Conversation
 from bot.people import roles
 from bot.types import Outcome, Reply
-from intents.phrases import plain
+from intents.phrases import APPROVING, plain
 
 HELP_TEXT = (
     "您好！我是“邻里”社区小助手 🏠\n"
@@ -34,7 +34,7 @@ NOTHING_TO_READ = "我没看到文字哦 😊 有什么想问的，直接打字�
 
 _PARTICLE = "[啊呀呢吧嘛哦喔哈啦噻撒咯嘞哇吗么]*"
 _GREETING = (
-    r"(你好|您好|你们好|大家好|哈喽|嗨|在吗|在不在|有人吗|有人在吗|早上好|中午好|下午好|晚上好|"
+    r"(你好|您好|你们好|大家好|哈喽|嗨|在吗|在不在|有人吗|有人在吗|早上好|中午好|下午好|晚上好|早安|午安|"
     r"早|喂|邻里|小助手|hello|hi|hey|nihao|ninhao)"
 )
 _ONLY_GREETING = re.compile(rf"^({_GREETING}{_PARTICLE})+$")
@@ -74,6 +74,8 @@ class HelpIntent:
         """Answer a greeting or a request for help; leave real questions to others."""
         text = plain(ctx.text)
         if not text:
+            if APPROVING.match(ctx.text):  # small talk answers a thumbs-up
+                return None
             return Outcome(self.name, (Reply(NOTHING_TO_READ),), confidence=1.0)
         if _ONLY_GREETING.match(text) or asks_for_help(text):
             return Outcome(self.name, (Reply(self._text(ctx)),), confidence=1.0)

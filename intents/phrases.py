@@ -10,6 +10,8 @@ from knowledge.loader import load_rewrites_table
 from knowledge.normalize import Rewrites, to_simplified
 
 _NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+# a thumbs-up or folded hands sent alone: "好的" / "谢谢" without words
+APPROVING = re.compile(r"^[\s👍👌🙏🤝✌💪❤👏🌹]+$")
 
 
 @lru_cache(maxsize=1)
