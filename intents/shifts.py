@@ -38,7 +38,7 @@ _LIST = re.compile(
 )
 # "我想排个志愿者值班", "志愿者值班表给我看看": shifts asked for in a sentence, not a question
 # about them ("值班是什么意思" has a question word)
-_LIST_SAID = re.compile(r"(值班|排班|班次|志愿岗|接个班|接班)")
+_LIST_SAID = re.compile(r"(值班|排班|班次|志愿岗|接个班|接班|班可以接|可以接的班)")
 _SOME = re.compile(r"有(什么|哪些|啥|没有)")  # "有什么志愿岗位" asks for the list
 _NOT_A_LIST = re.compile(
     r"(什么|啥|哪|怎么|为什么|多少|几|吗|多久|多长|要求|条件|取消|不能|来不了|去不了|替)"

@@ -49,7 +49,8 @@ _REPORTED = re.compile(
 _TAIL_COURTESY = re.compile(r"(谢谢你?了?|麻烦你?了|麻烦您了|辛苦了)$")
 
 
-_REMARK = 4
+_REMARK = 5
+_PERSON = re.compile(r"^(他|她|他们|她们|我|我们|人家|大家)")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ def _clauses(text: str) -> list[str]:
 
 def _asks(clause: str) -> bool:
     return bool(_ASKS.search(clause))
+
+
+def _remark(clause: str) -> bool:
+    """A short aside by or about a person ("他不信", "我也不懂"), not the thing asked about."""
+    return len(clause) <= _REMARK and bool(_PERSON.match(clause))
 
 
 def _kept(clause: str) -> str:
@@ -100,7 +106,7 @@ def focus(text: str) -> Focus:
     clauses = _clauses(simplified)
     kept = [k for k in map(_kept, clauses) if k]
     if any(_asks(c) for c in kept):  # "他不信": a short remark beside the question
-        kept = [c for c in kept if _asks(c) or len(c) > _REMARK]
+        kept = [c for c in kept if _asks(c) or not _remark(c)]
     if not kept or kept == clauses:
         return Focus(text.strip(), _questions(simplified))
     focused = "，".join(kept)
