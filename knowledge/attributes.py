@@ -33,7 +33,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "hours", "开放时间",
-        re.compile(r"几点|开门|关门|闭馆|开馆|开放时间|营业时间|上班时间|几时开|亮灯|周一.{0,2}开"),
+        re.compile(
+            r"几点|开门|关门|闭馆|开馆|开放时间|营业时间|上班时间|几时开|亮灯|周[一二三四五六日末].{0,2}开|"
+            r"门诊|周末.{0,3}(开|上班|营业|看)"
+        ),
         re.compile(r"\d{1,2}[:：]\d{2}|\d{1,2}点|[上下]午\d|全天开放|24小时"),
     ),
     Attribute(
@@ -50,6 +53,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "size", "长度和面积",
         re.compile(r"多长|全长|多少公里|多少米|多高|身高|面积|多少亩|多少平方|多宽|多深"),
         re.compile(rf"{_NUMBER}+(\.\d+)?(多|余)?(米|公里|千米|里|亩|平方|公顷|厘米|尺)"),
+    ),
+    Attribute(
+        "permission", "相关规定",
+        re.compile(r"能不能|可不可以|让不让|准不准|允不允许|可以.{1,8}吗"),
+        re.compile(r"可以|不可以|不能|禁止|允许|不准"),
     ),
     Attribute(
         "economy", "经济数据",
