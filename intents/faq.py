@@ -75,11 +75,16 @@ class FaqIntent:
         found = focus(ctx.text)
         if found.questions and (several := self._several(ctx, found.questions)) is not None:
             return several
-        match = self._matcher().match(found.text, community=ctx.user.community_id)
+        question = found.text
+        match = self._matcher().match(question, community=ctx.user.community_id)
+        if match.decision != "answer" and found.asked:  # the asking clauses alone may say it
+            alone = self._matcher().match(found.asked, community=ctx.user.community_id)
+            if alone.decision == "answer":
+                question, match = found.asked, alone
         if match.decision == "answer" and match.best is not None:
-            missing = unstated(found.text, match.best.entry.answer)
+            missing = unstated(question, match.best.entry.answer)
             if missing is not None:
-                return self._unknown(ctx, match, found.text, missing)
+                return self._unknown(ctx, match, question, missing)
             return self._answer(match.best.entry.id, match.confidence)
         if match.decision == "clarify":
             return self._clarify(ctx, match)

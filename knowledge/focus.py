@@ -49,6 +49,10 @@ _REPORTED = re.compile(
 _TAIL_COURTESY = re.compile(r"(谢谢你?了?|麻烦你?了|麻烦您了|辛苦了)$")
 
 
+# voice typing's fillers ("那个蟆颐津嗯就是…"); a text with nothing else is left as it is
+_ASR_FILLERS = re.compile(
+    r"嗯+就是|嗯+|呃+|额+|^那个|就是说|(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
+)
 _REMARK = 5
 _PERSON = re.compile(r"^(他|她|他们|她们|我|我们|人家|大家)")
 
@@ -59,6 +63,7 @@ class Focus:
 
     text: str
     questions: tuple[str, ...]
+    asked: str = ""  # the clauses that ask, alone, when context clauses were kept beside them
 
 
 def _clauses(text: str) -> list[str]:
@@ -104,13 +109,15 @@ def focus(text: str) -> Focus:
     """
     simplified = to_simplified(text)
     clauses = _clauses(simplified)
-    kept = [k for k in map(_kept, clauses) if k]
+    kept = [_ASR_FILLERS.sub("", k) for k in map(_kept, clauses) if k]
+    kept = [k for k in kept if k]
     if any(_asks(c) for c in kept):  # "他不信": a short remark beside the question
         kept = [c for c in kept if _asks(c) or not _remark(c)]
     if not kept or kept == clauses:
         return Focus(text.strip(), _questions(simplified))
-    focused = "，".join(kept)
-    return Focus(focused, _questions(simplified))
+    asking = [c for c in kept if _asks(c)]
+    alone = "，".join(asking) if asking and len(asking) < len(kept) else ""
+    return Focus("，".join(kept), _questions(simplified), alone)
 
 
 def _questions(simplified: str) -> tuple[str, ...]:

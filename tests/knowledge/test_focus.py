@@ -41,3 +41,16 @@ def test_two_questions_are_split() -> None:
 
 def test_a_request_for_more_is_not_a_second_question() -> None:
     assert focus("单位要求我们双报到，具体要怎么做呢？麻烦您讲一下，谢谢。").questions == ()
+
+
+def test_voice_typing_fillers_are_left_out() -> None:
+    assert (
+        focus("那个蟆颐津嗯就是田令孜在那里把谁沉到江里了").text
+        == "蟆颐津田令孜在那里把谁沉到江里了"
+    )
+
+
+def test_the_asking_clauses_are_offered_alone_beside_their_context() -> None:
+    found = focus("同志你好，课本里学了苏轼的诗，他问我苏轼是哪一年出生的，谢谢！")
+    assert found.text == "课本里学了苏轼的诗，苏轼是哪一年出生的"
+    assert found.asked == "苏轼是哪一年出生的"
