@@ -19,8 +19,9 @@ from intents.flow import Words
 from intents.phrases import plain
 from knowledge.attributes import Attribute, subject, unstated
 from knowledge.entry import Entry
-from knowledge.focus import focus
+from knowledge.focus import Focus, focus
 from knowledge.matcher import Match, Matcher
+from knowledge.normalize import to_simplified
 
 CLARIFY_FLOW = "clarify"
 CLARIFY_TEXT = "您想问的是下面哪一个？回复数字就行："
@@ -40,6 +41,7 @@ _PUBLIC = re.compile(
     r"(社区|居委会|街道|办事处|服务中心|中心|餐厅|食堂|医院|卫生|诊所|派出所|物业|网格员|"
     r"工作人员|书记|主任|热线|窗口|部门|政府|办公室|学校|银行|公司)"
 )
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:社区|街道|镇|村)")
 LOGGED = "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏"
 ELSEWHERE = (
     "这个我答不上来：天气、股票这类不在我知道的范围里，可以看看手机上的天气或新闻 🙏\n"
@@ -75,14 +77,10 @@ class FaqIntent:
         found = focus(ctx.text)
         if found.questions and (several := self._several(ctx, found.questions)) is not None:
             return several
-        question = found.text
-        match = self._matcher().match(question, community=ctx.user.community_id)
-        if match.decision != "answer" and found.asked:  # the asking clauses alone may say it
-            alone = self._matcher().match(found.asked, community=ctx.user.community_id)
-            if alone.decision == "answer":
-                question, match = found.asked, alone
+        question, match = self._best_reading(ctx, found)
         if match.decision == "answer" and match.best is not None:
-            missing = unstated(question, match.best.entry.answer)
+            entry = match.best.entry
+            missing = unstated(question, entry.answer, entry.question)
             if missing is not None:
                 return self._unknown(ctx, match, question, missing)
             return self._answer(match.best.entry.id, match.confidence)
@@ -105,6 +103,21 @@ class FaqIntent:
             return self._answer(match.best.entry.id, match.confidence)
         return None
 
+    def _best_reading(self, ctx: Context, found: Focus) -> tuple[str, Match]:
+        """The focused question's match; when it is not an answer, the first reading that is
+        one: the asking clauses alone, then the message as typed (a self-introduction may
+        have named the place: "我住文安西路社区，社区有啥特色")."""
+        first = self._matcher().match(found.text, community=ctx.user.community_id)
+        if first.decision == "answer":
+            return found.text, first
+        typed = ctx.text if _places(ctx.text) - _places(found.text) else ""
+        for reading in dict.fromkeys((found.asked, typed)):
+            if reading and reading != found.text:
+                match = self._matcher().match(reading, community=ctx.user.community_id)
+                if match.decision == "answer":
+                    return reading, match
+        return found.text, first
+
     def _several(self, ctx: Context, questions: tuple[str, ...]) -> Outcome | None:
         """Each question on its own; None unless the first is answered outright."""
         answers = [(q, self._answered(ctx, q)) for q in questions[:3]]
@@ -125,7 +138,9 @@ class FaqIntent:
         confidence; None when there is none."""
         match = self._matcher().match(question, community=ctx.user.community_id)
         best = match.best
-        if match.decision != "answer" or best is None or unstated(question, best.entry.answer):
+        if match.decision != "answer" or best is None:
+            return None
+        if unstated(question, best.entry.answer, best.entry.question):
             return None
         return best.entry, match.confidence
 
@@ -194,6 +209,11 @@ class FaqIntent:
                 created_at=ctx.now,
             )
         )
+
+
+def _places(text: str) -> set[str]:
+    """The named places in a text ("文安西路社区", "苏祠街道")."""
+    return set(_PLACE.findall(to_simplified(text)))
 
 
 def _private(text: str) -> bool:

@@ -102,10 +102,23 @@ def asked(question: str) -> Attribute | None:
     return None
 
 
-def unstated(question: str, answer: str) -> Attribute | None:
-    """The kind of fact the question asks for that `answer` does not state, if any."""
+# "社区电话在哪儿查" asks where to look, which an entry may well say
+_WHERE_TO_FIND = re.compile(r"(在哪|哪里|哪儿|哪点|怎么|咋|如何)(查|找|问|看|打听)")
+
+
+def unstated(question: str, answer: str, about: str = "") -> Attribute | None:
+    """The kind of fact the question asks for that `answer` does not state, if any.
+
+    Args:
+        question: the resident's question.
+        answer: the answer of the entry that matched.
+        about: the entry's own question; an entry that is asked for that kind of fact
+            ("社区电话是多少？") answers it as well as the base can, figure or not.
+    """
     attribute = asked(question)
     if attribute is None or attribute.stated.search(answer.lower()):
+        return None
+    if _WHERE_TO_FIND.search(question) or attribute.asked.search(about.lower()):
         return None
     return attribute
 

@@ -14,7 +14,7 @@ _CLAUSE_END = re.compile(r"[，,。.！!？?；;、\n]+|(?<![a-z0-9])\s+(?![a-z0
 _ASKED_END = re.compile(r"[？?]")
 # words that mark a clause as asking something (or asking the assistant to do something)
 _ASKS = re.compile(
-    r"(吗|么|呢|什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥|是不是|有没有|能不能|可不可以|"
+    r"(吗|么|呢|什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥|是不是|有没有|没得|能不能|可不可以|"
     r"可以|要不要|会不会|对不对|想问|想了解|想知道|问问|问一下|讲讲|说说|讲一下|说一下|介绍|告诉|"
     r"查一下|查查|帮我|给我|请|想报|报名|取消|退掉|提醒|登记|参加|办理|申请|要带|需要)"
 )
@@ -51,9 +51,10 @@ _TAIL_COURTESY = re.compile(r"(谢谢你?了?|麻烦你?了|麻烦您了|辛苦�
 
 # voice typing's fillers ("那个蟆颐津嗯就是…"); a text with nothing else is left as it is
 _ASR_FILLERS = re.compile(
-    r"嗯+就是|嗯+|呃+|额+|^那个|就是说|(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
+    r"嗯+就是|嗯+|呃+|^额+|^那个|就是说|(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
 )
 _REMARK = 5
+_CONTENT = 3
 _PERSON = re.compile(r"^(他|她|他们|她们|我|我们|人家|大家)")
 
 
@@ -72,6 +73,11 @@ def _clauses(text: str) -> list[str]:
 
 def _asks(clause: str) -> bool:
     return bool(_ASKS.search(clause))
+
+
+def _content(kept: list[str]) -> bool:
+    """Whether what is kept still names something ("有没得" alone names nothing)."""
+    return len(_ASKS.sub("", "".join(kept))) >= _CONTENT
 
 
 def _remark(clause: str) -> bool:
@@ -113,7 +119,7 @@ def focus(text: str) -> Focus:
     kept = [k for k in kept if k]
     if any(_asks(c) for c in kept):  # "他不信": a short remark beside the question
         kept = [c for c in kept if _asks(c) or not _remark(c)]
-    if not kept or kept == clauses:
+    if not kept or kept == clauses or not _content(kept):
         return Focus(text.strip(), _questions(simplified))
     asking = [c for c in kept if _asks(c)]
     alone = "，".join(asking) if asking and len(asking) < len(kept) else ""

@@ -65,3 +65,13 @@ def test_a_second_question_not_answered_is_named(app: App, text: Text) -> None:
     outcome = app.dispatcher.handle(text("苏轼谥号是什么？明天眉山下雨不？"))
     assert "文忠" in outcome.text
     assert "您还问了“明天眉山下雨不”" in outcome.text
+
+
+def test_a_place_named_in_a_self_introduction_still_counts(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("我住文安西路社区，社区有啥特色"))
+    assert (outcome.intent, outcome.answer_id) == ("faq", "comm-wenanxilu")
+
+
+def test_asking_where_to_find_a_number_is_not_asking_the_number(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("社区的电话号码在哪儿查"))
+    assert (outcome.intent, outcome.answer_id) == ("faq", "svc-shequ-lianxi")
