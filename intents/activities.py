@@ -20,17 +20,20 @@ from bot.outbox.notifier import Notifier
 from bot.shifts import hours as shift_hours
 from bot.times import span, when
 from bot.types import Outcome, Reply
+from intents import activity_requests as requests
 from intents.activity_dates import Days, asked_days
 from intents.activity_seats import CANCEL_FLOW, CancelForm
 from intents.activity_signup import FLOW as SIGNUP_FLOW
 from intents.activity_signup import SignupForm
+from intents.activity_talk import NaturalRequests
 from intents.community import named
 from intents.phrases import plain
+from knowledge.focus import focus
 
 LIST_FLOW = "activity_list"
 _FILLER = re.compile(
     r"(最近|近期|这周|本周|这个星期|下周|周末|这几天|今天|明天|有没有|有什么|有哪些|有啥|什么|哪些|"
-    r"我们|我|社区|的|有|想|参加|适合|给|带|可以|能|去|玩|看看|一下|安排|列表|吗|呢|嘛|啊|么|"
+    r"我们|我|社区|的|有|想|参加|适合|给|带|可以|能|去|玩|看看|一下|安排|列表|吗|呢|嘛|啊|么|没有|没|"
     r"老人|老年人|小孩|孩子|儿童|亲子|残疾人|活动)"
 )
 _AUDIENCE = (("老人", "老人"), ("老年", "老人"), ("小孩", "儿童"), ("孩子", "儿童"),
@@ -39,6 +42,10 @@ _DETAIL = re.compile(r"^(?:活动|第)?(\d{1,6})(?:号|个)?(?:活动)?(?:详情
 _SIGNUP = re.compile(r"^(?:我要|我想|帮我)?报名(?:参加)?(?:第)?(\d{1,6})?(?:号)?(?:活动)?$")
 _SIGNUP_TITLE = re.compile(
     r"^(?:我要|我想|帮我|给我)?报(?:个)?名(?:参加)?(?P<title>\w{2,30}?)(?:的活动|活动)?$"
+)
+# a question about one activity or programme ("那个科普活动叫啥子名字"), for the knowledge base
+_ABOUT_ONE = re.compile(
+    r"叫什么|什么名字|名字|内容|主题|是什么|干什么|做什么|搞了|搞过|办过|意义|目的"
 )
 _BARE_PHONE = re.compile(r"^1[3-9]\d{9}$")  # after a form was left: never a question to log
 _TITLE_MARKS = re.compile(r"[\W_]+")  # "义诊剪：量血压测血糖+免费理发" -> words only
@@ -69,6 +76,7 @@ class ActivitiesIntent:
         self.form = SignupForm(zone, timeout)
         self.cancels = CancelForm(zone, timeout, notifier, settings)
         self.timeout = timeout
+        self.natural = NaturalRequests(self, settings)
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Claim messages about activities; questions about a programme go to the FAQ."""
@@ -105,8 +113,10 @@ class ActivitiesIntent:
             return _say(
                 "发“活动”看看最近有哪些活动，再回复“报名 编号”就行，比如“报名 3”。", "activity_list"
             )
-        if found := _SIGNUP_TITLE.match(text):
-            return self._signup_by_title(ctx, found.group("title"))
+        if (found := _SIGNUP_TITLE.match(text)) and (
+            by_title := self._signup_by_title(ctx, found.group("title"))
+        ):
+            return by_title
         if _BARE_PHONE.match(re.sub(r"[\s\-－—]", "", text)):
             return _say(
                 "这像是一个手机号 📱 报名时我会再问您要的。想报名的话先发“报名 编号”，"
@@ -114,15 +124,19 @@ class ActivitiesIntent:
                 "signup",
             )
         if _MINE.match(text):
-            return self._mine(ctx)
+            return self.mine(ctx)
         if found := _CANCEL.match(text):
-            return self._cancel_by_number(ctx, found.group(1))
+            return self.cancel_by_number(ctx, found.group(1))
         if found := _CHECKIN.match(text):
             return self._check_in(ctx, found.group(1))
         found = _DETAIL.match(text)
         if found and (text.startswith(("活动", "第")) or text.endswith(("活动", "号", "详情"))):
             return self._detail(ctx, int(found.group(1)))
-        if "活动" not in text:
+        if (request := requests.read(plain(focus(ctx.text).text))) and (
+            done := self.natural.handle(ctx, request)
+        ):
+            return done
+        if "活动" not in text or _ABOUT_ONE.search(text):
             return None
         days, rest = asked_days(text, ctx.now, self.zone)
         left = _FILLER.sub("", rest)
@@ -147,10 +161,10 @@ class ActivitiesIntent:
             )
         conversation.start(ctx.session, ctx.user_id, LIST_FLOW, {}, ctx.now + self.timeout)
         lines = [f"{label}的活动（回复编号看详情，回复“报名 编号”报名）："]
-        lines += [self._line(ctx, a) for a in found]
+        lines += [self.line(ctx, a) for a in found]
         return _say("\n".join(lines), "activity_list")
 
-    def _line(self, ctx: Context, activity: Activity) -> str:
+    def line(self, ctx: Context, activity: Activity) -> str:
         left = activities.seats_left(ctx.session, activity)
         seats = f"剩 {left} 个名额" if left > 0 else "已满，可候补"
         return f"【{activity.id}】{activity.title}｜{when(activity.starts_at, self.zone)}｜{seats}"
@@ -197,7 +211,7 @@ class ActivitiesIntent:
             return None
         conversation.start(ctx.session, ctx.user_id, LIST_FLOW, {}, ctx.now + self.timeout)
         lines = ["找到几个活动，想报哪个？回复“报名 编号”："]
-        lines += [self._line(ctx, a) for a in found[: self.settings.list_limit]]
+        lines += [self.line(ctx, a) for a in found[: self.settings.list_limit]]
         return _say("\n".join(lines), "signup")
 
     def _check_in(self, ctx: Context, code: str) -> Outcome:
@@ -207,7 +221,7 @@ class ActivitiesIntent:
         checked = activities.check_in(ctx.session, ctx.user_id, code, ctx.now)
         return _say(f"✅ 签到成功！欢迎参加【{checked.title}】。", "checkin")
 
-    def _mine(self, ctx: Context) -> Outcome:
+    def mine(self, ctx: Context) -> Outcome:
         mine = activities.my_registrations(ctx.session, ctx.user_id, ctx.now)
         if not mine:
             return _say("您现在没有报名的活动。发“活动”看看最近有什么吧。", "my_registrations")
@@ -230,14 +244,14 @@ class ActivitiesIntent:
             return f"有名额{party}，请在 {until} 前回复“确认 {registration.activity_id}”保留"
         return "已报名" + party
 
-    def _cancel_by_number(self, ctx: Context, number: str | None) -> Outcome:
+    def cancel_by_number(self, ctx: Context, number: str | None) -> Outcome:
         mine = activities.my_registrations(ctx.session, ctx.user_id, ctx.now)
         if number is not None:
             chosen = [r for r, a in mine if a.id == int(number)]
         else:
             chosen = [r for r, _ in mine] if len(mine) == 1 else []
         if not chosen:
-            return self._mine(ctx) if mine else _say("您现在没有可以取消的报名。", "cancel")
+            return self.mine(ctx) if mine else _say("您现在没有可以取消的报名。", "cancel")
         if number is None:  # the resident did not say which: show it and ask first
             return self.cancels.ask(ctx, chosen[0], mine[0][1])
         return self.cancels.cancel(ctx, chosen[0])

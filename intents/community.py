@@ -16,8 +16,14 @@ from bot.types import Option, Outcome, Reply
 from intents.phrases import plain
 
 FLOW = "choose_community"
-_ASK = re.compile(r"^(选社区|选择社区|换社区|切换社区|我的社区|设置社区|改社区)$")
-_I_LIVE_IN = re.compile(r"^(我是|我住|我住在|我在|住在)(.{2,10}?)(社区)?(的|人)?$")
+_ASK = re.compile(
+    r"^(我想|我要|帮我)?(选|选择|换|换个|换一个|切换|设置|改|改一下|选一下|设置我的)社区$|^我的社区$|"
+    r"^我(是|属于)(哪个|什么)社区(的)?$"
+)
+_I_LIVE_IN = re.compile(
+    r"^(我是|我住|我住在|我在|住在|我家在|(?:帮我)?(?:改成|换成|换到|切换到|设为|设成))"
+    r"(.{2,10}?)(社区)?(的|人|居民)?$"
+)
 
 
 class CommunityIntent:

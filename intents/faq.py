@@ -15,12 +15,20 @@ from bot.kb.models import UnansweredQuestion
 from bot.logs import mask_mobiles
 from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
+from intents.flow import Words
 from intents.phrases import plain
+from knowledge.attributes import Attribute, subject, unstated
+from knowledge.entry import Entry
+from knowledge.focus import Focus, focus
 from knowledge.matcher import Match, Matcher
+from knowledge.normalize import to_simplified
 
 CLARIFY_FLOW = "clarify"
 CLARIFY_TEXT = "您想问的是下面哪一个？回复数字就行："
 CLARIFY_NOTE = "都不是的话，换个说法再问我，或发“找人工”。"
+CLARIFY_ONE = "您是想问“{question}”吗？回复“是”或 1 就行。"
+CLARIFY_ONE_NOTE = "不是的话，换个说法再问我，或发“找人工”。"
+_ONE_YES = Words(yes_also=("对", "对的", "嗯", "嗯嗯", "就是", "就是这个", "是这个", "没错", "1"))
 _PICK = re.compile(r"^\s*(?:第\s*)?([1-9一二三四五])\s*(?:个|条|项)?\s*[。.!！]?\s*$")
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _ELSEWHERE = re.compile(r"(天气|下雨|下雪|气温|温度|几度|刮风|雾霾|股市|股票|彩票|中奖|比分|球赛)")
@@ -33,11 +41,17 @@ _PUBLIC = re.compile(
     r"(社区|居委会|街道|办事处|服务中心|中心|餐厅|食堂|医院|卫生|诊所|派出所|物业|网格员|"
     r"工作人员|书记|主任|热线|窗口|部门|政府|办公室|学校|银行|公司)"
 )
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:社区|街道|镇|村)")
 LOGGED = "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏"
 ELSEWHERE = (
     "这个我答不上来：天气、股票这类不在我知道的范围里，可以看看手机上的天气或新闻 🙏\n"
     "社区办事、活动、地名文化这些，都可以问我。"
 )
+UNKNOWN = (
+    "{subject}的{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏\n"
+    "我这里有“{question}”的内容，想看的话回复“是”。"
+)
+ALSO_ASKED = "您还问了“{question}”：麻烦单独再发一次，我接着帮您查 🙏"
 PRIVATE = (
     "邻居和其他居民的电话、住址，我们不能提供，要保护每个人的隐私，请您理解 🙏\n"
     "需要联系对方的话，可以发“找人工”，请社区工作人员帮您转达。"
@@ -57,9 +71,18 @@ class FaqIntent:
         self.timeout = timeout
 
     def handle(self, ctx: Context) -> Outcome | None:
-        """Answer from the knowledge base, ask which one was meant, or say honestly we can't."""
-        match = self._matcher().match(ctx.text, community=ctx.user.community_id)
+        """Answer from the knowledge base, ask which one was meant, or say honestly we can't.
+        Courtesy and self-introductions are left out of the matching; a message asking two
+        things gets both answered (or the first, and a word on the other)."""
+        found = focus(ctx.text)
+        if found.questions and (several := self._several(ctx, found.questions)) is not None:
+            return several
+        question, match = self._best_reading(ctx, found)
         if match.decision == "answer" and match.best is not None:
+            entry = match.best.entry
+            missing = unstated(question, entry.answer, entry.question)
+            if missing is not None:
+                return self._unknown(ctx, match, question, missing)
             return self._answer(match.best.entry.id, match.confidence)
         if match.decision == "clarify":
             return self._clarify(ctx, match)
@@ -69,6 +92,8 @@ class FaqIntent:
         """A reply to "which one?": a number, or words that fit one of the choices."""
         choices: list[str] = list(pending.data.get("choices", []))
         picked = _picked_number(ctx.text)
+        if len(choices) == 1 and _ONE_YES.says_yes(ctx.text):
+            picked = 1
         if picked is not None and 1 <= picked <= len(choices):
             conversation.finish(ctx.session, ctx.user_id)
             return self._answer(choices[picked - 1], 1.0)
@@ -77,6 +102,62 @@ class FaqIntent:
             conversation.finish(ctx.session, ctx.user_id)
             return self._answer(match.best.entry.id, match.confidence)
         return None
+
+    def _best_reading(self, ctx: Context, found: Focus) -> tuple[str, Match]:
+        """The focused question's match; when it is not an answer, the first reading that is
+        one: the asking clauses alone, then the message as typed (a self-introduction may
+        have named the place: "我住文安西路社区，社区有啥特色")."""
+        first = self._matcher().match(found.text, community=ctx.user.community_id)
+        if first.decision == "answer":
+            return found.text, first
+        typed = ctx.text if _places(ctx.text) - _places(found.text) else ""
+        for reading in dict.fromkeys((found.asked, typed)):
+            if reading and reading != found.text:
+                match = self._matcher().match(reading, community=ctx.user.community_id)
+                if match.decision == "answer":
+                    return reading, match
+        return found.text, first
+
+    def _several(self, ctx: Context, questions: tuple[str, ...]) -> Outcome | None:
+        """Each question on its own; None unless the first is answered outright."""
+        answers = [(q, self._answered(ctx, q)) for q in questions[:3]]
+        first = answers[0][1]
+        if first is None:
+            return None
+        replies, seen = [Reply(first[0].answer)], {first[0].id}
+        for question, found in answers[1:]:
+            if found is None:
+                replies.append(Reply(ALSO_ASKED.format(question=question)))
+            elif found[0].id not in seen:
+                replies.append(Reply(found[0].answer))
+                seen.add(found[0].id)
+        return Outcome("faq", tuple(replies), confidence=first[1], answer_id=first[0].id)
+
+    def _answered(self, ctx: Context, question: str) -> tuple[Entry, float] | None:
+        """The entry that answers `question` outright, stating what it asks, with the
+        confidence; None when there is none."""
+        match = self._matcher().match(question, community=ctx.user.community_id)
+        best = match.best
+        if match.decision != "answer" or best is None:
+            return None
+        if unstated(question, best.entry.answer, best.entry.question):
+            return None
+        return best.entry, match.confidence
+
+    def _unknown(self, ctx: Context, match: Match, question: str, missing: Attribute) -> Outcome:
+        """The right subject, but its entry does not say what was asked: say so, log it for
+        staff, and offer the entry there is (a "是" shows it)."""
+        if _private(plain(ctx.text)):
+            return Outcome("fallback", (Reply(PRIVATE),), confidence=match.confidence)
+        assert match.best is not None
+        entry = match.best.entry
+        about = subject(question, missing, entry.keywords) or "您问的"
+        self._log_for_staff(ctx, match)
+        data = {"choices": [entry.id], "question": ctx.text[:200]}
+        conversation.start(ctx.session, ctx.user_id, CLARIFY_FLOW, data, ctx.now + self.timeout)
+        text = UNKNOWN.format(subject=about, label=missing.label, question=entry.question)
+        offer = (Option(1, entry.question, entry.id),)
+        return Outcome("fallback", (Reply(text),), confidence=match.confidence, suggestions=offer)
 
     def _answer(self, entry_id: str, confidence: float) -> Outcome:
         entry = self._matcher().entry(entry_id)
@@ -95,12 +176,15 @@ class FaqIntent:
             {"choices": [o.value for o in options], "question": ctx.text[:200]},
             ctx.now + self.timeout,
         )
-        reply = Reply(CLARIFY_TEXT, options, CLARIFY_NOTE)
+        if len(options) == 1:  # one choice is a yes/no question, not a list to pick from
+            reply = Reply(CLARIFY_ONE.format(question=options[0].label), (), CLARIFY_ONE_NOTE)
+        else:
+            reply = Reply(CLARIFY_TEXT, options, CLARIFY_NOTE)
         return Outcome("clarify", (reply,), confidence=match.confidence, suggestions=options)
 
     def _fallback(self, ctx: Context, match: Match) -> Outcome:
         text = plain(ctx.text)
-        if _CONTACT.search(text) and _SOMEONE.search(text) and not _PUBLIC.search(text):
+        if _private(text):
             return Outcome("fallback", (Reply(PRIVATE),), confidence=match.confidence)
         if _ELSEWHERE.search(text):
             return Outcome("fallback", (Reply(ELSEWHERE),), confidence=match.confidence)
@@ -125,6 +209,16 @@ class FaqIntent:
                 created_at=ctx.now,
             )
         )
+
+
+def _places(text: str) -> set[str]:
+    """The named places in a text ("文安西路社区", "苏祠街道")."""
+    return set(_PLACE.findall(to_simplified(text)))
+
+
+def _private(text: str) -> bool:
+    """Another resident's phone number or address: not ours to give."""
+    return bool(_CONTACT.search(text) and _SOMEONE.search(text) and not _PUBLIC.search(text))
 
 
 def _picked_number(text: str) -> int | None:

@@ -9,7 +9,7 @@ from bot.intent import Context
 from bot.models import Conversation
 from bot.people import roles
 from bot.types import Outcome, Reply
-from intents.phrases import plain
+from intents.phrases import APPROVING, plain
 
 HELP_TEXT = (
     "您好！我是“邻里”社区小助手 🏠\n"
@@ -34,17 +34,33 @@ NOTHING_TO_READ = "我没看到文字哦 😊 有什么想问的，直接打字�
 
 _PARTICLE = "[啊呀呢吧嘛哦喔哈啦噻撒咯嘞哇吗么]*"
 _GREETING = (
-    r"(你好|您好|你们好|大家好|哈喽|嗨|在吗|在不在|有人吗|有人在吗|早上好|中午好|下午好|晚上好|"
+    r"(你好|您好|你们好|大家好|哈喽|嗨|在吗|在不在|有人吗|有人在吗|早上好|中午好|下午好|晚上好|早安|午安|"
     r"早|喂|邻里|小助手|hello|hi|hey|nihao|ninhao)"
 )
 _ONLY_GREETING = re.compile(rf"^({_GREETING}{_PARTICLE})+$")
 _HELP = re.compile(
     r"(帮助|help|bangzhu|菜单|功能|说明|教程|使用方法|怎么用|如何使用|怎么使用|不会用|教教我|"
-    r"你是谁|你是什么|你叫什么|你是干什么|你有什么用|你能|你会|你们能|你们会|你可以|你们可以|"
+    r"你是谁|你是什么|你是哪个|你叫什么|你是干什么|你有什么用|你们?(都|还|到底)?(能|会|可以)|"
     r"(能|可以)问(你)?(些|哪些|什么)|能问哪些|问些什么|这个是干什么|这是干什么|这个机器人|"
     r"机器人会|能帮我做什么|可以做什么|能做什么|能干什么|会干什么|会做什么)"
 )
+# Once the help words and the words for "you / this assistant" are taken out, a request for
+# help has nothing left; "医保卡怎么用" keeps 医保卡, "老年人可以做什么体检" keeps 老年人体检.
+_ABOUT_WORDS = (
+    "你们 你 您 这个 这 小助手 助手 邻里 小邻 机器人 公众号 帮助 help bangzhu 菜单 功能 说明 "
+    "介绍 教程 使用 方法 怎么 如何 不会 教教 请问 我想 想 知道 问问 一下 到底 都 还 些 啥 什么 "
+    "哪些 哪个 是 谁 叫 干 做 用 能 会 可以 帮 我 有 问题 问 回答 答 新来的 刚来 晓得 不 咋 的 "
+    "嘛 呢 吗 啊 呀 哦 吧 了 妳 " + _GREETING[1:-1].replace("|", " ")
+)
+_ABOUT_ME = re.compile("|".join(sorted(set(re.findall(r"\S+", _ABOUT_WORDS)), key=len)[::-1]))
 _HELP_MAX = 16  # longer messages that mention 功能 etc. are real questions
+
+
+def asks_for_help(text: str) -> bool:
+    """Whether a plain text asks what the assistant is or can do, and nothing else."""
+    if len(text) > _HELP_MAX or not _HELP.search(text):
+        return False
+    return not _ABOUT_ME.sub("", text)
 
 
 class HelpIntent:
@@ -58,8 +74,10 @@ class HelpIntent:
         """Answer a greeting or a request for help; leave real questions to others."""
         text = plain(ctx.text)
         if not text:
+            if APPROVING.match(ctx.text):  # small talk answers a thumbs-up
+                return None
             return Outcome(self.name, (Reply(NOTHING_TO_READ),), confidence=1.0)
-        if _ONLY_GREETING.match(text) or (len(text) <= _HELP_MAX and _HELP.search(text)):
+        if _ONLY_GREETING.match(text) or asks_for_help(text):
             return Outcome(self.name, (Reply(self._text(ctx)),), confidence=1.0)
         return None
 

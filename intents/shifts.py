@@ -36,7 +36,15 @@ Handler = Callable[[Context, str], Outcome]
 _LIST = re.compile(
     r"^(志愿岗位|志愿服务|志愿班次|班次|班次列表|(有哪些|有什么|可以接的)班次|接班)$"
 )
-_MINE = re.compile(r"^(我的班次|我的志愿班次|我的排班)$")
+# "我想排个志愿者值班", "志愿者值班表给我看看": shifts asked for in a sentence, not a question
+# about them ("值班是什么意思" has a question word)
+_LIST_SAID = re.compile(r"(值班|排班|班次|志愿岗|接个班|接班|班可以接|可以接的班)")
+_SOME = re.compile(r"有(什么|哪些|啥|没有)")  # "有什么志愿岗位" asks for the list
+_NOT_A_LIST = re.compile(
+    r"(什么|啥|哪|怎么|为什么|多少|几|吗|多久|多长|要求|条件|取消|不能|来不了|去不了|替)"
+)
+_LIST_SAID_MAX = 16
+_MINE = re.compile(r"^(我的班次|我的志愿班次|我的排班|我的值班|我有哪些班(次)?|我接的班(次)?)$")
 _COMING = Words(yes_also=("能来", "能去"))  # a yes to a shift reminder
 CHECKOUT_FLOW = "shift_checkout"  # leaving well before the end: asked first
 _NO = re.compile(r"^(不能来|来不了|去不了|不来了|不去了|有事来不了)[啊吧了呀的哈]*$")
@@ -117,10 +125,10 @@ class VolunteersIntent:
         for pattern, handler in self._routes:
             if found := pattern.match(text):
                 return handler(ctx, found.group(1))
-        if _LIST.match(text):
-            return self._list(ctx)
         if _MINE.match(text):
             return self._mine(ctx)
+        if _LIST.match(text) or _lists_shifts(text):
+            return self._list(ctx)
         if found := _ASK_STAND_IN.match(text):
             return self._ask_stand_in_number(ctx, found.group(1))
         if _NO.match(text) and shifts.my_shifts(ctx.session, ctx.user_id, ctx.now):
@@ -331,3 +339,12 @@ class VolunteersIntent:
 
 def _say(text: str, intent: str) -> Outcome:
     return Outcome(intent, (Reply(text),), confidence=1.0)
+
+
+def _lists_shifts(text: str) -> bool:
+    """A short request for shifts in one's own words ("我要报周六的值班")."""
+    return (
+        len(text) <= _LIST_SAID_MAX
+        and bool(_LIST_SAID.search(text))
+        and not _NOT_A_LIST.search(_SOME.sub("", text))
+    )

@@ -10,14 +10,21 @@ from bot.intent import Context
 from bot.models import Conversation
 from bot.types import Outcome, Reply
 from intents.flow import Words
-from intents.phrases import plain
+from intents.phrases import APPROVING, plain
 
 _TAIL = "[啊呀呢吧嘛哦喔哈啦了咯嘞哇噻撒～~]*"
 # (words, reply), most telling first: "好的谢谢" is thanks, "好的再见" a goodbye
 _SOCIAL: tuple[tuple[str, str], ...] = (
-    ("晚安|睡了|睡觉了|去睡了", "晚安，早点休息，祝您好梦 🌙"),
     (
-        "再见|拜拜|拜|白白|88|886|回头见|下次见|先这样|不聊了|走了|我走了",
+        "新年快乐|新春快乐|春节快乐|过年好|元旦快乐|节日快乐|中秋快乐|国庆快乐|端午快乐|"
+        "中秋节快乐|国庆节快乐|端午节快乐|圣诞快乐|生日快乐|恭喜发财|万事如意|周末愉快|祝你开心|"
+        "祝您开心|身体健康|祝你好|祝您好",
+        "谢谢您！也祝您节日快乐、身体健康 🎉",
+    ),
+    ("晚安|睡了|睡觉了|去睡了|好梦", "晚安，早点休息，祝您好梦 🌙"),
+    (
+        "再见|拜拜|拜|白白|88|886|回头见|下次见|下次再聊|再聊|回聊|改天聊|先这样|不聊了|走了|我走了|"
+        "再会|回见|下回聊|回头聊|先走了",
         "再见，祝您天天开心！有事随时来找我 👋",
     ),
     (
@@ -25,15 +32,25 @@ _SOCIAL: tuple[tuple[str, str], ...] = (
         "您也辛苦了！能帮上忙就好 😊",
     ),
     (
-        "谢谢|谢谢你|谢谢您|多谢|感谢|谢了|谢啦|麻烦了|麻烦你了|真棒|太好了|厉害|点赞|赞",
+        "谢谢|谢谢你|谢谢您|多谢|感谢|谢了|谢啦|麻烦了|麻烦你了|真棒|太好了|厉害|点赞|赞|"
+        "你们社区服务真好|服务真好|服务很好|真好|很好|真不错|不错|真贴心|很贴心|太感谢了|非常感谢|"
+        "万分感谢|十分感谢|劳慰|谢谢侬|不好意思打扰了|打扰了|麻烦你们了|麻烦您了|你真棒|好棒|"
+        "你好棒|真聪明|好厉害|真方便|好用|巴适|安逸|给力|点个赞|给你点个赞|你们真好|太棒了",
         "不客气 😊 还有什么想问的，随时发给我。",
     ),
     (
-        "好的|好|嗯|嗯嗯|哦|噢|喔|ok|okay|知道了|晓得了|明白了|收到|了解|懂了|行|要得|中|好嘞",
+        "好的|好|嗯|嗯嗯|哦|噢|喔|ok|okay|知道了|晓得了|明白了|收到|了解|懂了|行|要得|中|好嘞|"
+        "好滴|好哒|没事了|没事|没得事|没问题|好的呢|好哇|好吧|那好吧|行吧|可以可以|行行行|明白|"
+        "了解了|知道啦|对头|嗯呐|哦哦|噢噢|原来是这样|原来如此|这样啊|没得问题|莫得事|不用了|"
+        "不需要了|没有了|没了|没别的了|就这些|哈哈|哈哈哈|呵呵|嘿嘿",
         "好的 😊 还有什么需要，随时发给我。",
     ),
 )
-_WORDS = "|".join(sorted({w for words, _ in _SOCIAL for w in words.split("|")}, key=len)[::-1])
+# who is thanked: "谢谢小邻", "辛苦你了同志" (never social on its own: see _reply)
+_ADDRESSED = "小邻|小助手|邻里|同志|老师|师傅"
+_WORDS = "|".join(
+    sorted({w for words, _ in _SOCIAL for w in f"{words}|{_ADDRESSED}".split("|")}, key=len)[::-1]
+)
 _ONLY_SOCIAL = re.compile(rf"^(({_WORDS}){_TAIL})+$")
 _YES = Words(yes_also=("对", "对的", "没错", "要", "嗯是的", "y"))  # the flows' yes words
 _NO = re.compile(rf"^(不|不对|不是|不是的|错了|说错了|不要|不用|没有|不是这个|no|n){_TAIL}$")
@@ -59,6 +76,8 @@ class SmalltalkIntent:
     def handle(self, ctx: Context) -> Outcome | None:
         """A one-line social reply or nudge; None for anything else."""
         text = plain(ctx.text).lower()
+        if not text and APPROVING.match(ctx.text):
+            text = "好的"
         reply = _reply(text) if text else None
         return Outcome(self.name, (Reply(reply),), confidence=1.0) if reply else None
 
@@ -69,7 +88,9 @@ class SmalltalkIntent:
 
 def _reply(text: str) -> str | None:
     if _ONLY_SOCIAL.match(text):
-        return next(reply for words, reply in _SOCIAL if re.search(words, text))
+        found = next((reply for words, reply in _SOCIAL if re.search(words, text)), None)
+        if found is not None:
+            return found
     if _YES.says_yes(text):
         return NO_QUESTION
     if _NO.match(text):

@@ -1,9 +1,10 @@
-"""Load knowledge files (YAML, CSV) with errors that name the file and line."""
+"""Load knowledge files (YAML, CSV, JSONL) with errors that name the file and line."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +122,9 @@ def _read_file(path: Path, loaded: Loaded, raw_entries: RawEntries) -> None:
     if path.suffix.lower() == ".csv":
         raw_entries.extend((str(path), line, row) for line, row in _csv_rows(path, text))
         return
+    if path.suffix.lower() in JSONL_SUFFIXES:
+        raw_entries.extend((str(path), line, row) for line, row in _jsonl_rows(path, text))
+        return
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -158,6 +162,33 @@ def _list(doc: dict[str, Any], key: str, path: Path, problems: list[str]) -> lis
     if len(good) != len(items):
         problems.append(f"{path}:{doc.get(_LINE, 1)}: {key} 里的每一项都应该是键值对")
     return good
+
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def _jsonl_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
+    """One entry per line, as `linli kb export` writes them: `questions` is the canonical
+    question followed by its paraphrases (a `question` and `paraphrases` pair works too)."""
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{number}: 不是一行 JSON（{exc.msg}）")
+            continue
+        if not isinstance(record, dict):
+            problems.append(f"{path}:{number}: 每一行应该是一个 {{...}} 对象")
+            continue
+        questions = record.pop("questions", None)
+        if isinstance(questions, list) and questions and "question" not in record:
+            record["question"], *rest = questions
+            record.setdefault("paraphrases", rest)
+        yield number, record
+    if problems:
+        raise KnowledgeError(problems)
 
 
 def _csv_rows(path: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:

@@ -45,7 +45,7 @@ def add_commands(commands: Subcommands) -> None:
     kb = commands.add_parser("kb", help="知识库：导入、导出、检查、评测").add_subparsers(
         required=True, metavar="KB_COMMAND"
     )
-    kb_import = kb.add_parser("import", help="导入知识文件（YAML/CSV），全部成功才写入")
+    kb_import = kb.add_parser("import", help="导入知识文件（YAML/CSV/JSONL），全部成功才写入")
     kb_import.add_argument("files", nargs="+", type=Path)
     kb_import.add_argument("--replace", action="store_true", help="先清空现有知识，只留这些文件的")
     kb_import.add_argument("--yes", action="store_true", help="覆盖编号相同、内容不同的已有知识")

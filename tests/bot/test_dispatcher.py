@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 
@@ -15,6 +16,7 @@ from bot.kb.models import UnansweredQuestion
 from bot.models import Conversation, User
 from bot.types import Incoming, Outcome, Reply
 from intents.faq import FaqIntent
+from knowledge.matcher import Matcher
 from tests.conftest import Clock
 
 Text = Callable[..., Incoming]
@@ -118,6 +120,36 @@ def test_clarify_choice_by_chinese_ordinal(app: App, text: Text) -> None:
     first = app.dispatcher.handle(text("社区"))
     second = app.dispatcher.handle(text("第一个"))
     assert second.answer_id == first.suggestions[0].value
+
+
+@pytest.fixture
+def one_suggestion(demo_matcher: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A district that offers one suggestion per clarify (`[knowledge] suggestions = 1`)."""
+    one = dataclasses.replace(demo_matcher.thresholds, suggestions=1)
+    monkeypatch.setattr(demo_matcher, "thresholds", one)
+
+
+@pytest.mark.usefixtures("one_suggestion")
+@pytest.mark.parametrize("yes", ["是", "对", "好", "是的", "1"])
+def test_a_clarify_with_one_choice_asks_yes_or_no(app: App, text: Text, yes: str) -> None:
+    first = app.dispatcher.handle(text("社区"))
+    assert first.intent == "clarify"
+    (only,) = first.suggestions
+    assert "下面哪一个" not in first.text
+    assert "回复数字" not in first.text
+    assert f"您是想问“{only.label}”吗" in first.text
+    assert "是" in first.text
+    second = app.dispatcher.handle(text(yes))
+    assert (second.intent, second.answer_id) == ("faq", only.value)
+    assert count(app, Conversation) == 0
+
+
+@pytest.mark.usefixtures("one_suggestion")
+def test_a_no_to_a_one_choice_clarify_asks_again(app: App, text: Text) -> None:
+    app.dispatcher.handle(text("社区"))
+    second = app.dispatcher.handle(text("不是"))
+    assert second.answer_id is None
+    assert count(app, Conversation) == 0
 
 
 def test_a_new_question_is_never_trapped_by_a_pending_clarify(app: App, text: Text) -> None:

@@ -39,3 +39,10 @@ def test_a_question_instead_is_answered(app: App, text: Callable[..., Incoming])
     outcome = app.dispatcher.handle(text("低保怎么申请", user="cat"))
     assert outcome.intent == "faq"
     assert community_of(app, "cat") is None
+
+
+def test_choosing_in_ones_own_words(app: App, text: Callable[..., Incoming]) -> None:
+    for said in ("我想换个社区", "我是哪个社区的"):
+        assert app.dispatcher.handle(text(said, user="dan")).intent == "community", said
+    assert "蓬莱社区" in app.dispatcher.handle(text("帮我改成蓬莱社区", user="dan")).text
+    assert community_of(app, "dan") == "penglai"

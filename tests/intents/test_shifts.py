@@ -179,3 +179,15 @@ def test_staff_assign_a_volunteer_by_channel_identity(app: App, say: Say) -> Non
     assert status_of(app.engine, shift_id, mo) == "signed"
     refused = say(f"分配班次 {shift_id} console:nobody", user="wang").text
     assert "没有找到用户 console:nobody" in refused
+
+
+@pytest.mark.parametrize("said", ["我想排个志愿者值班", "志愿者值班表给我看看", "有什么志愿岗位"])
+def test_shifts_asked_for_in_a_sentence_are_listed(app: App, say: Say, said: str) -> None:
+    shift_id = make_shift(app.engine, slots=3)
+    person(app.engine, "ann")
+    assert f"【{shift_id}】助老餐厅帮厨" in say(said).text
+
+
+@pytest.mark.parametrize("said", ["值班是什么意思", "志愿者值班要多久"])
+def test_a_question_about_shifts_is_not_a_request_for_the_list(say: Say, said: str) -> None:
+    assert not say(said).intent.startswith(("shift", "volunteers"))

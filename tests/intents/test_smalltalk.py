@@ -52,3 +52,21 @@ def test_a_number_in_a_clarify_still_picks(app: App, text: Callable[..., Incomin
 
 def test_greetings_still_get_the_help(app: App, text: Callable[..., Incoming]) -> None:
     assert "小助手" in app.dispatcher.handle(text("你好")).text
+
+
+@pytest.mark.parametrize(
+    ("said", "reply"),
+    [("下次再聊", "再见"), ("晚安，好梦", "晚安"), ("好滴", "好的"), ("没事了", "好的"),
+     ("新年快乐", "节日快乐"), ("谢谢小邻", "不客气"), ("辛苦你了同志", "辛苦"),
+     ("谢谢你啊，你们社区服务真好", "不客气"), ("👍", "好的"), ("巴适", "不客气")],
+)  # fmt: skip
+def test_more_ways_of_saying_thanks_and_goodbye(
+    app: App, text: Callable[..., Incoming], said: str, reply: str
+) -> None:
+    outcome = app.dispatcher.handle(text(said))
+    assert outcome.intent == "smalltalk"
+    assert reply in outcome.text
+
+
+def test_a_word_of_address_alone_is_not_small_talk(app: App, text: Callable[..., Incoming]) -> None:
+    assert app.dispatcher.handle(text("同志")).intent != "smalltalk"

@@ -187,3 +187,8 @@ def test_opting_out_withdraws_what_is_still_waiting(
     with Session(app.engine) as session:
         report = delivery.report_text(delivery.progress(session, 1))
     assert "发送前退订 2 人" in report
+
+
+@pytest.mark.parametrize("said", ["别给我发消息了", "不想再收通知了", "不要再推送了"])
+def test_stopping_in_ones_own_words(say: Say, said: str) -> None:
+    assert say(said) == STOPPED

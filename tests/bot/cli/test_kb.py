@@ -4,6 +4,7 @@ pipe is no error, and a trial calibration does not replace the live one."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -140,3 +141,28 @@ def test_an_import_says_what_it_does_and_leaves_the_index_built(run, tmp_path: P
     assert [p.stat().st_mtime_ns for p in (tmp_path / "home" / "cache").glob("matcher-*")] == [
         built
     ]  # the first question used the index the import built
+
+
+def test_an_exported_base_imports_back_as_it_was(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    exported = run("kb", "export", "--format", "jsonl")
+    assert exported.returncode == 0, exported.stderr
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    edited = [dict(r, answer=r["answer"] + "（已核对）") if r["id"] == "svc-dibao" else r
+              for r in records]  # fmt: skip
+    base = tmp_path / "base.jsonl"
+    base.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in edited), encoding="utf-8")
+
+    done = run("kb", "import", str(base), "--replace")
+    assert done.returncode == 0, done.stderr
+    again = [json.loads(line) for line in run("kb", "export").stdout.splitlines()]
+    assert again == edited
+
+
+def test_a_bad_jsonl_line_is_named(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    base = tmp_path / "base.jsonl"
+    base.write_text('{"id": "svc-a", "questions": ["问"], "answer": "答", "source": "源"}\n{oops\n',
+                    encoding="utf-8")  # fmt: skip
+    refused = run("kb", "import", str(base))
+    assert refused.returncode == 1
+    assert "base.jsonl:2" in refused.stderr
+    assert "Traceback" not in refused.stderr

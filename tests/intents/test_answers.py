@@ -1,0 +1,77 @@
+"""Answers for real residents: a long polite message is answered like its short question; the
+right subject with an attribute the base does not hold gets an honest "我这里没有可靠资料";
+two questions in one message get both answers (or the first, and a word on the other)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.app import App
+from bot.kb.models import UnansweredQuestion
+from bot.types import Incoming
+
+Text = Callable[..., Incoming]
+
+
+@pytest.mark.parametrize(
+    ("long", "short"),
+    [("你好 我家老头子今年刚满八十岁 听人说八十岁有高龄津贴 我们户口就在东坡区 "
+      "想问一下要带些什么东西去", "高龄津贴要带什么"),
+     ("同志你好，我是蓬莱社区的退休老职工，今年七十三了，经常听社区广播里讲低保，我孙女也说不清楚。"
+      "麻烦你给我讲讲低保怎么申请，谢谢了。", "低保怎么申请")],
+)  # fmt: skip
+def test_a_long_polite_message_is_answered_like_its_question(
+    app: App, text: Text, long: str, short: str
+) -> None:
+    expected = app.dispatcher.handle(text(short, user="brief"))
+    assert expected.intent == "faq"
+    outcome = app.dispatcher.handle(text(long))
+    assert (outcome.intent, outcome.answer_id) == ("faq", expected.answer_id)
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("三苏祠门票多少钱", "三苏祠的票价和收费"),
+        ("东坡区低保标准一个月多少钱", "低保的标准和金额"),
+    ],
+)
+def test_the_right_subject_but_an_unknown_attribute_is_said_honestly(
+    app: App, text: Text, question: str, named: str
+) -> None:
+    outcome = app.dispatcher.handle(text(question))
+    assert outcome.intent == "fallback"
+    assert outcome.answer_id is None
+    assert f"{named}，我这里没有可靠资料" in outcome.text
+    with Session(app.engine) as session:
+        assert [q.text for q in session.exec(select(UnansweredQuestion))] == [question]
+    (offered,) = outcome.suggestions
+    shown = app.dispatcher.handle(text("是"))
+    assert (shown.intent, shown.answer_id) == ("faq", offered.value)
+
+
+def test_two_questions_in_one_message_get_both_answers(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("苏轼谥号是什么？苏辙谥号又是什么？"))
+    assert outcome.intent == "faq"
+    assert "文忠" in outcome.text
+    assert "文定" in outcome.text
+    assert len(outcome.replies) == 2
+
+
+def test_a_second_question_not_answered_is_named(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("苏轼谥号是什么？明天眉山下雨不？"))
+    assert "文忠" in outcome.text
+    assert "您还问了“明天眉山下雨不”" in outcome.text
+
+
+def test_a_place_named_in_a_self_introduction_still_counts(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("我住文安西路社区，社区有啥特色"))
+    assert (outcome.intent, outcome.answer_id) == ("faq", "comm-wenanxilu")
+
+
+def test_asking_where_to_find_a_number_is_not_asking_the_number(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("社区的电话号码在哪儿查"))
+    assert (outcome.intent, outcome.answer_id) == ("faq", "svc-shequ-lianxi")

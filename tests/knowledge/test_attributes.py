@@ -1,0 +1,41 @@
+"""What a question asks for (a price, opening hours, an amount...) and whether an answer
+states it."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.attributes import asked, subject, unstated
+
+HISTORY = "三苏祠原是苏洵、苏轼、苏辙的故居。元代改宅为祠，清康熙四年（1665）重建。"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("三苏祠门票多少钱", "price"), ("东坡区低保标准一个月多少钱", "amount"),
+     ("远景楼晚上几点亮灯", "hours"), ("东坡区去年GDP是多少", "economy"),
+     ("苏辙社区有多少户人家", "count"), ("通惠河绿道全长多少公里", "size"),
+     ("东坡大道改造好久完工", "date"), ("三苏祠有什么历史", None), ("低保怎么申请", None)],
+)  # fmt: skip
+def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
+    found = asked(question)
+    assert (found.name if found else None) == kind
+
+
+def test_an_answer_that_does_not_state_it_is_found_out() -> None:
+    missing = unstated("三苏祠门票多少钱", HISTORY)
+    assert missing is not None
+    assert subject("三苏祠门票多少钱", missing, ("三苏", "三苏祠")) == "三苏祠"
+    assert unstated("三苏祠门票多少钱", "三苏祠免费开放，凭身份证入馆。") is None
+    assert unstated("三苏祠是哪年重建的", HISTORY) is None
+
+
+def test_the_subject_is_the_words_before_the_ask_when_no_name_fits() -> None:
+    missing = asked("那个东坡湖能不能钓鱼几点关门")
+    assert missing is not None
+    assert subject("那个东坡湖几点关门", missing, ()) == "东坡湖"
+
+
+def test_a_date_is_stated_by_a_year_or_a_dynasty() -> None:
+    assert unstated("三苏祠是什么时候重建的", HISTORY) is None
+    assert unstated("创特色什么时候验收", "以社会工作服务体系为支撑。") is not None

@@ -1,0 +1,56 @@
+"""The question in a message: courtesy, greetings, self-introductions and family context go;
+what someone said and what is asked stay; two questions are split."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.focus import focus
+
+LONG = {
+    "同志你好，我是蓬莱社区的退休老职工，今年七十三了，经常听人讲“五社联动”，麻烦你给我讲讲"
+    "是哪五个方面，谢谢了。": "经常听人讲“五社联动”，给我讲讲是哪五个方面",
+    "你好 我家老头子今年刚满八十岁 听人说八十岁有高龄津贴 我们户口就在东坡区 "
+    "想问一下要带些什么东西去": "听人说八十岁有高龄津贴，要带些什么东西去",
+    "你好，我是苏祠街道的退休职工。我孙子问我眉山为什么叫眉山，他不信。麻烦你了。": (
+        "眉山为什么叫眉山"
+    ),
+    "同志您好，我老伴说通惠街道的名字跟苏东坡的爷爷有关，是真的吗？谢谢。": (
+        "通惠街道的名字跟苏东坡的爷爷有关"
+    ),
+}
+
+
+@pytest.mark.parametrize(("said", "asked"), LONG.items())
+def test_courtesy_and_self_introduction_are_left_out(said: str, asked: str) -> None:
+    assert focus(said).text == asked
+
+
+@pytest.mark.parametrize(
+    "said", ["低保怎么申请", "wushe liandong shi shenme yisi", "谢谢", "我是蓬莱社区的", "三苏祠"]
+)
+def test_a_plain_question_is_kept_as_it_is(said: str) -> None:
+    assert focus(said).text == said
+    assert focus(said).questions == ()
+
+
+def test_two_questions_are_split() -> None:
+    found = focus("上游社区属于哪个街道？那边最近有什么活动？")
+    assert found.questions == ("上游社区属于哪个街道", "那边最近有什么活动")
+
+
+def test_a_request_for_more_is_not_a_second_question() -> None:
+    assert focus("单位要求我们双报到，具体要怎么做呢？麻烦您讲一下，谢谢。").questions == ()
+
+
+def test_voice_typing_fillers_are_left_out() -> None:
+    assert (
+        focus("那个蟆颐津嗯就是田令孜在那里把谁沉到江里了").text
+        == "蟆颐津田令孜在那里把谁沉到江里了"
+    )
+
+
+def test_the_asking_clauses_are_offered_alone_beside_their_context() -> None:
+    found = focus("同志你好，课本里学了苏轼的诗，他问我苏轼是哪一年出生的，谢谢！")
+    assert found.text == "课本里学了苏轼的诗，苏轼是哪一年出生的"
+    assert found.asked == "苏轼是哪一年出生的"
