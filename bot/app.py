@@ -9,7 +9,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.engine import Engine
@@ -23,8 +23,10 @@ from bot.db import make_engine
 from bot.dispatcher import Dispatcher
 from bot.intent import Intent
 from bot.kb.store import build_matcher, seed_demo, stored_entries
+from bot.metrics.registry import Metrics
 from bot.migrations import open_schema
 from bot.outbox import notices
+from bot.outbox.models import depth as outbox_depth
 from bot.outbox.notifier import Notifier
 from bot.tables import TABLES
 from intents.activities import ActivitiesIntent
@@ -61,6 +63,7 @@ class App:
     engine: Engine
     matcher: Matcher
     dispatcher: Dispatcher
+    metrics: Metrics = field(default_factory=Metrics)  # what its dispatcher counts into
 
     def reload_knowledge(self) -> None:
         """Rebuild the matcher from the database (after `kb import`)."""
@@ -101,8 +104,9 @@ def build_app(settings: Settings, clock: Clock) -> App:
         seed_activities(engine, clock(), settings.zone)
     with Session(engine) as session:
         matcher = build_matcher(stored_entries(session), settings)
-    app = App(settings, engine, matcher, Dispatcher(engine, [], clock))
-    app.dispatcher = build_dispatcher(engine, lambda: app.matcher, settings, clock)
+    metrics = build_metrics(engine)
+    app = App(settings, engine, matcher, Dispatcher(engine, [], clock), metrics)
+    app.dispatcher = build_dispatcher(engine, lambda: app.matcher, settings, clock, metrics)
     return app
 
 
@@ -111,9 +115,12 @@ def build_dispatcher(
     matcher: Callable[[], Matcher],
     settings: Settings,
     clock: Clock,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
-    """The dispatcher with every intent, in the order they are tried (the intent registry)."""
+    """The dispatcher with every intent, in the order they are tried (the intent registry);
+    what they do is counted in `metrics` (by default, metrics of its own)."""
     timeout = dt.timedelta(minutes=settings.conversation.timeout_minutes)
+    metrics = metrics or Metrics()
     community = CommunityIntent(timeout)
     notifier = Notifier(settings.zone, clock)
     intents: list[Intent] = [
@@ -134,9 +141,22 @@ def build_dispatcher(
         # after every command ("确认", "活动 5" are theirs), before the matcher, which would
         # answer "再见" or "5" with whatever it finds closest
         SmalltalkIntent(),
-        FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
+        FaqIntent(matcher, settings.staff, timeout, metrics),  # last: it claims what is left
     ]
-    return Dispatcher(engine, intents, clock, finishers=[notices.with_unread_note])
+    finishers = [notices.with_unread_note]
+    return Dispatcher(engine, intents, clock, finishers, observers=[metrics.handled])
+
+
+def build_metrics(engine: Engine) -> Metrics:
+    """The app's metrics, with the gauges read from the database when scraped."""
+    metrics = Metrics()
+
+    def depth() -> dict[str, float]:
+        with Session(engine) as session:
+            return {status: float(n) for status, n in outbox_depth(session).items()}
+
+    metrics.watch("linli_outbox_depth", "Outbox rows not yet done, by status", "status", depth)
+    return metrics
 
 
 def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
@@ -182,7 +202,8 @@ def serve(settings: Settings, out: TextIO, clock: Clock = utcnow) -> int:
 
     app = build_app(settings, clock)
     stop = threading.Event()
-    service = SchedulerService(app.engine, settings, clock, channel_senders(app.engine, settings))
+    senders = channel_senders(app.engine, settings)
+    service = SchedulerService(app.engine, settings, clock, senders, app.metrics)
     worker = threading.Thread(target=service.run, args=(stop,), name="scheduler", daemon=True)
     worker.start()
     if settings.telegram.enabled and settings.telegram.mode == "polling":
@@ -192,7 +213,7 @@ def serve(settings: Settings, out: TextIO, clock: Clock = utcnow) -> int:
     out.write(f"linli serve：http://{host}:{port} {_channels(settings)}，按 Ctrl+C 停止。\n")
     out.flush()
     web = uvicorn.Config(
-        create_web_app(app),
+        create_web_app(app, leader=lambda: service.leader),
         host=host,
         port=port,
         log_level="warning",

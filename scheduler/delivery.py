@@ -26,6 +26,7 @@ from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
 from bot.files import private_file
+from bot.metrics.registry import Metrics
 from bot.models import ChannelIdentity, User
 from bot.outbox.models import Outbox
 
@@ -110,8 +111,10 @@ class Delivery:
         senders: Mapping[str, Sender],
         settings: DeliverySettings,
         clock: Clock,
+        metrics: Metrics | None = None,
     ):
         self.engine = engine
+        self.metrics = metrics or Metrics()
         self.clock = clock  # when a message went out (a delivery run takes a while)
         self.senders = dict(senders)
         self.settings = settings
@@ -133,6 +136,7 @@ class Delivery:
                 row.status, row.last_error = "unknown", "interrupted while sending"
                 row.claim = None
                 session.add(row)
+                self.metrics.deliveries.labels(row.channel or "none", "unknown").inc()
         return len(stuck)
 
     def run_once(
@@ -189,7 +193,9 @@ class Delivery:
                 return done
             if not self._settle(previous, claim, now):
                 return done
-            previous = claim, self._deliver(claim, reach.get(claim.user_id))
+            result = self._deliver(claim, reach.get(claim.user_id))
+            self.metrics.deliveries.labels(result[3] or "none", result[1]).inc()
+            previous = claim, result
         self._settle(previous, None, now)
         return len(lane)
 

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.db import session_scope
-from bot.models import SchedulerLease
+from bot.models import SCHEDULER_LEASE, SchedulerLease
 
-NAME = "scheduler"
+NAME = SCHEDULER_LEASE
 
 
 def acquire(engine: Engine, owner: str, now: dt.datetime, ttl: dt.timedelta) -> bool:

@@ -21,6 +21,7 @@ from bot.announcements import delivery as announcement_delivery
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import session_scope
+from bot.metrics.registry import Metrics
 from bot.outbox.notifier import Notifier
 from scheduler import lease, runtime, shifts
 from scheduler.delivery import Delivery, Sender
@@ -40,13 +41,15 @@ class SchedulerService:
         settings: Settings,
         clock: Clock,
         senders: Mapping[str, Sender],
+        metrics: Metrics | None = None,
     ):
         self.engine = engine
+        self.metrics = metrics or Metrics()
         self.settings = settings
         self.clock = clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.notifier = Notifier(settings.zone, clock)
-        self.delivery = Delivery(engine, senders, settings.delivery, clock)
+        self.delivery = Delivery(engine, senders, settings.delivery, clock, self.metrics)
         self.scheduler: BackgroundScheduler | None = None
         self._planner: Planner | None = None
         self._watermark: dt.datetime | None = None
@@ -150,8 +153,9 @@ class SchedulerService:
     def _runtime(self) -> runtime.Runtime:
         """What this service's jobs are called with."""
         return runtime.Runtime(
-            self.engine, self.settings, self.clock, self.notifier, self.plan_activity
-        )
+            self.engine, self.settings, self.clock, self.notifier, self.plan_activity,
+            self.metrics,
+        )  # fmt: skip
 
 
 def _guarded(name: str, step: Callable[[], object]) -> None:

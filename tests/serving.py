@@ -28,6 +28,12 @@ def _kill_leftovers() -> None:
         _kill_group(pgid)
 
 
+def run_linli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """One `python -m bot ARGS...` command beside the server, its output captured."""
+    command = [sys.executable, "-m", "bot", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
 def start_serve(env: dict[str, str], **popen: Any) -> subprocess.Popen[str]:
     """`python -m bot serve` as the leader of a new process group (pgid == its pid)."""
     server: subprocess.Popen[str] = subprocess.Popen(

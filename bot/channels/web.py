@@ -1,4 +1,5 @@
-"""The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, plus /healthz."""
+"""The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, plus the probes and
+metrics (bot/channels/health.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
@@ -15,6 +17,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app import App
+from bot.channels.health import Probes, timed
 from bot.channels.telegram import TelegramChannel
 from bot.channels.wechat import SUCCESS, WebhookError, WeChatWebhook
 from bot.channels.wechat_answer import Responder
@@ -86,18 +89,21 @@ class TelegramEndpoint:
         return Response("ok")
 
 
-def create_web_app(app: App) -> Starlette:
-    """Routes for the configured channels."""
-    routes = [Route("/healthz", _health, methods=["GET"])]
+def create_web_app(app: App, leader: Callable[[], bool] | None = None) -> Starlette:
+    """Routes for the configured channels, the probes and /metrics. `leader` says whether
+    this process runs the scheduler now (`linli serve` hands in its service's)."""
+    lease = app.settings.scheduler.lease_seconds
+    routes = Probes(app.engine, app.metrics, lease, leader, app.dispatcher.clock).routes()
     telegram = app.settings.telegram
     if telegram.enabled and telegram.mode == "webhook":
-        routes.append(Route(telegram.path, TelegramEndpoint(app).post, methods=["POST"]))
+        post = timed(app.metrics, "telegram", TelegramEndpoint(app).post)
+        routes.append(Route(telegram.path, post, methods=["POST"]))
     settings = app.settings.wechat
     if settings.enabled:
         endpoint = _wechat_endpoint(app)
         routes += [
-            Route(settings.path, endpoint.get, methods=["GET"]),
-            Route(settings.path, endpoint.post, methods=["POST"]),
+            Route(settings.path, timed(app.metrics, "wechat", endpoint.get), methods=["GET"]),
+            Route(settings.path, timed(app.metrics, "wechat", endpoint.post), methods=["POST"]),
             Route(settings.path, _not_allowed, methods=["PUT", "PATCH", "DELETE", "OPTIONS"]),
         ]
     return Starlette(routes=routes)
@@ -123,10 +129,6 @@ async def _not_allowed(request: Request) -> Response:
     with contextlib.suppress(WebhookError):
         await _read_capped(request, 0)
     return Response(status_code=405, headers={"Allow": "GET, POST"})
-
-
-async def _health(request: Request) -> Response:
-    return PlainTextResponse("ok")
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:
