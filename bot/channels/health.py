@@ -20,8 +20,9 @@ from starlette.routing import Route
 
 from bot.clock import Clock, utcnow
 from bot.metrics.registry import Metrics
-from bot.migrations import SchemaState, schema_of
+from bot.migrations import SchemaState, missing_tables, schema_of, tables_of
 from bot.models import SCHEDULER_LEASE, SchedulerLease
+from bot.tables import TABLES
 
 logger = logging.getLogger(__name__)
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -74,7 +75,8 @@ class Probes:
         try:
             with Session(self.engine) as session:
                 schema = schema_of(session.connection())
-                lease = session.get(SchedulerLease, SCHEDULER_LEASE)
+                missing = missing_tables(session.connection(), tables_of(TABLES))
+                lease = None if missing else session.get(SchedulerLease, SCHEDULER_LEASE)
         except SQLAlchemyError as exc:
             logger.warning("readiness: the database did not answer (%s)", exc.__class__.__name__)
             return {"ready": False, "reason": "database unreachable", "database": "down"}
@@ -85,6 +87,8 @@ class Probes:
         }  # fmt: skip
         if schema.state is not SchemaState.CURRENT:
             report |= {"ready": False, "reason": f"schema {schema.state.value}: see linli db"}
+        elif missing:
+            report |= {"ready": False, "reason": f"tables missing: {', '.join(missing[:6])}"}
         elif report["scheduler"]["state"] == "lapsed":
             report |= {"ready": False, "reason": "no process holds the scheduler lease"}
         return report

@@ -153,3 +153,12 @@ def test_probes_report_this_process_as_leader(app: App) -> None:
     lease.acquire(app.engine, "me", NOW, TTL)
     probes = Probes(app.engine, app.metrics, 30, leader=lambda: True, clock=lambda: NOW)
     assert probes.readiness()["scheduler"]["leader_here"] is True
+
+
+def test_not_ready_when_tables_are_missing(app: App, web: httpx.Client) -> None:
+    lease.acquire(app.engine, "host:1:a", NOW, TTL)
+    with app.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE wechatnonce")
+    missing = web.get("/readyz")
+    assert missing.status_code == 503
+    assert missing.json()["reason"] == "tables missing: wechatnonce"
