@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -89,9 +90,15 @@ class TelegramEndpoint:
         return Response("ok")
 
 
-def create_web_app(app: App, leader: Callable[[], bool] | None = None) -> Starlette:
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def create_web_app(
+    app: App, leader: Callable[[], bool] | None = None, lifespan: Lifespan | None = None
+) -> Starlette:
     """Routes for the configured channels, the probes and /metrics. `leader` says whether
-    this process runs the scheduler now (`linli serve` hands in its service's)."""
+    this process runs the scheduler now (`linli serve` hands in its service's); `lifespan`
+    runs around the server (a worker process's scheduler service)."""
     lease = app.settings.scheduler.lease_seconds
     routes = Probes(app.engine, app.metrics, lease, leader, app.dispatcher.clock).routes()
     telegram = app.settings.telegram
@@ -106,7 +113,7 @@ def create_web_app(app: App, leader: Callable[[], bool] | None = None) -> Starle
             Route(settings.path, timed(app.metrics, "wechat", endpoint.post), methods=["POST"]),
             Route(settings.path, _not_allowed, methods=["PUT", "PATCH", "DELETE", "OPTIONS"]),
         ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _wechat_endpoint(app: App) -> WeChatEndpoint:
