@@ -4,15 +4,18 @@ This is the only module that imports every room (tests/test_layout.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import functools
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from bot.activities import service as activities
@@ -21,10 +24,13 @@ from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.db import make_engine, read_only
 from bot.dispatcher import Dispatcher
+from bot.errors import UserFacingError
 from bot.intent import Intent
 from bot.kb.store import build_matcher, knowledge_version, seed_demo, stored_entries
+from bot.metrics.registry import Metrics
 from bot.migrations import open_schema
 from bot.outbox import notices
+from bot.outbox.models import depth as outbox_depth
 from bot.outbox.notifier import Notifier
 from bot.tables import TABLES
 from intents.activities import ActivitiesIntent
@@ -48,6 +54,9 @@ from knowledge.matcher import Matcher
 from scheduler.reminders import planned as planned_reminders
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from bot.channels.web import Lifespan
     from bot.channels.wechat_api import WeChatSender
     from bot.types import Outcome
     from scheduler.delivery import Sender
@@ -63,7 +72,9 @@ class App:
     engine: Engine
     matcher: Matcher
     dispatcher: Dispatcher
+    _: KW_ONLY  # the rest by name: two ints or objects side by side are easy to swap
     version: int = 0  # the stored base's version the matcher was built from
+    metrics: Metrics = field(default_factory=Metrics)  # what its dispatcher counts into
     _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reload_knowledge(self) -> None:
@@ -118,8 +129,11 @@ def build_app(settings: Settings, clock: Clock) -> App:
     with Session(engine) as session:
         version = knowledge_version(session)
         matcher = build_matcher(stored_entries(session), settings)
-    app = App(settings, engine, matcher, Dispatcher(engine, [], clock), version)
-    app.dispatcher = build_dispatcher(engine, app.current_matcher, settings, clock)
+    metrics = build_metrics(engine)
+    app = App(
+        settings, engine, matcher, Dispatcher(engine, [], clock), version=version, metrics=metrics
+    )
+    app.dispatcher = build_dispatcher(engine, app.current_matcher, settings, clock, metrics)
     return app
 
 
@@ -128,9 +142,12 @@ def build_dispatcher(
     matcher: Callable[[], Matcher],
     settings: Settings,
     clock: Clock,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
-    """The dispatcher with every intent, in the order they are tried (the intent registry)."""
+    """The dispatcher with every intent, in the order they are tried (the intent registry);
+    what they do is counted in `metrics` (by default, metrics of its own)."""
     timeout = dt.timedelta(minutes=settings.conversation.timeout_minutes)
+    metrics = metrics or Metrics()
     community = CommunityIntent(timeout)
     notifier = Notifier(settings.zone, clock)
     intents: list[Intent] = [
@@ -155,9 +172,22 @@ def build_dispatcher(
         # after every command ("确认", "活动 5" are theirs), before the matcher, which would
         # answer "再见" or "5" with whatever it finds closest
         SmalltalkIntent(),
-        FaqIntent(matcher, settings.staff, timeout),  # last: it claims whatever is left
+        FaqIntent(matcher, settings.staff, timeout, metrics),  # last: it claims what is left
     ]
-    return Dispatcher(engine, intents, clock, finishers=[notices.with_unread_note])
+    finishers = [notices.with_unread_note]
+    return Dispatcher(engine, intents, clock, finishers, observers=[metrics.handled])
+
+
+def build_metrics(engine: Engine) -> Metrics:
+    """The app's metrics, with the gauges read from the database when scraped."""
+    metrics = Metrics()
+
+    def depth() -> dict[str, float]:
+        with Session(engine) as session:
+            return {status: float(n) for status, n in outbox_depth(session).items()}
+
+    metrics.watch("linli_outbox_depth", "Outbox rows not yet done, by status", "status", depth)
+    return metrics
 
 
 def channel_senders(engine: Engine, settings: Settings) -> dict[str, Sender]:
@@ -191,47 +221,137 @@ def wechat_sender(engine: Engine, settings: Settings) -> WeChatSender:
     return WeChatSender(engine, settings.wechat, WeChatAPI(settings.wechat, tokens, http))
 
 
-def serve(settings: Settings, out: TextIO, clock: Clock = utcnow) -> int:
+def serve(settings: Settings, out: TextIO, clock: Clock = utcnow, workers: int = 1) -> int:
     """`linli serve`: the web server (WeChat, Telegram webhooks, the staff console at /admin),
     Telegram polling when configured, and the scheduler service with every channel's sender,
-    until a signal."""
+    until a signal. `workers` > 1 (PostgreSQL only): that many processes, each all of this;
+    one of them leads the scheduler through the lease and every one delivers.
+
+    Raises:
+        UserFacingError: workers asked for on SQLite, or with Telegram polling.
+    """
     # The server's modules load only here: `linli ask` must start fast.
     import uvicorn
-    from starlette.routing import Mount
 
-    from bot.channels import telegram
-    from bot.channels.web import create_web_app
-    from bot.console.web import PREFIX, console_app
-    from scheduler.service import SchedulerService
-
+    if workers > 1:
+        return _serve_workers(settings, out, workers)
     app = build_app(settings, clock)
-    stop = threading.Event()
-    service = SchedulerService(app.engine, settings, clock, channel_senders(app.engine, settings))
-    worker = threading.Thread(target=service.run, args=(stop,), name="scheduler", daemon=True)
-    worker.start()
-    if settings.telegram.enabled and settings.telegram.mode == "polling":
-        args_ = (settings.telegram, app.dispatcher, stop)
-        threading.Thread(target=telegram.poll, args=args_, name="telegram", daemon=True).start()
-    host, port = settings.server.host, settings.server.port
-    out.write(f"linli serve：http://{host}:{port} {_channels(settings)}，按 Ctrl+C 停止。\n")
-    out.flush()
+    background = Background(app, clock)
+    _announce(settings, out, "")
     web = uvicorn.Config(
-        create_web_app(app, [Mount(PREFIX, console_app(app, clock))]),
-        host=host,
-        port=port,
-        log_level="warning",
-        lifespan="off",
+        background.web_app(), host=settings.server.host, port=settings.server.port,
+        log_level="warning", lifespan="off",
         log_config=None,  # uvicorn logs through ours: redacted like every other line
-    )
+    )  # fmt: skip
+    background.start()
     # uvicorn returns on SIGINT / SIGTERM and then raises the signal again for the handler
     # that was there before: make that one just stop us, so the scheduler can finish the
     # messages in flight and hand the lease over instead of dying mid-send
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda _sig, _frame: stop.set())
+        signal.signal(sig, lambda _sig, _frame: background.stop.set())
     uvicorn.Server(web).run()
-    stop.set()
-    worker.join(timeout=30)
+    background.finish()
     return 0
+
+
+class Background:
+    """What runs beside one process's web server: the scheduler service (leader or standby)
+    and Telegram polling when configured."""
+
+    def __init__(self, app: App, clock: Clock):
+        from scheduler.service import SchedulerService
+
+        self.app, self.clock = app, clock
+        self.stop = threading.Event()
+        senders = channel_senders(app.engine, app.settings)
+        self.service = SchedulerService(app.engine, app.settings, clock, senders, app.metrics)
+        self._threads: list[threading.Thread] = []
+
+    def web_app(self, lifespan: Lifespan | None = None) -> Starlette:
+        """The ASGI app with the staff console at /admin, its /readyz told whether this
+        process leads the scheduler."""
+        from starlette.routing import Mount
+
+        from bot.channels.web import create_web_app
+        from bot.console.web import PREFIX, console_app
+
+        console = [Mount(PREFIX, console_app(self.app, self.clock))]
+        return create_web_app(
+            self.app, console, leader=lambda: self.service.leader, lifespan=lifespan
+        )
+
+    def start(self) -> None:
+        """Start the scheduler service's thread (and Telegram polling)."""
+        from bot.channels import telegram
+
+        runs: list[tuple[str, Callable[..., None], tuple[object, ...]]] = [
+            ("scheduler", self.service.run, (self.stop,))
+        ]
+        settings = self.app.settings.telegram
+        if settings.enabled and settings.mode == "polling":
+            runs.append(("telegram", telegram.poll, (settings, self.app.dispatcher, self.stop)))
+        for name, target, args in runs:
+            thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def finish(self) -> None:
+        """Stop: the messages in flight are finished, the lease handed over."""
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+
+def _serve_workers(settings: Settings, out: TextIO, workers: int) -> int:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        raise UserFacingError(
+            "SQLite 同一时间只能有一个进程写入，linli serve 在 SQLite 上只跑一个进程："
+            "去掉 --workers，或改用 PostgreSQL（见 docs/deploy.md）。\n"
+            "SQLite has one writer at a time: run linli serve without --workers, "
+            "or use PostgreSQL for several workers."
+        )
+    if settings.telegram.enabled and settings.telegram.mode == "polling":
+        raise UserFacingError(
+            "Telegram 的 polling 模式只能有一个进程取消息：多进程请用 webhook 模式。"
+        )
+    build_app(settings, utcnow).engine.dispose()  # schema and demo data once, not raced for
+    config = uvicorn.Config(
+        functools.partial(worker_app, settings), factory=True, workers=workers,
+        host=settings.server.host, port=settings.server.port, log_level="warning",
+        lifespan="on", log_config=None,
+    )  # fmt: skip
+    _announce(settings, out, f"，{workers} 个进程")
+    Multiprocess(config, sockets=[config.bind_socket()]).run()  # until SIGINT / SIGTERM
+    return 0
+
+
+def worker_app(settings: Settings) -> Starlette:
+    """One worker process of `linli serve --workers N`: its own app, scheduler service and
+    web app; the service runs while the web server does (the ASGI lifespan)."""
+    from bot import logs
+
+    logs.configure(settings)  # a fresh process: nothing of the parent's logging is here
+    background = Background(build_app(settings, utcnow), utcnow)
+
+    @contextlib.asynccontextmanager
+    async def running(_web: Starlette) -> AsyncIterator[None]:
+        background.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(background.finish)
+
+    return background.web_app(running)
+
+
+def _announce(settings: Settings, out: TextIO, workers: str) -> None:
+    host, port = settings.server.host, settings.server.port
+    channels = _channels(settings) + workers
+    out.write(f"linli serve：http://{host}:{port} {channels}，按 Ctrl+C 停止。\n")
+    out.flush()
 
 
 def _channels(settings: Settings) -> str:

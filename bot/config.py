@@ -8,7 +8,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -35,6 +35,7 @@ class GeneralSettings(_Section):
     home: Path | None = None  # default: the per-user data directory
     timezone: str = "Asia/Shanghai"
     log_level: str = "WARNING"
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, for collectors
 
     @field_validator("timezone")
     @classmethod

@@ -28,6 +28,8 @@ _ATTEMPTS = 3
 Finisher = Callable[[Context, Outcome], Outcome]
 """A last word on every routed outcome, in the same transaction (e.g. "you have unread
 notices"): the wiring hands them in, so the core knows no domain."""
+Observer = Callable[[Incoming, Outcome], None]
+"""Told of every message and its outcome after it was handled (the metrics count them)."""
 
 
 class Dispatcher:
@@ -39,8 +41,10 @@ class Dispatcher:
         intents: Sequence[Intent],
         clock: Clock,
         finishers: Sequence[Finisher] = (),
+        observers: Sequence[Observer] = (),
     ):
         self.engine = engine
+        self.observers = list(observers)
         self.intents = list(intents)
         self.clock = clock
         self.finishers = list(finishers)
@@ -54,6 +58,12 @@ class Dispatcher:
 
     def handle(self, incoming: Incoming) -> Outcome:
         """Handle one message once; a re-delivered message gets the stored outcome."""
+        outcome = self._handle(incoming)
+        for observe in self.observers:
+            observe(incoming, outcome)
+        return outcome
+
+    def _handle(self, incoming: Incoming) -> Outcome:
         if not 0 < len(incoming.user_key) <= MAX_KEY or len(incoming.msg_id or "") > MAX_KEY:
             logger.warning("%s message refused: sender or message id empty or too long",
                            incoming.channel)  # fmt: skip

@@ -9,6 +9,8 @@ libraries' own loggers stay at WARNING whatever the level asked for.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 import sys
@@ -66,6 +68,22 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self.secrets)
 
 
+class JsonFormatter(RedactingFormatter):
+    """One JSON object a line (time in UTC, level, logger, message, exception), each text
+    redacted before it is encoded (so escaping can never hide a secret from the redaction)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage(), self.secrets),
+        }
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info), self.secrets)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret value the settings hold."""
     wechat, telegram = settings.wechat, settings.telegram
@@ -79,7 +97,9 @@ def secrets_of(settings: Settings) -> list[str]:
 def configure(settings: Settings, stream: TextIO | None = None) -> None:
     """Send logs to stderr (or `stream`) at the configured level, redacted."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(RedactingFormatter(FORMAT, secrets_of(settings)))
+    json_lines = settings.general.log_format == "json"
+    formatter = (JsonFormatter if json_lines else RedactingFormatter)(FORMAT, secrets_of(settings))
+    handler.setFormatter(formatter)
     handler.set_name(_HANDLER)
     level = logging.getLevelName(settings.general.log_level.upper())
     root = logging.getLogger()

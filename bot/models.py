@@ -115,6 +115,9 @@ class ProcessedMessage(SQLModel, table=True):
     created_at: dt.datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+SCHEDULER_LEASE = "scheduler"  # the lease row of the one process that runs scheduled work
+
+
 class SchedulerLease(SQLModel, table=True):
     """Which process runs the scheduler; the lease must be renewed before it expires."""
 

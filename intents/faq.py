@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Callable
 
 from bot import conversation
@@ -13,6 +14,7 @@ from bot.config import StaffSettings
 from bot.intent import Context
 from bot.kb.models import UnansweredQuestion
 from bot.logs import mask_mobiles
+from bot.metrics.registry import Metrics
 from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
 from intents.flow import Words
@@ -65,10 +67,17 @@ class FaqIntent:
     flows: tuple[str, ...] = (CLARIFY_FLOW,)
     staff_examples: tuple[str, ...] = ()
 
-    def __init__(self, matcher: Callable[[], Matcher], staff: StaffSettings, timeout: dt.timedelta):
+    def __init__(
+        self,
+        matcher: Callable[[], Matcher],
+        staff: StaffSettings,
+        timeout: dt.timedelta,
+        metrics: Metrics | None = None,
+    ):
         self._matcher = matcher  # a callable, so a reloaded knowledge base is picked up
         self.staff = staff
         self.timeout = timeout
+        self.metrics = metrics or Metrics()
 
     def handle(self, ctx: Context) -> Outcome | None:
         """Answer from the knowledge base, ask which one was meant, or say honestly we can't.
@@ -77,7 +86,9 @@ class FaqIntent:
         found = focus(ctx.text)
         if found.questions and (several := self._several(ctx, found.questions)) is not None:
             return several
+        started = time.perf_counter()
         question, match = self._best_reading(ctx, found)
+        self.metrics.matched(match.decision, time.perf_counter() - started)
         if match.decision == "answer" and match.best is not None:
             entry = match.best.entry
             missing = unstated(question, entry.answer, entry.question)

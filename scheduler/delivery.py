@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +26,13 @@ from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
 from bot.files import private_file
+from bot.metrics.registry import Metrics
 from bot.models import ChannelIdentity, User
 from bot.outbox.models import Outbox
 
 logger = logging.getLogger(__name__)
 _BATCH = 200
+_INTERRUPTED = "interrupted while sending"
 # (outbox row id, sent | undeliverable | retry, error, route taken, seconds the channel asked
 # us to wait before trying again)
 Result = tuple[int, str, str | None, str | None, float | None]
@@ -110,8 +112,10 @@ class Delivery:
         senders: Mapping[str, Sender],
         settings: DeliverySettings,
         clock: Clock,
+        metrics: Metrics | None = None,
     ):
         self.engine = engine
+        self.metrics = metrics or Metrics()
         self.clock = clock  # when a message went out (a delivery run takes a while)
         self.senders = dict(senders)
         self.settings = settings
@@ -121,19 +125,28 @@ class Delivery:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._runs = itertools.count(1)
 
-    def recover(self) -> int:
-        """After a crash: claimed rows are pending again; rows caught mid-send may or may not
-        have gone out, so they are marked 'unknown' for staff. Returns how many were unknown."""
+    def recover(self, alive: Collection[str] = ()) -> int:
+        """After a crash: rows claimed by a process not `alive` (owners, see
+        `scheduler.lease.alive`; this one never counts) are pending again; rows it had
+        mid-send may or may not have gone out, so they are 'unknown' for staff. Returns how
+        many were unknown."""
+        keep = set(alive) - {self.owner}
         with session_scope(self.engine) as session:
-            for row in session.exec(select(Outbox).where(Outbox.status == "claimed")).all():
-                row.status, row.claim = "pending", None
+            held = session.exec(
+                select(Outbox).where(col(Outbox.status).in_(("claimed", "sending")))
+            ).all()
+            stuck = 0
+            for row in held:
+                if row.claim is not None and row.claim.rsplit(":", 1)[0] in keep:
+                    continue  # a live process is sending it
+                if row.status == "claimed":
+                    row.status, row.claim = "pending", None
+                else:
+                    row.status, row.last_error, row.claim = "unknown", _INTERRUPTED, None
+                    self.metrics.deliveries.labels(row.channel or "none", "unknown").inc()
+                    stuck += 1
                 session.add(row)
-            stuck = session.exec(select(Outbox).where(Outbox.status == "sending")).all()
-            for row in stuck:
-                row.status, row.last_error = "unknown", "interrupted while sending"
-                row.claim = None
-                session.add(row)
-        return len(stuck)
+        return stuck
 
     def run_once(
         self, now: dt.datetime, stop: Callable[[], bool] = _never, budget: float | None = None
@@ -189,19 +202,41 @@ class Delivery:
                 return done
             if not self._settle(previous, claim, now):
                 return done
-            previous = claim, self._deliver(claim, reach.get(claim.user_id))
+            result = self._deliver(claim, reach.get(claim.user_id))
+            self.metrics.deliveries.labels(result[3] or "none", result[1]).inc()
+            previous = claim, result
         self._settle(previous, None, now)
         return len(lane)
 
     def _claim(self, now: dt.datetime, claim: str) -> list[_Claim]:
-        """Mark a batch of due rows 'claimed' by this run (committed before anything is sent)."""
+        """Mark a batch of due rows 'claimed' by this run (committed before anything is sent).
+
+        Several processes may deliver at once (PostgreSQL): a user's rows are claimed together
+        by one run, and only when none of theirs is in flight elsewhere, so each user's
+        messages still go in order. Their user rows are locked (`SKIP LOCKED`: another
+        claimer takes other users meanwhile), then the in-flight check is read again, after
+        the lock, where any claim committed before it is seen."""
         with session_scope(self.engine) as session:
+            due = (col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now)
+            first = (
+                select(Outbox.user_id).where(*due)
+                .order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(_BATCH)
+            )  # fmt: skip
+            users = session.exec(
+                select(User.id).where(col(User.id).in_(first.scalar_subquery()))
+                .with_for_update(skip_locked=True)
+            ).all()  # fmt: skip
+            busy = set(session.exec(
+                select(Outbox.user_id).where(
+                    col(Outbox.user_id).in_(users), col(Outbox.status).in_(("claimed", "sending"))
+                )
+            ).all())  # fmt: skip
             rows = session.exec(
                 select(Outbox)
-                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                .where(*due, col(Outbox.user_id).in_(set(users) - busy))
                 .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
                 .limit(_BATCH)
-                .with_for_update(skip_locked=True)
+                .with_for_update()
             ).all()
             claimed = []
             for row in rows:
@@ -224,7 +259,7 @@ class Delivery:
             session.execute(
                 update(Outbox)
                 .where(mine, col(Outbox.status) == "sending")
-                .values(status="unknown", last_error="interrupted while sending")
+                .values(status="unknown", last_error=_INTERRUPTED)
             )
 
     def _deliver(self, claim: _Claim, identity: ChannelIdentity | None) -> Result:

@@ -85,7 +85,10 @@ def send_reminders(activity_id: int, offset: float, *, runtime: Runtime | None =
         if ran is not None:
             return "done"  # this job already ran (a second firing sends nothing)
         if now >= due - _EARLY:
-            return _run(session, rt.notifier, found, offset, due, now > due + grace, now)
+            late = now > due + grace
+            outcome, count = _run(session, rt.notifier, found, offset, due, late, now)
+            rt.metrics.reminded(outcome, count, (now - due).total_seconds())
+            return outcome
     rt.plan(activity_id)  # the activity moved later: its job moves with it
     return "moved"
 
@@ -98,13 +101,15 @@ def _run(
     due: dt.datetime,
     late: bool,
     now: dt.datetime,
-) -> str:
+) -> tuple[str, int]:
     """Queue (or, too late, record as missed) the reminder of every confirmed registration
-    that has none for this offset; then record that the job ran."""
-    outcome = "missed" if late else "queued"
+    that has none for this offset; then record that the job ran. Returns the outcome and
+    how many reminders it concerned."""
+    outcome, count = "missed" if late else "queued", 0
     for registration in _awaiting(session, found.id or 0, offset):
         if late and registration.created_at > due:
             continue  # it was never due for someone who signed up after its time
+        count += 1
         session.add(ReminderLog(
             registration_id=registration.id or 0, offset_minutes=offset, due_at=due,
             outcome=outcome, recorded_at=now,
@@ -118,7 +123,7 @@ def _run(
         logger.warning(
             "reminders %s due at %s recorded as missed", job_id(found.id or 0, offset), due
         )
-    return outcome
+    return outcome, count
 
 
 def _awaiting(session: Session, activity_id: int, offset: float) -> list[Registration]:

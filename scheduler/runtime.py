@@ -7,25 +7,27 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.metrics.registry import Metrics
 from bot.outbox.notifier import Notifier
 
 
 @dataclass
 class Runtime:
-    """The running scheduler's engine, settings, clock and notifier."""
+    """The running scheduler's engine, settings, clock, notifier and metrics."""
 
     engine: Engine
     settings: Settings
     clock: Callable[[], dt.datetime]
     notifier: Notifier
     plan: Callable[[int], None]  # (re)plan one activity's reminders
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 class RuntimeExecutor(ThreadPoolExecutor):  # type: ignore[misc]

@@ -21,6 +21,7 @@ from bot.announcements import delivery as announcement_delivery
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import session_scope
+from bot.metrics.registry import Metrics
 from bot.outbox.notifier import Notifier
 from scheduler import lease, runtime, shifts
 from scheduler.delivery import Delivery, Sender
@@ -40,13 +41,15 @@ class SchedulerService:
         settings: Settings,
         clock: Clock,
         senders: Mapping[str, Sender],
+        metrics: Metrics | None = None,
     ):
         self.engine = engine
+        self.metrics = metrics or Metrics()
         self.settings = settings
         self.clock = clock
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.notifier = Notifier(settings.zone, clock)
-        self.delivery = Delivery(engine, senders, settings.delivery, clock)
+        self.delivery = Delivery(engine, senders, settings.delivery, clock, self.metrics)
         self.scheduler: BackgroundScheduler | None = None
         self._planner: Planner | None = None
         self._watermark: dt.datetime | None = None
@@ -59,17 +62,23 @@ class SchedulerService:
         return self.scheduler is not None
 
     def tick(self) -> None:
-        """One round: hold the lease, plan changed reminders, pass on offers, deliver."""
+        """One round: hold the lease, plan changed reminders, pass on offers, deliver. On
+        PostgreSQL a standby delivers too (claims keep each user's messages in one process
+        at a time); the leader hands back what a dead process left claimed."""
         started, now = time.monotonic(), self.clock()
         ttl = dt.timedelta(seconds=self.settings.scheduler.lease_seconds)
+        _guarded("heartbeat", lambda: lease.beat(self.engine, self.delivery.owner, now, ttl))
         if not lease.acquire(self.engine, self.owner, now, ttl):
             if self.leader:
                 logger.warning("lost the scheduler lease; standing by")
                 self._stop_scheduler()
+            if self.shared_delivery:
+                self._deliver(now, started, ttl)
             return
         if not self.leader:
             self._start_scheduler(now)
         steps: list[tuple[str, Callable[[], object]]] = [
+            ("recovery", lambda: self._recover(now, ttl)),
             ("reminder planning", lambda: self._plan_changes(now)),
             ("activities", lambda: self._activities(now)),
             ("shifts", lambda: shifts.run_due(
@@ -79,10 +88,27 @@ class SchedulerService:
         ]  # fmt: skip
         for name, step in steps:  # one failing step does not hold up the others
             _guarded(name, step)
+        self._deliver(now, started, ttl)
+        _guarded("reports", lambda: announcement_delivery.finish(self.engine, now, self.notifier))
+
+    @property
+    def shared_delivery(self) -> bool:
+        """Whether every process delivers (PostgreSQL), not only the leader (SQLite, where
+        writes take turns anyway)."""
+        return self.engine.dialect.name == "postgresql"
+
+    def _deliver(self, now: dt.datetime, started: float, ttl: dt.timedelta) -> None:
         # a long send (an announcement to thousands) stops in time to renew the lease
         budget = max(1.0, ttl.total_seconds() / 3 - (time.monotonic() - started))
         _guarded("delivery", lambda: self.delivery.run_once(now, self._stop.is_set, budget))
-        _guarded("reports", lambda: announcement_delivery.finish(self.engine, now, self.notifier))
+
+    def _recover(self, now: dt.datetime, ttl: dt.timedelta) -> None:
+        """Rows held by a process whose heartbeat lapsed (it crashed) go back, or to 'unknown'."""
+        unknown = self.delivery.recover(lease.alive(self.engine, now - _SKEW))
+        if unknown:
+            logger.warning("%s messages caught mid-send by a stopped process marked unknown",
+                           unknown)  # fmt: skip
+        lease.prune(self.engine, now - 10 * ttl)
 
     def _activities(self, now: dt.datetime) -> None:
         with session_scope(self.engine) as session:
@@ -107,6 +133,7 @@ class SchedulerService:
         if self.leader:
             self._stop_scheduler()
             lease.release(self.engine, self.owner)
+        lease.release(self.engine, self.delivery.owner, lease.heartbeat_name(self.delivery.owner))
 
     def plan_activity(self, activity_id: int) -> None:
         """(Re)plan one activity's reminders (used by a job that found its activity moved)."""
@@ -125,7 +152,7 @@ class SchedulerService:
         self.scheduler = scheduler
         offsets = list(self.settings.activities.reminder_offsets_minutes)
         self._planner = Planner(self.engine, scheduler, offsets, grace)
-        recovered = self.delivery.recover()
+        recovered = self.delivery.recover(lease.alive(self.engine, now - _SKEW))
         planned = self._planner.plan_upcoming(now)
         self._watermark = now
         scheduler.resume()
@@ -150,8 +177,9 @@ class SchedulerService:
     def _runtime(self) -> runtime.Runtime:
         """What this service's jobs are called with."""
         return runtime.Runtime(
-            self.engine, self.settings, self.clock, self.notifier, self.plan_activity
-        )
+            self.engine, self.settings, self.clock, self.notifier, self.plan_activity,
+            self.metrics,
+        )  # fmt: skip
 
 
 def _guarded(name: str, step: Callable[[], object]) -> None:

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import Session, SQLModel
 
 from bot import clock as linli_clock
-from bot.app import App, build_dispatcher, open_database
+from bot.app import App, build_dispatcher, build_metrics, open_database
 from bot.config import Settings, load_settings
 from bot.db import make_engine
 from bot.kb.store import build_matcher, seed_demo, stored_entries
@@ -183,8 +183,9 @@ def app(settings: Settings, demo_matcher: Matcher, clock: Clock) -> Iterator[App
     """Linli on a fresh database with the demo base loaded and a frozen clock."""
     engine = open_database(settings)
     seed_demo(engine, NOW.date())
-    dispatcher = build_dispatcher(engine, lambda: demo_matcher, settings, clock)
-    linli = App(settings, engine, demo_matcher, dispatcher)
+    metrics = build_metrics(engine)
+    dispatcher = build_dispatcher(engine, lambda: demo_matcher, settings, clock, metrics)
+    linli = App(settings, engine, demo_matcher, dispatcher, metrics=metrics)
     yield linli
     engine.dispose()
 

@@ -28,11 +28,17 @@ def _kill_leftovers() -> None:
         _kill_group(pgid)
 
 
-def start_serve(env: dict[str, str], **popen: Any) -> subprocess.Popen[str]:
-    """`python -m bot serve` as the leader of a new process group (pgid == its pid)."""
+def run_linli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """One `python -m bot ARGS...` command beside the server, its output captured."""
+    command = [sys.executable, "-m", "bot", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def start_serve(env: dict[str, str], *args: str, **popen: Any) -> subprocess.Popen[str]:
+    """`python -m bot serve ARGS...` as the leader of a new process group (pgid == its pid)."""
     server: subprocess.Popen[str] = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve"], env=env, text=True, start_new_session=True,
-        **popen,
+        [sys.executable, "-m", "bot", "serve", *args], env=env, text=True,
+        start_new_session=True, **popen,
     )  # fmt: skip
     _LIVE.add(server.pid)
     return server
@@ -53,10 +59,10 @@ def stop_serve(server: subprocess.Popen[str], grace: float = 60) -> None:
 
 @contextlib.contextmanager
 def serving(
-    env: dict[str, str], grace: float = 60, **popen: Any
+    env: dict[str, str], *args: str, grace: float = 60, **popen: Any
 ) -> Iterator[subprocess.Popen[str]]:
     """A running server for the block; stopped with its children however the block ends."""
-    server = start_serve(env, **popen)
+    server = start_serve(env, *args, **popen)
     try:
         yield server
     finally:

@@ -1,5 +1,5 @@
-"""The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, /healthz, and what the
-wiring mounts beside them (the staff console at /admin)."""
+"""The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, the probes and metrics
+(bot/channels/health.py), and what the wiring mounts beside them (the staff console at /admin)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import contextlib
 import hmac
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App
+from bot.channels.health import Probes, timed
 from bot.channels.telegram import TelegramChannel
 from bot.channels.wechat import SUCCESS, WebhookError, WeChatWebhook
 from bot.channels.wechat_answer import Responder
@@ -88,21 +90,35 @@ class TelegramEndpoint:
         return Response("ok")
 
 
-def create_web_app(app: App, mounts: Sequence[BaseRoute] = ()) -> Starlette:
-    """Routes for the configured channels, and `mounts` (the staff console) beside them."""
-    routes: list[BaseRoute] = [Route("/healthz", _health, methods=["GET"]), *mounts]
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def create_web_app(
+    app: App, mounts: Sequence[BaseRoute] = (), leader: Callable[[], bool] | None = None,
+    lifespan: Lifespan | None = None,
+) -> Starlette:  # fmt: skip
+    """Routes for the configured channels, the probes and /metrics, and `mounts` (the staff
+    console) beside them. `leader` says whether this process runs the scheduler now
+    (`linli serve` hands in its service's); `lifespan` runs around the server (a worker
+    process's scheduler service)."""
+    lease = app.settings.scheduler.lease_seconds
+    routes: list[BaseRoute] = [
+        *Probes(app.engine, app.metrics, lease, leader, app.dispatcher.clock).routes(),
+        *mounts,
+    ]
     telegram = app.settings.telegram
     if telegram.enabled and telegram.mode == "webhook":
-        routes.append(Route(telegram.path, TelegramEndpoint(app).post, methods=["POST"]))
+        post = timed(app.metrics, "telegram", TelegramEndpoint(app).post)
+        routes.append(Route(telegram.path, post, methods=["POST"]))
     settings = app.settings.wechat
     if settings.enabled:
         endpoint = _wechat_endpoint(app)
         routes += [
-            Route(settings.path, endpoint.get, methods=["GET"]),
-            Route(settings.path, endpoint.post, methods=["POST"]),
+            Route(settings.path, timed(app.metrics, "wechat", endpoint.get), methods=["GET"]),
+            Route(settings.path, timed(app.metrics, "wechat", endpoint.post), methods=["POST"]),
             Route(settings.path, _not_allowed, methods=["PUT", "PATCH", "DELETE", "OPTIONS"]),
         ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _wechat_endpoint(app: App) -> WeChatEndpoint:
@@ -125,10 +141,6 @@ async def _not_allowed(request: Request) -> Response:
     with contextlib.suppress(WebhookError):
         await _read_capped(request, 0)
     return Response(status_code=405, headers={"Allow": "GET, POST"})
-
-
-async def _health(request: Request) -> Response:
-    return PlainTextResponse("ok")
 
 
 async def _read_capped(request: Request, limit: int) -> bytes:

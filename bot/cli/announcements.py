@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +16,7 @@ from bot.announcements import service as announcements
 from bot.announcements.models import Stage
 from bot.announcements.service import Draft, Target
 from bot.cli.args import decimal, row_id
-from bot.cli.desk import Desk, Subcommands, at_desk, json_flag, subcommand
+from bot.cli.desk import Desk, Subcommands, at_desk, confirm, json_flag, subcommand
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.errors import UserFacingError
@@ -121,15 +120,7 @@ def _confirm_everyone(reach: int, out: int) -> None:
     """Everyone in the district cannot be unsent: say how many first, then ask (at a
     terminal) or refuse without --yes (in a script). A refusal rolls the announcement back."""
     reach_line = f"这条公告会发给全区所有人，约 {reach} 人（{out} 人已退订，不发）。"
-    if not sys.stdin.isatty():
-        raise UserFacingError(f"{reach_line}确认要发，请加 --yes 再运行一次。")
-    print(reach_line, file=sys.stderr)
-    try:
-        answer = input("确认发送请输入“确认”（其他任何输入都不发）：")
-    except EOFError:
-        answer = ""
-    if answer.strip() not in ("确认", "确定", "yes", "y"):
-        raise UserFacingError("好的，没有发。")
+    confirm(reach_line, "发", "好的，没有发。")
 
 
 def _community_ids(session: Session, given: list[str]) -> list[str]:

@@ -93,6 +93,27 @@ def at_desk(settings: Settings, work: Callable[[Desk], str], refused: int = 1) -
     return 0
 
 
+YES = ("确认", "确定", "yes", "y")
+
+
+def confirm(what: str, verb: str, declined: str) -> None:
+    """What cannot be undone: say `what` and ask for 确认 at a terminal; in a script (stdin
+    not a terminal) refuse and point to --yes.
+
+    Raises:
+        UserFacingError: not confirmed (`declined` is what the person is told).
+    """
+    if not sys.stdin.isatty():
+        raise UserFacingError(f"{what}确认要{verb}，请加 --yes 再运行一次。")
+    print(what, file=sys.stderr)
+    try:
+        answer = input(f"确认{verb}请输入“确认”（其他任何输入都不{verb}）：")
+    except EOFError:
+        answer = ""
+    if answer.strip() not in YES:
+        raise UserFacingError(declined)
+
+
 def _write(stream: TextIO, *lines: str) -> None:
     for line in lines:
         if line:

@@ -20,6 +20,7 @@ from bot.app import App, build_app, open_database
 from bot.cli.activities import add_commands as add_activity_commands
 from bot.cli.admin import add_commands as add_admin_commands
 from bot.cli.announcements import add_commands as add_push_commands
+from bot.cli.args import whole
 from bot.cli.db import add_commands as add_db_commands
 from bot.cli.kb import add_commands as add_kb_commands
 from bot.cli.people import add_commands as add_role_commands
@@ -92,6 +93,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve", help="后台服务：微信和 Telegram 的消息接口、定时提醒、消息投递"
     )
+    serve.add_argument(
+        "--workers", type=whole(1, 64), default=1,
+        help="进程数（只用于 PostgreSQL；默认 1）：每个进程都接消息、投递，其中一个跑定时任务",
+    )  # fmt: skip
     serve.set_defaults(run=_serve)
 
     reminders = commands.add_parser("reminders", help="提醒").add_subparsers(
@@ -153,7 +158,7 @@ def _ask_one(app: App, args: argparse.Namespace, text: str) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    return wiring.serve(settings, sys.stdout)
+    return wiring.serve(settings, sys.stdout, workers=args.workers)
 
 
 def _reminders_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -191,11 +191,12 @@ def open_schema(engine: Engine, models: Sequence[type[SQLModel]], auto_upgrade: 
             was made before migrations and is not the schema they start from. Nothing is
             changed then.
     """
+    tables = tables_of(models)
     with engine.connect() as connection:  # the usual start: current, so nothing is locked
         schema = schema_of(connection)
-    if schema.state is SchemaState.CURRENT:
-        return schema
-    tables = tables_of(models)
+        if schema.state is SchemaState.CURRENT:
+            _check_tables(connection, schema, tables)
+            return schema
     with _locked(engine) as connection:
         schema = schema_of(connection)  # again: another process may have migrated meanwhile
         if schema.state is SchemaState.UNVERSIONED:
@@ -207,7 +208,26 @@ def open_schema(engine: Engine, models: Sequence[type[SQLModel]], auto_upgrade: 
             schema = schema_of(connection)
         if schema.state is not SchemaState.CURRENT:
             raise SchemaNotCurrent(problem(schema))
+        _check_tables(connection, schema, tables)
         return schema
+
+
+def missing_tables(connection: Connection, tables: frozenset[str]) -> list[str]:
+    """Which of `tables` the database on `connection` lacks (one read of its catalogue)."""
+    return sorted(tables - set(inspect(connection).get_table_names()))
+
+
+def _check_tables(connection: Connection, schema: Schema, tables: frozenset[str]) -> None:
+    """A version says what the tables are, not that they are there: refuse a database whose
+    tables were dropped or never copied, rather than fail on its first message."""
+    missing = missing_tables(connection, tables)
+    if missing:
+        shown = "、".join(missing[:6]) + ("……" if len(missing) > 6 else "")
+        raise SchemaNotCurrent(
+            f"数据库标着最新版本 {schema.current}，却缺少 {len(missing)} 张表（{shown}）："
+            "可能被删过，或只拷贝了一部分。请从备份恢复；"
+            "若是要重新开始，换一个空数据库（或删掉 alembic_version 表）再启动。"
+        )
 
 
 def upgrade(
@@ -231,6 +251,17 @@ def upgrade(
             _adopt(connection, tables)
         command.upgrade(_config(connection, tables), target)
         return before, schema_of(connection)
+
+
+def step_back(revision: str) -> tuple[str | None, str]:
+    """The version before `revision` (None below the first) and what `revision` does (the
+    first line of its docstring): what undoing it means."""
+    script = _script().get_revision(revision)
+    assert script is not None, revision
+    previous = script.down_revision
+    assert previous is None or isinstance(previous, str), "the migrations are one line"
+    lines = (script.doc or "").strip().splitlines()
+    return previous, lines[0] if lines else ""
 
 
 def downgrade(engine: Engine, models: Sequence[type[SQLModel]], target: str) -> Schema:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, func
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.models import UTCDateTime, when
 
@@ -34,3 +34,21 @@ class Outbox(SQLModel, table=True):
     # a notice that could not be pushed is told on the resident's next message, then read
     announced_at: dt.datetime | None = when(nullable=True)
     read_at: dt.datetime | None = when(nullable=True)
+
+
+WAITING = ("pending", "claimed", "sending")  # statuses of a row not yet done
+STUCK = ("failed", "unknown")  # done without a send staff can trust: worth an alert
+
+
+def depth(session: Session) -> dict[str, int]:
+    """How many rows wait in the outbox, and how many are stuck, by status (every status
+    named, 0 included). Each count is a range of the (status, next_attempt_at) index."""
+    counted = dict.fromkeys((*WAITING, *STUCK), 0)
+    query = (
+        select(Outbox.status, func.count())
+        .where(col(Outbox.status).in_(counted))
+        .group_by(col(Outbox.status))
+    )
+    for status, count in session.exec(query).all():
+        counted[status] = count
+    return counted

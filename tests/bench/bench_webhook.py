@@ -2,7 +2,9 @@
 Signed WeChat text messages (plain mode) at 50 and 200 concurrent connections, beside the bare
 /healthz endpoint of the same server: messages/s, p50 and p99 latency.
 
-Run: python tests/bench/bench_webhook.py [--requests 2000] [--database-url URL]
+Run: python tests/bench/bench_webhook.py [--requests 2000] [--database-url URL] [--workers N]
+(--workers needs a PostgreSQL URL). After the run /metrics is scraped and the server's own
+counts are printed beside the client's (with N workers a scrape reaches one of them).
 The load generator is a Python asyncio client (httpx): on this 2-core machine it shares the CPU
 with the server and costs a few ms a request itself, so read the bare endpoint's numbers as the
 ceiling of the measurement.
@@ -38,17 +40,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, database_url: str) -> subprocess.Popen[bytes]:
+def start_server(port: int, database_url: str, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
     env.update({
         "LINLI_HOME": tempfile.mkdtemp(prefix="linli-bench-"), "LINLI_SERVER_PORT": str(port),
         "LINLI_WECHAT_ENABLED": "true", "LINLI_WECHAT_TOKEN": "tok",
-        "LINLI_WECHAT_APP_ID": "wxbench", "LINLI_WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
+        "LINLI_WECHAT_APP_ID": "wxbench", "LINLI_WECHAT_APP_SECRET": "bench-secret",
+        "LINLI_WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
     })  # fmt: skip
     if database_url:
         env["LINLI_DATABASE_URL"] = database_url
-    server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    command = [sys.executable, "-m", "bot", "serve", "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -112,13 +116,34 @@ def report(name: str, concurrency: int, result: tuple[float, list[float], int]) 
           f"   non-200: {errors}")  # fmt: skip
 
 
+def server_counts(base: str) -> dict[str, float]:
+    """What the server counted, from /metrics: WeChat requests by status, messages handled."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"{base}/metrics", trust_env=False, timeout=30).text
+    counts: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.labels.get("channel") != "wechat":
+                continue
+            if sample.name == "linli_webhook_seconds_count":
+                key = f"webhook {sample.labels['status']}"
+            elif sample.name == "linli_messages_total":
+                key = "messages handled"
+            else:
+                continue
+            counts[key] = counts.get(key, 0) + sample.value
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     port = free_port()
-    server = start_server(port, args.database_url)
+    server = start_server(port, args.database_url, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
         for concurrency in (50, 200):
@@ -128,6 +153,10 @@ def main() -> None:
             report(
                 "wechat", concurrency, asyncio.run(load(base + "/wechat", messages, concurrency))
             )
+        sent = 2 * args.requests  # the second round re-sends the same MsgIds: WeChat's retries
+        print(f"client: {sent} wechat requests, {args.requests} distinct messages; "
+              f"server /metrics{' (one worker)' if args.workers > 1 else ''}: "
+              f"{server_counts(base)}")  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)

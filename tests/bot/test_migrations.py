@@ -207,3 +207,30 @@ def test_every_model_module_gets_the_naming_convention() -> None:
         for key in table.foreign_key_constraints:
             assert key.name == f"{table.name}_{'_'.join(key.column_keys)}_fkey"
     assert SQLModel.metadata.naming_convention["uq"] == "%(table_name)s_%(column_0_N_name)s_key"
+
+
+def test_a_database_at_the_newest_version_without_its_tables_is_refused(
+    empty_url: str, tmp_path: Path
+) -> None:
+    engine = open_database(settings_for(empty_url, tmp_path))
+    with engine.begin() as connection:  # as if someone dropped the tables, not the version
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(text(f'DROP TABLE IF EXISTS "{table.name}"'))
+    engine.dispose()
+    with pytest.raises(SchemaNotCurrent) as refused:
+        open_database(settings_for(empty_url, tmp_path, auto_upgrade=True))
+    message = str(refused.value)
+    assert f"数据库标着最新版本 {migrations.head()}，却缺少 {len(TABLES)} 张表" in message
+    assert "请从备份恢复" in message
+    engine = make_engine(empty_url)
+    assert version_of(engine) == [migrations.head()]  # refusing changed nothing
+    engine.dispose()
+
+
+def test_one_missing_table_is_named(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'linli.db'}"
+    open_database(settings_for(url, tmp_path)).dispose()
+    with sqlite3.connect(tmp_path / "linli.db") as db:
+        db.execute("DROP TABLE wechatnonce")
+    with pytest.raises(SchemaNotCurrent, match=r"缺少 1 张表（wechatnonce）"):
+        open_database(settings_for(url, tmp_path))

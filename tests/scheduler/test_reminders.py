@@ -160,3 +160,17 @@ def test_checked_in_attendees_are_asked_to_rate(app: App, clock: Clock) -> None:
         asked = session.exec(select(Outbox).where(Outbox.kind == "rating_request")).all()
     assert statuses == {came: "attended", missed: "no_show"}
     assert len(asked) == 1
+
+
+def test_lateness_and_outcomes_are_counted(app: App, clock: Clock, rt: Runtime) -> None:
+    activity_id, _ = make_activity(app, users(app, 3))
+    clock.now = START - dt.timedelta(hours=24) + dt.timedelta(seconds=7)
+    assert send_reminders(activity_id, 1440, runtime=rt) == "queued"
+    clock.now = START  # two hours late: beyond the grace
+    assert send_reminders(activity_id, 120, runtime=rt) == "missed"
+    registry = rt.metrics.registry
+    assert registry.get_sample_value("linli_reminders_total", {"outcome": "queued"}) == 3
+    assert registry.get_sample_value("linli_reminders_total", {"outcome": "missed"}) == 3
+    assert registry.get_sample_value("linli_reminder_lateness_seconds_count") == 2
+    seven = registry.get_sample_value("linli_reminder_lateness_seconds_bucket", {"le": "10.0"})
+    assert seven == 1  # the 7 s one; the missed one is 7,200 s late

@@ -4,6 +4,7 @@ the configured secrets by value, and the HTTP libraries' own chatter."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -89,3 +90,37 @@ def test_http_libraries_stay_quiet_below_warning(captured: io.StringIO) -> None:
     assert captured.getvalue() == ""
     logging.getLogger("bot.x").debug("ours at DEBUG")
     assert "ours at DEBUG" in captured.getvalue()
+
+
+def test_json_lines_are_redacted_too(settings: Settings) -> None:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    json_settings = settings.model_copy(
+        update={"general": settings.general.model_copy(update={"log_format": "json"})}
+    )
+    logs.configure(json_settings, stream)
+    try:
+        log = logging.getLogger("bot.test")
+        log.warning('token %s for 13812345678 "quoted"', APP_SECRET)
+        try:
+            raise RuntimeError(f"https://api.telegram.org/bot{BOT_TOKEN}/getMe failed")
+        except RuntimeError:
+            log.exception("send failed")
+    finally:
+        for handler in list(root.handlers):
+            if handler not in before[1]:
+                root.removeHandler(handler)
+        root.setLevel(before[0])
+        for name in ("httpx", "httpcore", "hpack", "telegram", "urllib3"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    text = stream.getvalue()
+    first, second = (json.loads(line) for line in text.splitlines())
+    assert first["level"] == "WARNING"
+    assert first["logger"] == "bot.test"
+    assert first["message"] == 'token *** for 138****5678 "quoted"'
+    assert first["time"].endswith("+00:00")
+    assert second["message"] == "send failed"
+    assert "RuntimeError" in second["exception"]
+    for secret in (APP_SECRET, BOT_TOKEN, "13812345678"):
+        assert secret not in text

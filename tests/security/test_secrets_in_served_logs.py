@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from tests.e2e.test_reminder_restart import free_port
 from tests.fakes.telegram_api import FakeBotAPI, text_update
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.fakes.wechat_client import WeChatTestClient
-from tests.serving import start_serve, stop_serve
+from tests.serving import run_linli, start_serve, stop_serve
 
 APP_SECRET = "wx-app-secret-5e1f0c9a"
 WECHAT_TOKEN = "wxtoken7788"
@@ -75,11 +74,7 @@ def test_no_secret_in_the_log_of_a_wechat_and_telegram_session(tmp_path: Path) -
                 headers={"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN},
             )  # fmt: skip
             assert hello.status_code == 200
-            pushed = subprocess.run(
-                [sys.executable, "-m", "bot", "push", "send", "周六上午社区义诊", "--everyone",
-                 "--yes"],
-                env=env, capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
+            pushed = run_linli(env, "push", "send", "周六上午社区义诊", "--everyone", "--yes")
             assert pushed.returncode == 0, pushed.stderr
             wait_for(lambda: bool(wechat.custom_messages) and len(telegram.sent) >= 2, 120)
         finally:

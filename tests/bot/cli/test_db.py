@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
 import sqlite3
+import stat
 from pathlib import Path
+
+import pytest
 
 from bot import migrations
 from tests.bot.cli.test_main import run  # noqa: F401  (the CLI fixture)
@@ -38,3 +43,95 @@ def test_upgrade_adopts_a_database_of_the_release_before(run, tmp_path: Path) ->
     assert upgraded.stdout.strip() == f"数据库已从 没有版本号的旧库 升级到 {migrations.head()}。"
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT display_name FROM user").fetchall() == [("安安",)]
+
+
+def test_downgrade_asks_in_a_script_and_goes_one_step_with_yes(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    assert run("db", "upgrade").returncode == 0
+    head = migrations.head()
+    previous, _ = migrations.step_back(head)
+    refused = run("db", "downgrade", stdin="")
+    assert refused.returncode == 1
+    assert f"将把数据库从 {head} 回退到 {previous}" in refused.stderr
+    assert "请加 --yes 再运行一次" in refused.stderr
+    assert json.loads(run("db", "current", "--json").stdout)["current"] == head  # unchanged
+    done = run("db", "downgrade", "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"from": head, "to": previous, "downgraded": True}
+    assert json.loads(run("db", "current", "--json").stdout)["state"] == "behind"
+    assert "linli db upgrade" in run("ask", "你好").stderr  # this Linli now refuses it
+    assert run("db", "upgrade").returncode == 0
+    assert json.loads(run("db", "current", "--json").stdout)["current"] == head
+
+
+def test_downgrade_stops_at_the_first_migration_and_on_an_empty_database(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    empty = run("db", "downgrade", "--yes")
+    assert empty.returncode == 1
+    assert "没有这一版邻里能撤销的迁移" in empty.stderr
+    assert run("db", "upgrade").returncode == 0
+    while (previous := migrations.step_back(current(run))[0]) is not None:
+        assert run("db", "downgrade", "--yes").returncode == 0
+        assert current(run) == previous
+    first = run("db", "downgrade", "--yes")
+    assert first.returncode == 1
+    assert "再往回就是删掉所有表和数据，不做" in first.stderr
+    assert current(run) == migrations.BASELINE
+
+
+def current(run) -> str:  # type: ignore[no-untyped-def]  # noqa: F811
+    return str(json.loads(run("db", "current", "--json").stdout)["current"])
+
+
+@pytest.mark.parametrize(("answer", "code"), [("确认", 0), ("不要", 1)])
+def test_downgrade_at_a_terminal_needs_the_word(run, answer: str, code: int) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    assert run("db", "upgrade").returncode == 0
+    head = migrations.head()
+    main, terminal = pty.openpty()
+    try:
+        os.write(main, (answer + "\n").encode())
+        done = run("db", "downgrade", stdin_fd=terminal)
+    finally:
+        os.close(main)
+        os.close(terminal)
+    assert done.returncode == code, done.stderr
+    assert "回退前请先备份" in done.stderr
+    assert (current(run) == head) is (code == 1)
+    if code == 1:
+        assert "好的，没有回退。" in done.stderr
+
+
+def test_backup_copies_a_live_sqlite_database(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    assert run("ask", "你好").returncode == 0  # a database with a resident in it
+    live = sqlite3.connect(tmp_path / "home" / "linli.db", isolation_level=None)
+    live.execute("BEGIN IMMEDIATE")  # a writer in the middle of its transaction
+    live.execute("UPDATE user SET display_name = 'not yet committed'")
+    try:
+        made = run("backup", "--json")
+    finally:
+        live.execute("ROLLBACK")
+        live.close()
+    assert made.returncode == 0, made.stderr
+    record = json.loads(made.stdout)
+    copy = Path(record["path"])
+    assert copy.parent == tmp_path / "home" / "backups"
+    assert record["bytes"] == copy.stat().st_size > 0
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    with sqlite3.connect(copy) as db:
+        names = db.execute("SELECT display_name FROM user").fetchall()
+        version = db.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert names
+    assert ("not yet committed",) not in names
+    assert version == [(migrations.head(),)]
+    again = run("backup", "--out", str(copy))
+    assert again.returncode == 1
+    assert "已经存在，不覆盖" in again.stderr
+    named = run("backup", "--out", str(tmp_path / "mine.db"))
+    assert named.stdout.startswith(f"已备份到 {tmp_path / 'mine.db'}（")
+
+
+def test_backup_on_postgresql_points_to_pg_dump(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    url = "postgresql+psycopg://linli:pw-not-shown@127.0.0.1:1/linli"
+    refused = run("backup", env={"LINLI_DATABASE_URL": url})
+    assert refused.returncode == 1
+    assert "请用 pg_dump 备份" in refused.stderr
+    assert "back it up with pg_dump" in refused.stderr
+    assert "pw-not-shown" not in refused.stderr + refused.stdout

@@ -21,13 +21,14 @@ def run(tmp_path: Path, cache_home: Path):  # type: ignore[no-untyped-def]
     for cached in (cache_home / "cache").glob("jieba*"):
         (home / "cache" / cached.name).symlink_to(cached)
 
-    def call(*args: str, stdin: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    def call(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+             stdin_fd: int | None = None):  # type: ignore[no-untyped-def]  # fmt: skip
         environ = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
         environ.update({"LINLI_HOME": str(home), **(env or {})})
+        given = {"stdin": stdin_fd} if stdin_fd is not None else {"input": stdin}
         return subprocess.run(
             [sys.executable, "-m", "bot", *args],
-            input=stdin, capture_output=True, text=True, env=environ, timeout=120,
-            cwd=tmp_path,
+            capture_output=True, text=True, env=environ, timeout=120, cwd=tmp_path, **given,
         )  # fmt: skip
 
     return call

@@ -1,0 +1,1 @@
+"""Metrics: what Linli counts for Prometheus (`/metrics`), recorded where each event happens."""

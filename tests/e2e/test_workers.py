@@ -1,0 +1,130 @@
+"""`linli serve --workers N`: on PostgreSQL N processes answer on one port, one leads the
+scheduler, all deliver, each message goes once and each user's in order; a worker killed
+with -9 is replaced and the lease moves on; SIGTERM stops them all and hands the lease back.
+SQLite refuses workers with a clear message."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, func, select
+
+from bot.app import open_database
+from bot.clock import utcnow
+from bot.config import Settings, load_settings
+from bot.db import session_scope
+from bot.identity import resolve_user
+from bot.models import SchedulerLease
+from bot.outbox.models import Outbox
+from bot.outbox.notifier import Notifier
+from bot.types import Reply
+from tests.conftest import PG_URL, drop_everything
+from tests.e2e.test_reminder_restart import environment
+from tests.security.test_secrets_in_served_logs import up, wait_for
+from tests.serving import run_linli, serving
+
+USERS, EACH = 60, 4
+
+
+def test_sqlite_refuses_workers(tmp_path: Path) -> None:
+    refused = run_linli(environment(tmp_path), "serve", "--workers", "2")
+    assert refused.returncode == 1
+    assert "linli serve 在 SQLite 上只跑一个进程" in refused.stderr
+    assert "SQLite has one writer at a time" in refused.stderr
+
+
+def readiness(base: str) -> dict[str, object]:
+    with httpx.Client(trust_env=False, timeout=10) as client:  # a new connection each time
+        response = client.get(f"{base}/readyz")
+        assert response.status_code == 200, response.text
+        return dict(response.json()["scheduler"])
+
+
+def holder_pid(base: str) -> int:
+    return int(str(readiness(base)["holder"]).split(":")[1])
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and "spawn_main" in (entry / "cmdline").read_text():
+                found.add(int(entry.name))
+    return found
+
+
+def queue_numbered(url: str) -> None:
+    settings = on(url)
+    engine = open_database(settings)
+    notifier = Notifier(settings.zone, utcnow)
+    with session_scope(engine) as session:
+        people = [resolve_user(session, "console", f"w{n}", notifier.clock()).id or 0
+                  for n in range(USERS)]  # fmt: skip
+        for number in range(EACH):
+            for person in people:
+                notifier.send(session, person, "notice", f"w:{person}:{number}",
+                              [Reply(str(number))])  # fmt: skip
+    engine.dispose()
+
+
+def on(url: str) -> Settings:
+    return load_settings(Path(os.devnull), environ={"LINLI_DATABASE_URL": url})
+
+
+def unsent(url: str) -> int:
+    engine = open_database(on(url))
+    with Session(engine) as session:
+        count = session.exec(
+            select(func.count()).select_from(Outbox).where(Outbox.status != "sent")
+        ).one()
+    engine.dispose()
+    return int(count)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL test skipped: set LINLI_TEST_DATABASE_URL")
+def test_two_workers_on_postgresql(tmp_path: Path) -> None:
+    drop_everything(PG_URL)
+    env = environment(tmp_path) | {"LINLI_DATABASE_URL": PG_URL}
+    base = f"http://127.0.0.1:{env['LINLI_SERVER_PORT']}"
+    try:
+        with serving(env, "--workers", "2") as server:
+            wait_for(lambda: up(f"{base}/readyz"), 120)
+            wait_for(lambda: len(children(server.pid)) == 2, 60)
+            seen: set[object] = set()
+
+            def both_answered() -> bool:  # the leader and the standby, each on the one port
+                seen.add(readiness(base)["leader_here"])
+                return seen == {True, False}
+
+            wait_for(both_answered, 60)
+            queue_numbered(PG_URL)
+            wait_for(lambda: unsent(PG_URL) == 0, 120)
+            leader = holder_pid(base)
+            assert leader in children(server.pid)
+            os.kill(leader, signal.SIGKILL)
+            wait_for(lambda: holder_pid(base) != leader, 60)  # the lease is 2 s
+            wait_for(lambda: len(children(server.pid)) == 2, 60)  # the dead one replaced
+            assert leader not in children(server.pid)
+        assert server.returncode == 0
+        lines = (tmp_path / "console-outbox.jsonl").read_text(encoding="utf-8").splitlines()
+        got = [(r["user"], int(r["text"])) for r in map(json.loads, lines)]
+        assert len(got) == len(set(got)) == USERS * EACH
+        for n in range(USERS):
+            assert [number for user, number in got if user == f"w{n}"] == list(range(EACH))
+        engine = open_database(on(PG_URL))
+        with Session(engine) as session:
+            names = set(session.exec(select(SchedulerLease.name)).all())
+        engine.dispose()
+        assert "scheduler" not in names  # handed back on SIGTERM
+    finally:
+        drop_everything(PG_URL)
