@@ -22,7 +22,7 @@ from bot.models import Community, Conversation
 from bot.times import parse_when, when
 from bot.types import Option, Outcome, Reply
 from intents.flow import EXPLICIT_YES, Flow, Step, Words
-from intents.guard import staff_only
+from intents.guard import audited, staff_only
 from intents.phrases import plain
 
 FLOW = "announce"
@@ -192,6 +192,10 @@ class AnnouncementsIntent:
             found = announcements.create(ctx.session, draft, ctx.user_id, ctx.now, self.settings)
         except AnnouncementError as exc:
             return _say(f"{exc}\n这条没有发出，请发“发公告”重新开始。")
+        audited(
+            ctx, "announcements:create", f"announcement:{found.id}",
+            {"send_at": found.send_at.isoformat(), "text": found.text[:200]},
+        )  # fmt: skip
         moment = "马上" if found.send_at <= ctx.now else self._moment(found.send_at, ctx.now)
         return _say(
             f"✅ 公告 #{found.id} 已安排，{moment}发送。发完会把送达情况发给您；"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import getpass
 import json
 import logging
 import sys
@@ -28,9 +29,11 @@ from bot.cli.shifts import add_commands as add_shift_commands
 from bot.cli.wechat import add_commands as add_wechat_commands
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
+from bot.db import session_scope
 from bot.errors import ConfigError, UserFacingError
 from bot.files import private_dir, private_file
 from bot.outbox import notices
+from bot.people import audit
 
 logger = logging.getLogger(__name__)
 CHAT_LOG = "chat.log"  # in the data directory: what `linli chat` logs
@@ -54,7 +57,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.info("command failed on the database or the disk", exc_info=True)
         print(storage_problem(exc), file=sys.stderr)
         return 3
+    if command == 0:
+        _audit(list(sys.argv[1:] if argv is None else argv), settings)
     return command
+
+
+# what a resident or a developer runs, or only reads what chat shows anyway: not audited
+_UNAUDITED = {
+    ("ask",), ("chat",), ("serve",), ("inbox",), ("reminders",), ("unanswered",),
+    ("db", "current"), ("db", "revision"), ("kb", "check"), ("kb", "eval"), ("kb", "export"),
+}  # fmt: skip
+
+
+def _audit(argv: list[str], settings: Settings) -> None:
+    """A staff command that succeeded, as a row of the audit log (actor: the terminal's
+    account; the command as typed, mobile numbers masked). A command that failed changed
+    nothing and is not recorded; a log that cannot be written is a warning, not a failure
+    of the command that already happened."""
+    words = _command_words(argv)
+    if not words or tuple(words[:1]) in _UNAUDITED or tuple(words[:2]) in _UNAUDITED:
+        return
+    typed = logs.mask_mobiles(" ".join(["linli", *argv]))
+    try:
+        engine = open_database(settings)
+        try:
+            with session_scope(engine) as session:
+                audit.record(
+                    session, None, "cli", "cli:" + " ".join(words[:2]), typed[:120],
+                    now=utcnow(), after={"os_user": getpass.getuser()},
+                )  # fmt: skip
+        finally:
+            engine.dispose()
+    except Exception:  # noqa: BLE001 - the command is done; say why it went unrecorded
+        logger.warning("could not write the audit log for: %s", words[:2], exc_info=True)
+
+
+def _command_words(argv: list[str]) -> list[str]:
+    """The command and subcommand ("role", "grant"), skipping `--config FILE`."""
+    words, skip = [], False
+    for word in argv:
+        if skip or word.startswith("-"):
+            skip = word == "--config"
+            continue
+        words.append(word)
+        if len(words) == 2:
+            break
+    return words
 
 
 def storage_problem(exc: OperationalError | OSError) -> str:

@@ -17,14 +17,16 @@ from bot.announcements.service import Draft, Target
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
+from bot.people.models import AuditEntry
 from bot.shifts.models import ShiftAssignment
 from bot.types import Incoming
 from intents.guard import REFUSAL
 from tests.bot.shifts.test_service import make_shift, person
 from tests.conftest import NOW
 
-# what handling a message may touch: who wrote and when, and the message itself
-_BOOKKEEPING = {"processedmessage", "channelidentity", "user"}
+# what handling a message may touch: who wrote and when, the message itself, and the audit
+# log's row of the refused attempt (checked on its own below)
+_BOOKKEEPING = {"processedmessage", "channelidentity", "user", "auditentry"}
 
 
 def staff_commands(app: App) -> list[str]:
@@ -78,3 +80,7 @@ def test_a_resident_cannot_run_any_staff_command(
         assert (outcome.intent, outcome.text) == ("staff_refused", REFUSAL), command
         assert any("not staff" in r.getMessage() for r in caplog.records), command
         assert snapshot(app) == before, command
+    with Session(app.engine) as session:
+        refused = session.exec(select(AuditEntry).where(AuditEntry.via == "chat")).all()
+    assert len(refused) == len(staff_commands(app))
+    assert all(row.action.endswith(":refused") for row in refused)
