@@ -153,9 +153,10 @@ class OrdersIntent:
             )
         except OrderError as exc:
             return _say(str(exc))
+        limits = next(c for c in self.categories if c.name == order.category)
         return _say(
-            f"已提交，编号 {order.id}。社区会尽快安排人处理，每一步都会通知您；"
-            "发“我的反映”可以查看进度。"
+            f"已提交，编号 {order.id}。这类问题社区一般 {limits.respond_hours} 小时内响应、"
+            f"{limits.resolve_days} 天内办好，每一步都会通知您；发“我的反映”可以查看进度。"
         )
 
     def _ask(self, ctx: Context, data: dict[str, Any], step: str, question: str) -> Outcome:
