@@ -25,7 +25,7 @@ from intents.phrases import plain
 
 FLOW = "work_order"
 _START = re.compile(
-    r"^(我要|我想|帮我)?(报修|报个修|反映(个|一个|一下)?问题|反映个事|反映情况|投诉|提个问题)$"
+    r"^(我要|我想|帮我)?(报修|报个修|反映(个|一个|一下)?问题|反映个事|反映情况|提个问题)$"
 )
 # a problem told in a sentence: "楼道灯坏了好几天了", "小区门口垃圾好久没人收"
 _PROBLEM = re.compile(
