@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.logs import mask_mobiles
 from bot.orders.models import OrderState, WorkOrder
 from bot.types import Reply
 
@@ -11,10 +12,11 @@ def heading(order: WorkOrder) -> str:
     return f"【编号 {order.id}】{order.category} · {OrderState.label_of(order.state)}"
 
 
-def line(order: WorkOrder, place: str = "") -> str:
-    """An order in a list: its heading, then what and where (cut short)."""
-    where = f"（{order.place}）" if order.place else place
-    return f"{heading(order)}\n  {_short(order.description)}{where}"
+def line(order: WorkOrder) -> str:
+    """An order in a list: its heading, then what and where (cut short; a mobile number the
+    resident typed is masked: lists are read in chat)."""
+    where = f"（{mask_mobiles(order.place)}）" if order.place else ""
+    return f"{heading(order)}\n  {_short(mask_mobiles(order.description))}{where}"
 
 
 def to_resident(order: WorkOrder, note: str) -> Reply | None:

@@ -96,3 +96,13 @@ def test_a_resident_cannot_take_or_list_orders(app: App, say: Say) -> None:
     person(app.engine, "ann")
     for command in ("工单", "接单 1", "办结 1 好了", "不受理 1 不管"):
         assert "只有社区工作人员" in say(command, "ann")
+
+
+def test_a_mobile_number_in_a_report_is_masked_in_the_lists(app: App, say: Say) -> None:
+    person(app.engine, "ann")
+    person(app.engine, "vol", "volunteer")
+    for line in ("电梯坏了，有事打13812345678", "是", "跳过", "确认"):
+        say(line, "ann")
+    for listing in (say("我的反映", "ann"), say("工单", "vol")):
+        assert "138****5678" in listing
+        assert "13812345678" not in listing

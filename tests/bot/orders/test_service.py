@@ -4,6 +4,7 @@ community act on it."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,33 @@ def test_a_resident_confirms_only_a_resolved_order(app: App, notifier: Notifier)
         order = session.get(WorkOrder, number)
         assert order is not None
         assert order.state == OrderState.SUBMITTED
+
+
+def test_two_accepting_at_once_one_owns_it(app: App, notifier: Notifier) -> None:
+    ann = person(app.engine, "ann")
+    helpers = [person(app.engine, name, "volunteer") for name in ("vol", "mo")]
+    number = filed(app.engine, ann)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def take(helper: int) -> None:
+        start.wait(timeout=10)
+        try:
+            with session_scope(app.engine) as session:
+                orders.accept(session, notifier, number, helper, NOW)
+            outcomes.append("owner")
+        except OrderError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=take, args=(h,)) for h in helpers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)  # only catches a hang
+    assert sorted(outcomes) == ["owner", "refused"]
+    with Session(app.engine) as session:
+        order = session.get(WorkOrder, number)
+        assert order is not None
+        assert order.owner_id in helpers
+    assert count(app.engine, WorkOrderEvent) == 2
+    assert len(notices(app.engine, ann)) == 1
