@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from bot.app import App
+from bot.app import App, build_dispatcher
+from bot.config import OrderSettings
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.orders import service as orders
@@ -22,6 +23,8 @@ from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
 from bot.people.roles import grant
 from bot.types import Reply
+from intents.orders import OrdersIntent
+from knowledge.matcher import Matcher
 from tests.conftest import NOW
 
 CATEGORIES = load_categories()
@@ -229,3 +232,22 @@ def test_two_accepting_at_once_one_owns_it(app: App, notifier: Notifier) -> None
         assert order.owner_id in helpers
     assert count(app.engine, WorkOrderEvent) == 2
     assert len(notices(app.engine, ann)) == 1
+
+
+def test_a_districts_own_categories_are_loaded_at_start(
+    app: App, tmp_path: Path, demo_matcher: Matcher
+) -> None:
+    path = tmp_path / "ours.yaml"
+    path.write_text(
+        "categories:\n  - name: 井盖缺失\n    respond_hours: 2\n    resolve_days: 1\n"
+        "    words: [井盖]\n",
+        encoding="utf-8",
+    )
+    settings = app.settings.model_copy(update={"orders": OrderSettings(categories=path)})
+    dispatcher = build_dispatcher(app.engine, lambda: demo_matcher, settings, lambda: NOW)
+    (intent,) = [i for i in dispatcher.intents if isinstance(i, OrdersIntent)]
+    assert [c.name for c in intent.categories] == ["井盖缺失"]
+    missing = OrderSettings(categories=tmp_path / "missing.yaml")
+    broken = app.settings.model_copy(update={"orders": missing})
+    with pytest.raises(FileNotFoundError):  # at start, not on the first report
+        build_dispatcher(app.engine, lambda: demo_matcher, broken, lambda: NOW)
