@@ -29,6 +29,7 @@ from bot.intent import Intent
 from bot.kb.store import build_matcher, knowledge_version, seed_demo, stored_entries
 from bot.metrics.registry import Metrics
 from bot.migrations import open_schema
+from bot.orders.categories import load_categories
 from bot.outbox import notices
 from bot.outbox.models import depth as outbox_depth
 from bot.outbox.notifier import Notifier
@@ -45,6 +46,7 @@ from intents.invites import InvitesIntent
 from intents.link import LinkIntent
 from intents.names import NamesIntent
 from intents.notices import NoticesIntent
+from intents.orders import OrdersIntent
 from intents.shifts import VolunteersIntent
 from intents.signin import SignInIntent
 from intents.smalltalk import SmalltalkIntent
@@ -165,6 +167,8 @@ def build_dispatcher(
         NoticesIntent(),
         StaffIntent(notifier, settings.zone, timeout),
         SignInIntent(settings.console),
+        # before activities, whose sign-up words would read "报修" as 报 + a title
+        OrdersIntent(load_categories(settings.orders.categories), timeout, notifier),
         VolunteersIntent(settings.volunteers, settings.zone, timeout, notifier),
         ActivitiesIntent(
             settings.activities, settings.zone, timeout, notifier, settings.volunteers

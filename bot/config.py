@@ -227,6 +227,12 @@ class VolunteerSettings(_Section):
     stand_ins: int = Field(3, ge=0, le=10)  # stand-ins suggested to the coordinator
 
 
+class OrderSettings(_Section):
+    """Work orders (生活小事): the district's categories and their time limits."""
+
+    categories: Path | None = None  # a YAML file; default: the demo district's
+
+
 class StaffSettings(_Section):
     """How residents reach a person. Empty until the community publishes a real one: a
     resident is never shown an example number (a value still marked 示例 counts as empty)."""
@@ -268,6 +274,7 @@ class Settings(_Section):
     announcements: AnnouncementSettings = AnnouncementSettings()
     volunteers: VolunteerSettings = VolunteerSettings()
     staff: StaffSettings = StaffSettings()
+    orders: OrderSettings = OrderSettings()
     console: ConsoleSettings = ConsoleSettings()
 
     @property

@@ -19,6 +19,7 @@ from bot.models import (
     SchedulerLease,
     User,
 )
+from bot.orders.models import WorkOrder, WorkOrderEvent
 from bot.outbox.models import Outbox
 from bot.people.models import (
     AttemptCount,
@@ -49,4 +50,6 @@ TABLES: tuple[type[SQLModel], ...] = (
     Announcement, NoticeOptOut,
     # volunteer shifts
     ShiftPost, ShiftTemplate, Shift, ShiftAssignment, VolunteerSkill,
+    # work orders
+    WorkOrder, WorkOrderEvent,
 )  # fmt: skip

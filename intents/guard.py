@@ -1,6 +1,7 @@
 """The staff check, declared on an intent's commands: `@staff_only` on the method that runs
-them. Anyone else gets one polite refusal, the attempt is logged, and nothing changes. Every
-staff command (and every refused attempt) is a row in the audit log."""
+them (`@helpers_only` also lets volunteers in: work orders). Anyone else gets one polite
+refusal, the attempt is logged, and nothing changes. Every staff command (and every refused
+attempt) is a row in the audit log."""
 
 from __future__ import annotations
 
@@ -34,13 +35,26 @@ def staff_only(
 ) -> Callable[Concatenate[S, Context, P], Outcome]:
     """Run `command` only for staff and admins (of any community: the command itself checks
     that the row it acts on is theirs)."""
+    return _only(roles.STAFF, "staff", command)
 
+
+def helpers_only(
+    command: Callable[Concatenate[S, Context, P], Outcome],
+) -> Callable[Concatenate[S, Context, P], Outcome]:
+    """Run `command` only for staff, admins and volunteers (of any community: the command
+    itself checks that the row it acts on is of one of theirs)."""
+    return _only(("volunteer", *roles.STAFF), "staff or volunteer", command)
+
+
+def _only(
+    allowed: tuple[str, ...], who: str, command: Callable[Concatenate[S, Context, P], Outcome]
+) -> Callable[Concatenate[S, Context, P], Outcome]:
     @functools.wraps(command)
     def guarded(intent: S, ctx: Context, /, *args: P.args, **kwargs: P.kwargs) -> Outcome:
-        if not roles.has_role(ctx.session, ctx.user_id, roles.STAFF):
+        if not roles.has_role(ctx.session, ctx.user_id, allowed):
             logger.warning(
-                "user %s (not staff) tried a staff command of %s: %s",
-                ctx.user_id, intent.name, command.__name__,
+                "user %s (not %s) tried a staff command of %s: %s",
+                ctx.user_id, who, intent.name, command.__name__,
             )  # fmt: skip
             _audit(ctx, f"{intent.name}:{_verb(ctx)}:refused")
             return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
@@ -57,9 +71,7 @@ def _verb(ctx: Context) -> str:
     return found.group() if found else "?"
 
 
-def audited(
-    ctx: Context, action: str, target: str, after: dict[str, Any] | None = None
-) -> None:
+def audited(ctx: Context, action: str, target: str, after: dict[str, Any] | None = None) -> None:
     """Record a staff action taken in chat outside a guarded command: the last step of a
     flow that a guarded command began ("确认" sends the announcement)."""
     _audit(ctx, action, target, after)

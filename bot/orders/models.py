@@ -1,0 +1,56 @@
+"""Work orders' tables: the order, and every change of its state (who, when, a note)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from bot.models import stamp
+from bot.types import Labelled
+
+DESCRIPTION_MAX = 500
+PLACE_MAX = 120
+
+
+class OrderState(Labelled):
+    """Where a work order stands (`WorkOrder.state`), with the label residents read."""
+
+    SUBMITTED = "submitted", "待受理"
+    ASSIGNED = "assigned", "处理中"  # someone accepted it and owns it (首接负责)
+    RESOLVED = "resolved", "已办结，待您确认"
+    CLOSED = "closed", "已完成"  # the resident confirmed it is fixed
+    REOPENED = "reopened", "重新处理中"  # the resident said it is not fixed
+    REJECTED = "rejected", "未受理"
+
+
+OPEN = (OrderState.SUBMITTED, OrderState.ASSIGNED, OrderState.REOPENED)
+
+
+class WorkOrder(SQLModel, table=True):
+    """A small problem a resident reported in a community, and who owns it."""
+
+    __table_args__ = (Index("ix_workorder_community_state", "community_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="user.id", index=True)
+    community_id: str = Field(max_length=80)
+    category: str = Field(max_length=20)
+    description: str = Field(max_length=DESCRIPTION_MAX)
+    place: str = Field(default="", max_length=PLACE_MAX)
+    state: str = Field(default=OrderState.SUBMITTED, max_length=16)
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: dt.datetime = Field(sa_column=stamp())
+    updated_at: dt.datetime = Field(sa_column=stamp())
+
+
+class WorkOrderEvent(SQLModel, table=True):
+    """One change of a work order's state: from what, to what, by whom, when, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="workorder.id", index=True)
+    at: dt.datetime = Field(sa_column=stamp())
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    before: str | None = Field(default=None, max_length=16)  # None: the order was filed
+    after: str = Field(max_length=16)
+    note: str = Field(default="", max_length=DESCRIPTION_MAX)

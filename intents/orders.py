@@ -1,0 +1,227 @@
+"""Work orders (生活小事) in chat. Residents: "报修", "我要反映个问题" or the problem in their
+own words ("楼道灯坏了好几天了") start a short form — category (suggested from the words),
+description, place, a summary, "确认" — and "我的反映" lists their reports; "已解决 N" /
+"没解决 N" answer the question a resolved order asks. Staff and volunteers: "工单", "接单 N",
+"办结 N 说明"; staff also "不受理 N 原因". Every action checks the order's community."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from bot.intent import Context
+from bot.models import Community, Conversation
+from bot.orders import messages
+from bot.orders import service as orders
+from bot.orders.categories import FALLBACK, Category, suggest
+from bot.orders.service import OrderError, Report
+from bot.outbox.notifier import Notifier
+from bot.people import roles
+from bot.types import Option, Outcome, Reply
+from intents.flow import EXPLICIT_YES, Flow, Step, Words
+from intents.guard import helpers_only, staff_only
+from intents.phrases import plain
+
+FLOW = "work_order"
+_START = re.compile(
+    r"^(我要|我想|帮我)?(报修|报个修|反映(个|一个|一下)?问题|反映个事|反映情况|提个问题)$"
+)
+# a problem told in a sentence: "楼道灯坏了好几天了", "小区门口垃圾好久没人收"
+_PROBLEM = re.compile(
+    r"坏了|坏掉|不亮|不能用|用不了|没人管|没人收|没人修|没人处理|好几天|好久|漏水|堵了|堵住|"
+    r"太吵|吵得|扰民|乱扔|乱堆|乱停|破了|松了|松动|掉了|塌了|有隐患|很危险|太脏|好臭"
+)
+_QUESTION = re.compile(r"[?？]|吗|怎么|咋|如何|谁|哪|什么|啥|为什么|能不能|可不可以|是不是")
+_SAID_MAX = 60  # a longer message is more than a report in passing: the matcher's
+_MINE = re.compile(r"^(我的反映|我反映的问题|我的报修|我的工单|反映进度|报修进度)$")
+_STAFF_LIST = re.compile(r"^(工单|工单列表|待办工单)$")
+_ACCEPT = re.compile(r"^接单\s*(\d{1,9})$")
+_RESOLVE = re.compile(r"^办结\s*(\d{1,9})\s*(.*)$", re.S)
+_REJECT = re.compile(r"^不受理\s*(\d{1,9})\s*(.*)$", re.S)
+_CONFIRM = re.compile(r"^(已解决|解决了|确认解决)\s*(\d{1,9})$")
+_REOPEN = re.compile(r"^(没解决|没有解决|还没解决|未解决)\s*(\d{1,9})\s*(.*)$", re.S)
+_GUESS_RIGHT = Words(yes_also=("对", "对的", "没错", "就是", "是这个"))
+_NONE = re.compile(r"^(不知道|不清楚|跳过|不用|无|没有)[了啊吧]*$")
+
+
+class OrdersIntent:
+    """Report a problem and follow it; staff and volunteers take and close orders."""
+
+    name = "orders"
+    flows: tuple[str, ...] = (FLOW,)
+    staff_examples: tuple[str, ...] = ("工单", "接单 1", "办结 1 已更换灯泡", "不受理 1 不归社区管")
+
+    def __init__(self, categories: tuple[Category, ...], timeout: dt.timedelta, notifier: Notifier):
+        self.categories, self.notifier = categories, notifier
+        steps: dict[str, Step] = {
+            "category": self._category, "description": self._description,
+            "place": self._place, "confirm": self._confirm,
+        }  # fmt: skip
+        self.flow = Flow(
+            FLOW, timeout, steps, lambda: _say("好的，这个问题先不报了。需要时再发“报修”。"),
+            Words(("确认提交", "提交"), ("不报了",), yes=EXPLICIT_YES),
+        )  # fmt: skip
+
+    def handle(self, ctx: Context) -> Outcome | None:
+        """Claim the commands above and problems told in a sentence."""
+        text, raw = plain(ctx.text), ctx.text
+        try:
+            if _MINE.match(text):
+                return self._mine(ctx)
+            if _STAFF_LIST.match(text) or _ACCEPT.match(raw) or _RESOLVE.match(raw):
+                return self._handle_order(ctx)
+            if _REJECT.match(raw):
+                return self._reject(ctx)
+            if _CONFIRM.match(raw) or _REOPEN.match(raw):
+                return self._answer(ctx)
+        except OrderError as exc:
+            return _say(str(exc))
+        if _START.match(text):
+            return self._begin(ctx, {})
+        guess = suggest(text, self.categories)
+        if guess is not None and _said_a_problem(raw, text):
+            return self._begin(ctx, {"description": raw.strip()}, guess)
+        return None
+
+    def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
+        """The answer to the current step; "算了" leaves."""
+        return self.flow.resume(ctx, pending)
+
+    def _begin(self, ctx: Context, data: dict[str, Any], guess: Category | None = None) -> Outcome:
+        if not ctx.user.community_id:
+            return _say("想帮您报给社区，先告诉我您住在哪个社区吧：发“选社区”。")
+        names = [c.name for c in self.categories]
+        options = tuple(Option(n, name, name) for n, name in enumerate(names, 1))
+        if guess is not None and guess.name != FALLBACK:
+            data["guess"] = guess.name
+            question = (
+                f"好的，帮您报给社区。这是“{guess.name}”方面的问题吗？"
+                "回复“是”，或回复数字选别的类别："
+            )
+        else:
+            question = "好的，帮您报给社区。是哪一类问题？回复数字（随时回复“算了”可以退出）："
+        self.flow.ask(ctx, data, "category")
+        return Outcome(self.name, (Reply(question, options),), confidence=1.0)
+
+    def _category(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome:
+        picked = self._picked(text, data.get("guess"))
+        if picked is None:
+            return _say(f"请回复 1 到 {len(self.categories)} 的数字选类别，或回复“算了”退出。")
+        data["category"] = picked
+        if data.get("description"):
+            return self._ask(ctx, data, "place", _PLACE_QUESTION)
+        return self._ask(ctx, data, "description", "请简单说说是什么问题（500 字以内）。")
+
+    def _picked(self, text: str, guess: str | None) -> str | None:
+        names = [c.name for c in self.categories]
+        said = plain(text)
+        if guess and _GUESS_RIGHT.says_yes(text):
+            return guess
+        if said.isdigit() and 1 <= int(said) <= len(names):
+            return names[int(said) - 1]
+        return said if said in names else None
+
+    def _description(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome:
+        try:
+            data["description"] = orders.check_description(text)
+        except OrderError as exc:
+            return _say(str(exc))
+        return self._ask(ctx, data, "place", _PLACE_QUESTION)
+
+    def _place(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome:
+        try:
+            data["place"] = "" if _NONE.match(plain(text)) else orders.check_place(text)
+        except OrderError as exc:
+            return _say(str(exc))
+        community = ctx.session.get(Community, ctx.user.community_id or "")
+        summary = (
+            f"请核对：\n类别：{data['category']}\n问题：{data['description']}\n"
+            f"地点：{data['place'] or '（没有写）'}\n社区：{community.name if community else '—'}\n"
+            "没问题请回复“确认”，要改请回复“算了”重新报。"
+        )
+        return self._ask(ctx, data, "confirm", summary)
+
+    def _confirm(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome:
+        if not self.flow.says_yes(text):
+            return _say("回复“确认”提交，或回复“算了”不报了。")
+        self.flow.leave(ctx)
+        report = Report(data["category"], data["description"], data.get("place", ""))
+        try:
+            order = orders.submit(
+                ctx.session, ctx.user_id, ctx.user.community_id, report, self.categories, ctx.now
+            )
+        except OrderError as exc:
+            return _say(str(exc))
+        limits = next(c for c in self.categories if c.name == order.category)
+        return _say(
+            f"已提交，编号 {order.id}。这类问题社区一般 {limits.respond_hours} 小时内响应、"
+            f"{limits.resolve_days} 天内办好，每一步都会通知您；发“我的反映”可以查看进度。"
+        )
+
+    def _ask(self, ctx: Context, data: dict[str, Any], step: str, question: str) -> Outcome:
+        self.flow.ask(ctx, data, step)
+        return _say(question)
+
+    def _mine(self, ctx: Context) -> Outcome:
+        found = orders.reported_by(ctx.session, ctx.user_id)
+        if not found:
+            return _say("您还没有反映过问题。遇到路灯不亮、垃圾没人收这类小事，发“报修”就行。")
+        return _say("您反映的问题：\n" + "\n".join(messages.line(o) for o in found[:10]))
+
+    @helpers_only
+    def _handle_order(self, ctx: Context) -> Outcome:
+        accept, resolve = _ACCEPT.match(ctx.text), _RESOLVE.match(ctx.text)
+        if accept:
+            order = orders.accept(
+                ctx.session, self.notifier, int(accept.group(1)), ctx.user_id, ctx.now
+            )
+            return _say(
+                f"接单成功，工单 {order.id} 由您负责（首接负责）。"
+                f"办好后发“办结 {order.id} 处理说明”。"
+            )
+        if resolve:
+            number, note = int(resolve.group(1)), resolve.group(2).strip()
+            order = orders.resolve(ctx.session, self.notifier, number, ctx.user_id, note, ctx.now)
+            return _say(f"工单 {order.id} 已办结，已请居民确认。")
+        return _say(self._board(ctx))
+
+    def _board(self, ctx: Context) -> str:
+        places = roles.communities_of(ctx.session, ctx.user_id, orders.HANDLERS)
+        found = orders.open_orders(ctx.session, places)
+        if not found:
+            return "您的社区现在没有待办的工单。"
+        lines = [messages.line(o) for o in found[:20]]
+        return "待办工单：\n" + "\n".join(lines) + "\n接单发“接单 编号”，办好发“办结 编号 说明”。"
+
+    @staff_only
+    def _reject(self, ctx: Context) -> Outcome:
+        found = _REJECT.match(ctx.text)
+        assert found is not None  # handle() matched it
+        number, reason = int(found.group(1)), found.group(2).strip()
+        order = orders.reject(ctx.session, self.notifier, number, ctx.user_id, reason, ctx.now)
+        return _say(f"工单 {order.id} 已退回，已告诉居民原因。")
+
+    def _answer(self, ctx: Context) -> Outcome:
+        confirmed, reopened = _CONFIRM.match(ctx.text), _REOPEN.match(ctx.text)
+        if confirmed:
+            number = int(confirmed.group(2))
+            orders.confirm(ctx.session, self.notifier, number, ctx.user_id, ctx.now)
+            return _say(f"谢谢确认！编号 {number} 已完成销号。")
+        assert reopened is not None  # handle() matched one of the two
+        number, note = int(reopened.group(2)), reopened.group(3)
+        orders.reopen(ctx.session, self.notifier, number, ctx.user_id, note, ctx.now)
+        return _say(f"收到，编号 {number} 已重新交给负责人处理，有进展会通知您。")
+
+
+_PLACE_QUESTION = "在哪里？比如“3栋2单元楼道”“小区东门”。不清楚的话回复“跳过”。"
+
+
+def _said_a_problem(raw: str, text: str) -> bool:
+    """A short statement of a problem (its category's words found already), not a question
+    about one ("路灯坏了找谁")."""
+    return len(text) <= _SAID_MAX and bool(_PROBLEM.search(text)) and not _QUESTION.search(raw)
+
+
+def _say(text: str) -> Outcome:
+    return Outcome("orders", (Reply(text),), confidence=1.0)
