@@ -25,6 +25,7 @@ FONT_FILES = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
 )
 FONT_NAMES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "SimHei")
+NOW, BEFORE = "#2f6db5", "#a9b7c9"  # this period stands out, the previous one recedes
 NO_FONT = "找不到中文字体，图表里的中文会显示成方框。请安装 fonts-wqy-microhei。"
 
 
@@ -54,8 +55,13 @@ def compare(title: str, rows: list[Row], now: str, before: str) -> bytes:
     with _drawing():
         figure, axes = _figure(title)
         places = range(len(rows))
-        axes.bar([p - 0.2 for p in places], [r.before or 0 for r in rows], 0.4, label=before)
-        bars = axes.bar([p + 0.2 for p in places], [r.now or 0 for r in rows], 0.4, label=now)
+        earlier = [r.before or 0 for r in rows]
+        shown = [r.now or 0 for r in rows]
+        last = axes.bar(
+            [p - 0.2 for p in places], earlier, 0.4, label=f"上期（{before}）", color=BEFORE
+        )
+        bars = axes.bar([p + 0.2 for p in places], shown, 0.4, label=f"本期（{now}）", color=NOW)
+        axes.bar_label(last, fmt="%g", fontsize=8, color="#555555")
         axes.bar_label(bars, fmt="%g", fontsize=9)
         axes.set_xticks(list(places), [row.figure.label for row in rows])
         axes.legend(frameon=False)
@@ -67,8 +73,8 @@ def by_community(report: Report, column: int, title: str) -> bytes:
     with _drawing():
         figure, axes = _figure(title)
         names = [name for name, _ in report.communities]
-        bars = axes.barh(names, [values[column] or 0 for _, values in report.communities])
-        axes.bar_label(bars, fmt="%g", fontsize=9)
+        bars = axes.barh(names, [v[column] or 0 for _, v in report.communities], color=NOW)
+        axes.bar_label(bars, fmt="%g", fontsize=9, padding=3)
         axes.invert_yaxis()  # the first community on top
         return _png(figure)
 

@@ -143,7 +143,7 @@ def announcements_sent(session: Session, scope: Scope) -> float | None:
 SECTIONS: dict[str, tuple[Figure, ...]] = {
     "活动": (
         Figure("activities_held", "举办活动", "场", activities_held),
-        Figure("signups", "报名人次", "人次", signups),
+        Figure("signups", "报名", "人次", signups),
         Figure("attendance_rate", "到场率", "%", attendance_rate),
         Figure("no_shows", "未到场", "人次", no_shows),
         Figure("ratings_count", "评价数", "条", ratings_count),

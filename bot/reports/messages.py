@@ -40,7 +40,12 @@ def summary(report: Report) -> list[str]:
 
 
 def _said(row: Row) -> str:
-    unit = "" if row.figure.unit == "%" else row.figure.unit
-    now = number(row.now, row.figure.unit)
-    before = number(row.before, row.figure.unit)
-    return f"{row.figure.label}{now}{unit if row.now is not None else ''}（上期{before}）"
+    """'举办活动 24 场（上期 28 场）', '到场率 66.7%（上期 —）'."""
+    return f"{row.figure.label} {_with_unit(row.now, row)}（上期 {_with_unit(row.before, row)}）"
+
+
+def _with_unit(value: float | None, row: Row) -> str:
+    unit = row.figure.unit
+    if value is None or unit == "%":
+        return number(value, unit)
+    return f"{number(value)} {unit}"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
+from bot.reports import messages
 from bot.reports.build import Report, make_report
 from bot.reports.periods import Period, PeriodError, last_finished, period_of
 from tests.bot.reports.conftest import COMMUNITIES, Seeded
@@ -159,3 +160,29 @@ def test_the_last_finished_period_is_the_default() -> None:
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(PeriodError, match="half-month、month、quarter 或 year"):
         period_of("week", dt.date(2026, 11, 5))
+
+
+def test_the_summary_says_the_numbers(seeded: Seeded) -> None:
+    now, before = (
+        expected(seeded, seeded.period, None),
+        expected(seeded, seeded.period.previous(), None),
+    )
+    summary = report_of(seeded, None).summary
+    assert [s.split("：")[0] for s in summary] == ["活动", "志愿服务", "咨询", "通知"]
+    held = f"举办活动 {now['activities_held']} 场（上期 {before['activities_held']} 场）"
+    assert summary[0].startswith(f"活动：{held}，报名 {now['signups']} 人次")
+    assert f"找人工 {now['handoffs']} 次（上期 {before['handoffs']} 次）" in summary[2]
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (12.0, "场", "12"),
+        (12.5, "小时", "12.5"),
+        (85.0, "%", "85%"),
+        (3.333, "分", "3.33"),
+        (None, "%", "—"),
+    ],
+)
+def test_numbers_as_staff_read_them(value: float | None, unit: str, shown: str) -> None:
+    assert messages.number(value, unit) == shown
