@@ -49,8 +49,8 @@ class Report:
 
     @property
     def title(self) -> str:
-        """'东坡社区 2026年11月上半月 工作报告（半月报）'."""
-        return f"{self.place} {self.period.label} 工作报告（{KINDS[self.period.kind]}报）"
+        """'东坡社区 2026年11月上半月 半月工作报告'."""
+        return f"{self.place} {self.period.label} {KINDS[self.period.kind]}"
 
     @property
     def empty(self) -> bool:

@@ -15,6 +15,8 @@ from matplotlib import font_manager, rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from bot.errors import UserFacingError
+
 if TYPE_CHECKING:
     from bot.reports.build import Report, Row
 
@@ -29,7 +31,7 @@ NOW, BEFORE = "#2f6db5", "#a9b7c9"  # this period stands out, the previous one r
 NO_FONT = "找不到中文字体，图表里的中文会显示成方框。请安装 fonts-wqy-microhei。"
 
 
-class NoChineseFont(RuntimeError):
+class NoChineseFont(UserFacingError):
     """No CJK font is installed: a chart would show empty boxes instead of Chinese."""
 
 

@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import UserFacingError
 
-KINDS = {"half-month": "半月", "month": "月度", "quarter": "季度", "year": "年度"}
+# 半月一报告、每月一调度、每季一评估、年终一总结: what each kind of report is called
+KINDS = {
+    "half-month": "半月工作报告",
+    "month": "月度调度报告",
+    "quarter": "季度评估报告",
+    "year": "年终总结报告",
+}
 NOT_YET = "{label}还没有结束（{last} 才结束），现在还不能出这份报告。请选一个已经结束的时段。"
 UNKNOWN_KIND = "报告类型只能是 half-month、month、quarter 或 year。"
 

@@ -76,7 +76,9 @@ def test_the_xlsx_has_a_sheet_per_section_and_native_charts(seeded: Seeded, tmp_
         rows = {row[0]: row[1:3] for row in sheet.iter_rows(min_row=2, values_only=True)}
         for figure in SECTIONS[name]:
             assert rows[figure.label] == (counted[figure.key], before[figure.key])
-    assert book["概要"]["A1"].value == report.title
+    assert (
+        book["概要"]["A1"].value == report.title == f"东坡社区 {seeded.period.label} 月度调度报告"
+    )
 
 
 def test_an_empty_period_makes_files_that_say_so(empty_base: tuple, tmp_path: Path) -> None:
