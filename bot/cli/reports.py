@@ -13,6 +13,8 @@ from bot.cli.desk import Desk, Subcommands, json_flag, subcommand
 from bot.reports.build import Report, make_report, write_files
 from bot.reports.periods import KINDS, last_finished, period_of
 
+EMPTY = "这一期没有任何记录，报告里已写明。"
+
 
 def add_commands(commands: Subcommands) -> None:
     """Add `report make` to `linli`."""
@@ -37,8 +39,8 @@ def _make(args: argparse.Namespace, desk: Desk) -> str:
     files = write_files(report, args.out)
     if args.json:
         return json.dumps(_as_json(report, files), ensure_ascii=False)
-    said = "本期没有数据，报告里已写明。" if report.empty else ""
-    return "\n".join([f"已生成：{report.title}", *map(str, files), said])
+    lines = [f"已生成：{report.title}", *map(str, files)]
+    return "\n".join([*lines, EMPTY] if report.empty else lines)
 
 
 def _as_json(report: Report, files: list[Path]) -> dict[str, object]:

@@ -16,7 +16,7 @@ from bot.reports.figures import SECTIONS, Figure, Scope
 from bot.reports.periods import KINDS, Period, PeriodError, finished
 
 DISTRICT = "全区"
-UNKNOWN_COMMUNITY = "没有编号为“{}”的社区。现有的社区编号：{}"
+UNKNOWN_COMMUNITY = "找不到社区“{}”。现有的社区编号：{}"
 NOT_COUNTS = ("%", "分", "小时")  # rates, means and hours do not share a count's chart axis
 PER_COMMUNITY = ("activities_held", "signups", "hours_approved", "questions_asked", "handoffs")
 

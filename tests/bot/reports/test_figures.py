@@ -118,7 +118,7 @@ def test_a_future_period_is_refused(seeded: Seeded) -> None:
 
 
 def test_an_unknown_community_is_refused(seeded: Seeded) -> None:
-    with pytest.raises(PeriodError, match="没有编号为“nowhere”的社区.*dongpo、suzhe"):
+    with pytest.raises(PeriodError, match="找不到社区“nowhere”。现有的社区编号：dongpo、suzhe"):
         report_of(seeded, "nowhere")
 
 
