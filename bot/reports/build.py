@@ -91,7 +91,8 @@ def make_report(
     }
     lines = [] if community is not None else _per_community(session, period, zone, known)
     place = DISTRICT if community is None else known[community]
-    return Report(period, previous, place, community, sections, lines, now)
+    made = now.astimezone(zone)  # shown as the local date
+    return Report(period, previous, place, community, sections, lines, made)
 
 
 def per_community_labels() -> list[str]:
