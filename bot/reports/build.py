@@ -14,10 +14,12 @@ from bot.kb.store import stored_communities
 from bot.reports import messages
 from bot.reports.figures import SECTIONS, Figure, Scope
 from bot.reports.periods import KINDS, Period, PeriodError, finished
+from bot.reports.tops import Asked, top_answered, top_unanswered
 
 DISTRICT = "全区"
 UNKNOWN_COMMUNITY = "找不到社区“{}”。现有的社区编号：{}"
 NOT_COUNTS = ("%", "分", "小时")  # rates, means and hours do not share a count's chart axis
+TOPS = {"答复最多的问题": top_answered, "未能答复、问得最多的问题": top_unanswered}
 PER_COMMUNITY = ("activities_held", "signups", "hours_approved", "questions_asked", "handoffs")
 
 
@@ -46,6 +48,7 @@ class Report:
     sections: dict[str, list[Row]]
     communities: list[tuple[str, list[float | None]]]  # district only: a line per community
     made_at: dt.datetime
+    tops: dict[str, Asked]  # this period's most asked, by list (TOPS)
 
     @property
     def title(self) -> str:
@@ -92,7 +95,8 @@ def make_report(
     lines = [] if community is not None else _per_community(session, period, zone, known)
     place = DISTRICT if community is None else known[community]
     made = now.astimezone(zone)  # shown as the local date
-    return Report(period, previous, place, community, sections, lines, made)
+    tops = {name: top(session, scope) for name, top in TOPS.items()}
+    return Report(period, previous, place, community, sections, lines, made, tops)
 
 
 def per_community_labels() -> list[str]:

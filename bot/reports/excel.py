@@ -17,6 +17,7 @@ from bot.spreadsheets import inert
 COLUMNS = ("指标", "本期", "上期", "变化", "单位")
 SUMMARY = "概要"
 COMMUNITIES = "各社区"
+ASKED = "常见问题"
 FONT = "宋体"
 
 
@@ -34,6 +35,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
         _rows(sheet, [COLUMNS, *(_cells(row) for row in [*counts, *others])])
         _widths(sheet)
         _chart(sheet, name, len(counts))
+    _asked(book.create_sheet(ASKED), report)
     if report.communities:
         sheet = book.create_sheet(COMMUNITIES)
         _rows(sheet, [("社区", *per_community_labels()), *_community_lines(report)])
@@ -49,6 +51,18 @@ def _cells(row: Row) -> tuple[object, ...]:
 
 def _community_lines(report: Report) -> list[tuple[object, ...]]:
     return [(inert(name), *values) for name, values in report.communities]
+
+
+def _asked(sheet: Worksheet, report: Report) -> None:
+    """Each list of the most asked under its bold heading, a blank row between."""
+    for name, asked in report.tops.items():
+        sheet.append([name, "次数"])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(name=FONT, bold=True)
+        for text, count in asked:
+            sheet.append([inert(text), count])
+        sheet.append([])
+    sheet.column_dimensions["A"].width = 60
 
 
 def _rows(sheet: Worksheet, rows: list[tuple[object, ...]]) -> None:

@@ -220,7 +220,9 @@ def _shift_slots(session: Session, scope: Scope) -> list[tuple[int, int]]:
     return [(int(slots), int(taken)) for slots, taken in rows.all()]
 
 
-def _by_asker(statement: Select, user_id: Any, scope: Scope) -> Select:
+def by_asker(statement: Select, user_id: Any, scope: Scope) -> Select:
+    """`statement` narrowed to what residents of the scope's community asked (`user_id`: the
+    asker's column); unchanged for the district."""
     if scope.community is None:
         return statement
     joined = statement.join(User, col(User.id) == user_id)
@@ -238,7 +240,7 @@ def _messages(scope: Scope, intents: tuple[str, ...]) -> Select:
             col(ProcessedMessage.created_at) < scope.until,
         )
     )
-    return _by_asker(statement, ProcessedMessage.user_id, scope)
+    return by_asker(statement, ProcessedMessage.user_id, scope)
 
 
 def _logged(scope: Scope, kind: str) -> Select:
@@ -251,7 +253,7 @@ def _logged(scope: Scope, kind: str) -> Select:
             col(UnansweredQuestion.created_at) < scope.until,
         )
     )
-    return _by_asker(statement, UnansweredQuestion.user_id, scope)
+    return by_asker(statement, UnansweredQuestion.user_id, scope)
 
 
 def _announcements(session: Session, scope: Scope) -> list[Announcement]:

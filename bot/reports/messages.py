@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 NOTHING = "本期（{label}）没有活动、志愿服务、咨询和通知的记录。"
 REMARKS = "社工意见："
+NONE_ASKED = "本期没有。"
 NO_VALUE = "—"
 
 

@@ -37,8 +37,16 @@ def write_docx(report: Report, path: Path) -> Path:
         _table(document, COLUMNS, [_cells(row) for row in rows])
         if name in CHARTED and not report.empty:
             _picture(document, charted(report, name))
+    number = len(report.sections) + 2
+    _heading(document, f"{_ORDINALS[number]}、常见问题", 1)
+    for name, asked in report.tops.items():
+        _heading(document, name, 2)
+        if asked:
+            _table(document, ("问题", "次数"), [(text, str(n)) for text, n in asked])
+        else:
+            _paragraph(document, messages.NONE_ASKED)
     if report.communities:
-        _heading(document, f"{_ORDINALS[len(report.sections) + 2]}、各社区", 1)
+        _heading(document, f"{_ORDINALS[number + 1]}、各社区", 1)
         header = ("社区", *per_community_labels())
         lines = [
             (name, *(messages.number(v) for v in values)) for name, values in report.communities

@@ -17,7 +17,7 @@ from bot.announcements.models import Announcement, Stage
 from bot.app import open_database
 from bot.config import Settings
 from bot.db import session_scope
-from bot.kb.models import UnansweredQuestion
+from bot.kb.models import KnowledgeEntry, UnansweredQuestion
 from bot.models import Community, ProcessedMessage, User
 from bot.reports.periods import Period, last_finished
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
@@ -26,6 +26,9 @@ from tests.conftest import NOW
 COMMUNITIES = {"dongpo": "东坡社区", "suzhe": "苏辙社区"}
 PLACES = (*COMMUNITIES, None)  # None: district-wide rows (or a resident of no community)
 INTENTS = ("faq", "clarify", "fallback", "signup", "help", "handoff")
+ENTRIES = {"dibao": "低保怎么申请", "clinic": "社区医院几点开门", "library": "图书馆在哪"}
+# unanswered words: the first two are alike (the same normalised text), one has a mobile number
+UNANSWERED = ("电动车在哪充电", "电动车在哪充电？", "停车位怎么租", "请回电13912345678")
 
 
 @dataclass
@@ -64,6 +67,13 @@ def seeded(empty_base: tuple[Engine, Settings]) -> Seeded:
     base = Seeded(engine, settings, period)
     rng = random.Random(13)
     with session_scope(engine) as session:
+        for entry_id, question in ENTRIES.items():
+            session.add(
+                KnowledgeEntry(
+                    id=entry_id, category="service", question=question, answer="答", source="demo",
+                    updated_at=NOW.date(),
+                )
+            )  # fmt: skip
         for number in range(18):
             user = User(
                 display_name=f"居民{number}", community_id=PLACES[number % 3], created_at=NOW
@@ -155,20 +165,22 @@ def _message(session: Any, rng: random.Random, base: Seeded, moment: dt.datetime
     for n in range(rng.randint(0, 5)):
         user_id, intent = rng.choice(sorted(base.users)), rng.choice(INTENTS)
         msg_id = f"{moment.timestamp()}-{n}"
+        answer = rng.choice(sorted(ENTRIES)) if intent == "faq" else None
         session.add(
             ProcessedMessage(
-                channel="wechat", msg_id=msg_id, user_id=user_id,
-                outcome={"intent": intent, "replies": []}, created_at=moment,
+                channel="wechat", msg_id=msg_id, user_id=user_id, created_at=moment,
+                outcome={"intent": intent, "replies": [], "answer_id": answer},
             )
         )  # fmt: skip
-        base.messages.append({"user": user_id, "intent": intent, "at": moment})
+        base.messages.append({"user": user_id, "intent": intent, "at": moment, "answer": answer})
         if intent in ("fallback", "handoff"):
+            text = rng.choice(UNANSWERED) if intent == "fallback" else "找人工"
             session.add(
                 UnansweredQuestion(
-                    user_id=user_id, channel="wechat", kind=intent, text="问题", created_at=moment
+                    user_id=user_id, channel="wechat", kind=intent, text=text, created_at=moment
                 )
             )
-            base.logged.append({"user": user_id, "kind": intent, "at": moment})
+            base.logged.append({"user": user_id, "kind": intent, "at": moment, "text": text})
 
 
 def _announcement(session: Any, rng: random.Random, base: Seeded, moment: dt.datetime) -> None:

@@ -4,6 +4,7 @@ the one before, district-wide and per community; periods, empty and future perio
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from statistics import mean
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from sqlmodel import Session
 from bot.reports import messages
 from bot.reports.build import Report, make_report
 from bot.reports.periods import Period, PeriodError, last_finished, period_of
-from tests.bot.reports.conftest import COMMUNITIES, Seeded
+from tests.bot.reports.conftest import COMMUNITIES, ENTRIES, Seeded
 from tests.conftest import NOW
 
 
@@ -186,3 +187,28 @@ def test_the_summary_says_the_numbers(seeded: Seeded) -> None:
 )
 def test_numbers_as_staff_read_them(value: float | None, unit: str, shown: str) -> None:
     assert messages.number(value, unit) == shown
+
+
+@pytest.mark.parametrize("community", [None, "dongpo"])
+def test_the_most_asked(seeded: Seeded, community: str | None) -> None:
+    since, until = seeded.period.window(seeded.settings.zone)
+    asked = [
+        r for r in [*seeded.messages, *seeded.logged]
+        if since <= r["at"] < until and community in (None, seeded.users[r["user"]])
+    ]  # fmt: skip
+    answered = Counter(ENTRIES[m["answer"]] for m in asked if m.get("intent") == "faq")
+    # the first two words are the same question; the third keeps its words
+    alike = {"电动车在哪充电": "ev", "电动车在哪充电？": "ev", "停车位怎么租": "park"}
+    unanswered = Counter(alike.get(q["text"], "call") for q in asked if q.get("kind") == "fallback")
+    tops = report_of(seeded, community).tops
+    assert dict(tops["答复最多的问题"]) == dict(answered)
+    counts = [n for _, n in tops["答复最多的问题"]]
+    assert counts == sorted(counts, reverse=True)
+    shown = dict(tops["未能答复、问得最多的问题"])
+    assert sorted(shown.values()) == sorted(unanswered.values())
+    assert shown.get("停车位怎么租") == unanswered["park"]
+    assert sum(n for text, n in shown.items() if text.startswith("电动车")) == unanswered["ev"]
+    assert "13912345678" not in str(shown)
+    if community is None:  # the district has every word, the mobile number among them
+        assert unanswered["call"] > 0
+        assert shown["请回电139****5678"] == unanswered["call"]  # masked, still readable

@@ -43,11 +43,12 @@ def test_the_docx_holds_the_tables_charts_and_chinese_fonts(seeded: Seeded, tmp_
     document = docx.Document(str(word))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings[:3] == ["一、概要", "二、活动", "三、志愿服务"]
-    assert "六、各社区" in headings
+    assert headings[5:8] == ["六、常见问题", "答复最多的问题", "未能答复、问得最多的问题"]
+    assert "七、各社区" in headings
     assert headings[-1] == "社工意见："
     assert document.paragraphs[0].text == report.title
-    # a table per section, then the one of the communities, with this period and the last
-    assert len(document.tables) == len(SECTIONS) + 1
+    # a table per section, two of the most asked, then the communities'
+    assert len(document.tables) == len(SECTIONS) + 3
     activities = document.tables[0]
     assert [c.text for c in activities.rows[0].cells] == ["指标", "本期", "上期", "变化", "单位"]
     counted = expected(seeded, seeded.period, None)
@@ -67,7 +68,7 @@ def test_the_xlsx_has_a_sheet_per_section_and_native_charts(seeded: Seeded, tmp_
     report = report_of(seeded, "dongpo")
     _, excel = write_files(report, tmp_path)
     book = openpyxl.load_workbook(excel)
-    assert book.sheetnames == ["概要", *SECTIONS]  # no per-community sheet for one community
+    assert book.sheetnames == ["概要", *SECTIONS, "常见问题"]  # no 各社区 for one community
     counted = expected(seeded, seeded.period, "dongpo")
     before = expected(seeded, seeded.period.previous(), "dongpo")
     for name in SECTIONS:
