@@ -29,7 +29,8 @@ from tests.bot.reports.conftest import COMMUNITIES, Seeded
 from tests.bot.reports.test_figures import expected
 from tests.conftest import NOW
 
-SHOWN = Path(__file__).resolve().parents[3] / "docs" / "reports"
+# where the example charts go: LINLI_TEST_REPORT_CHARTS=docs/reports refreshes the README's ones
+CHARTS_TO = os.environ.get("LINLI_TEST_REPORT_CHARTS", "")
 
 
 def report_of(base: Seeded, community: str | None = None) -> Report:
@@ -57,6 +58,11 @@ def test_the_docx_holds_the_tables_charts_and_chinese_fonts(seeded: Seeded, tmp_
     names = [row.cells[0].text for row in document.tables[-1].rows[1:]]
     assert names == list(COMMUNITIES.values())
     assert len(document.inline_shapes) == 3  # activities, questions, per community
+    if CHARTS_TO and seeded.settings.database.url.startswith("sqlite"):
+        images = [p for p in document.part.package.parts if p.partname.startswith("/word/media/")]
+        names = ("chart-activities.png", "chart-questions.png", "chart-communities.png")
+        for name, image in zip(names, sorted(images, key=lambda p: p.partname), strict=True):
+            (Path(CHARTS_TO) / name).write_bytes(image.blob)
     assert all(shape.width > 0 for shape in document.inline_shapes)
     cells = [p for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs]
     for run in (r for p in [*document.paragraphs, *cells] for r in p.runs if r.text):
