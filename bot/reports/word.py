@@ -39,26 +39,32 @@ def write_docx(report: Report, path: Path) -> Path:
             _picture(document, charted(report, name))
     number = len(report.sections) + 2
     _heading(document, f"{_ORDINALS[number]}、常见问题", 1)
+    _most_asked(document, report)
+    if report.communities:
+        _heading(document, f"{_ORDINALS[number + 1]}、各社区", 1)
+        _communities(document, report)
+    _heading(document, messages.REMARKS, 1)
+    for _ in range(4):  # blank lines to write in
+        _paragraph(document, "")
+    document.save(str(path))
+    return path
+
+
+def _most_asked(document: Doc, report: Report) -> None:
     for name, asked in report.tops.items():
         _heading(document, name, 2)
         if asked:
             _table(document, ("问题", "次数"), [(text, str(n)) for text, n in asked])
         else:
             _paragraph(document, messages.NONE_ASKED)
-    if report.communities:
-        _heading(document, f"{_ORDINALS[number + 1]}、各社区", 1)
-        header = ("社区", *per_community_labels())
-        lines = [
-            (name, *(messages.number(v) for v in values)) for name, values in report.communities
-        ]
-        _table(document, header, lines)
-        if not report.empty:
-            _picture(document, charts.by_community(report, 0, "各社区举办活动（场）"))
-    _heading(document, messages.REMARKS, 1)
-    for _ in range(4):
-        _paragraph(document, "")
-    document.save(str(path))
-    return path
+
+
+def _communities(document: Doc, report: Report) -> None:
+    header = ("社区", *per_community_labels())
+    lines = [(name, *map(messages.number, values)) for name, values in report.communities]
+    _table(document, header, lines)
+    if not report.empty:
+        _picture(document, charts.by_community(report, 0, "各社区举办活动（场）"))
 
 
 def charted(report: Report, section: str) -> bytes:
