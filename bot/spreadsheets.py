@@ -60,7 +60,7 @@ def write_table(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise SheetError("只能导出成 .xlsx 或 .csv 文件")
-    rows = [[_inert(cell) for cell in row] for row in rows]
+    rows = [[inert(cell) for cell in row] for row in rows]
     try:
         private_file(path)  # exports hold full names and phone numbers
         if suffix == ".csv":
@@ -115,7 +115,7 @@ def _write_xlsx(path: Path, rows: Sequence[Sequence[Cell]], title: str) -> None:
     book.save(path)
 
 
-def _inert(cell: Cell) -> Cell:
+def inert(cell: Cell) -> Cell:
     """Text a resident wrote ("=HYPERLINK(...)") must not become a formula in staff's Excel."""
     if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
         return "'" + cell
