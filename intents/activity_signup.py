@@ -60,7 +60,9 @@ class SignupForm:
         if mine is not None and mine.status in activities.ACTIVE:
             raise ActivityError("您已经报过这个活动啦，发“我的报名”可以查看。")
         data: dict[str, object] = {"activity": activity.id, "party": 1, "name": None, "phone": None}
-        return self._ask_next(ctx, activity, data)
+        # the first question says which activity: "报名第1个" must not leave them guessing
+        lead = f"好的，帮您报名【{activity.title}】。\n"
+        return self._ask_next(ctx, activity, data, lead)
 
     def resume(self, ctx: Context, pending: Conversation) -> Outcome | None:
         """The answer to the current step, or the step asked again; None only for a request
@@ -153,16 +155,21 @@ class SignupForm:
         data["phone"] = digits
         return self._ask_next(ctx, activity, data)
 
-    def _ask_next(self, ctx: Context, activity: Activity, data: dict[str, object]) -> Outcome:
+    def _ask_next(
+        self, ctx: Context, activity: Activity, data: dict[str, object], lead: str = ""
+    ) -> Outcome:
+        """The next step's question (after `lead`), or the summary to confirm."""
         most = activities.party_limit(activity)
         if most > 1 and "step" not in data:
-            return self._ask(ctx, data, "party", f"一共几位参加？回复数字（最多 {most} 位）。")
+            return self._ask(
+                ctx, data, "party", f"{lead}一共几位参加？回复数字（最多 {most} 位）。"
+            )
         if "name" in activity.collect and not data.get("name"):
-            return self._ask(ctx, data, "name", "请问报名用什么姓名？")
+            return self._ask(ctx, data, "name", f"{lead}请问报名用什么姓名？")
         if "phone" in activity.collect and not data.get("phone") and not data.get("no_phone"):
             return self._ask(
                 ctx, data, "phone",
-                "请留一个电话，方便工作人员联系您（手机或座机都行；没有电话回复“不留”）。",
+                f"{lead}请留一个电话，方便工作人员联系您（手机或座机都行；没有电话回复“不留”）。",
             )  # fmt: skip
         lines = [
             "请确认报名信息：",

@@ -64,3 +64,12 @@ def test_leaving_still_works_at_the_name_step(app: App, say: Say) -> None:
     say(f"报名 {activity(app)}")
     assert "先不报了" in say("算了")
     assert step(app) is None
+
+
+def test_the_first_question_names_the_activity(app: App, say: Say) -> None:
+    """"报名第1个" or "报名 5": the resident sees what they are signing up for at once."""
+    number = activity(app)
+    first = say(f"报名 {number}")
+    assert first.startswith("好的，帮您报名【")
+    assert "姓名" in first
+    assert "帮您报名" not in say("王小明")  # said once, not at every step
