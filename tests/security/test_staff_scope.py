@@ -17,6 +17,8 @@ from bot.announcements.service import Draft, Target
 from bot.app import App
 from bot.db import session_scope
 from bot.identity import resolve_user
+from bot.orders import service as orders
+from bot.orders.categories import load_categories
 from bot.people.roles import grant
 from bot.shifts.models import ShiftAssignment
 from bot.types import Incoming
@@ -54,7 +56,7 @@ def activity(app: App, community: str | None) -> int:
 
 def rows_of_home(app: App) -> None:
     """In 苏辙社区, each number 1: a shift with hours to approve, an activity with a sign-up,
-    a scheduled announcement."""
+    a scheduled announcement, a work order."""
     shift = make_shift(app.engine)  # the post is in HOME
     helper = person(app.engine, "helper")  # user 1
     with session_scope(app.engine) as session:
@@ -64,6 +66,9 @@ def rows_of_home(app: App) -> None:
         ))  # fmt: skip
         draft = Draft("停水通知", Target(communities=(HOME,)), START)
         announcements.create(session, draft, None, NOW, app.settings.announcements)
+        reporter = resolve_user(session, "console", "reporter", NOW).id or 0
+        report = orders.Report("路灯照明", "楼道灯坏了好几天了")
+        orders.submit(session, reporter, HOME, report, load_categories(), NOW)
     assert activity(app, HOME) == 1
 
 
