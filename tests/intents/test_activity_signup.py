@@ -67,7 +67,7 @@ def test_leaving_still_works_at_the_name_step(app: App, say: Say) -> None:
 
 
 def test_the_first_question_names_the_activity(app: App, say: Say) -> None:
-    """"报名第1个" or "报名 5": the resident sees what they are signing up for at once."""
+    """ "报名第1个" or "报名 5": the resident sees what they are signing up for at once."""
     number = activity(app)
     first = say(f"报名 {number}")
     assert first.startswith("好的，帮您报名【")
