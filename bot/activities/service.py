@@ -533,12 +533,7 @@ _NOT_CONFIRMED = {
 def checking_in_with(session: Session, code: str, now: dt.datetime) -> Activity | None:
     """The published activity checking in now whose code this is, if any."""
     return session.exec(
-        select(Activity).where(
-            Activity.checkin_code == code.strip(),
-            Activity.status == Phase.PUBLISHED,
-            Activity.starts_at <= now + CHECKIN_OPENS,
-            Activity.ends_at >= now,
-        )  # fmt: skip
+        select(Activity).where(Activity.checkin_code == code.strip(), *_checking_in_now(now))
     ).first()
 
 
@@ -552,10 +547,16 @@ def _checking_in(
     session: Session, user_id: int, now: dt.datetime
 ) -> list[tuple[Registration, Activity]]:
     """The user's registrations (any status) for published activities checking in now."""
-    return _with_activities(
-        session, user_id, Activity.status == Phase.PUBLISHED,
-        Activity.starts_at <= now + CHECKIN_OPENS, Activity.ends_at >= now,
-    )  # fmt: skip
+    return _with_activities(session, user_id, *_checking_in_now(now))
+
+
+def _checking_in_now(now: dt.datetime) -> tuple[Any, ...]:
+    """The conditions on Activity: published, from an hour before the start to its end."""
+    return (
+        Activity.status == Phase.PUBLISHED,
+        Activity.starts_at <= now + CHECKIN_OPENS,
+        Activity.ends_at >= now,
+    )
 
 
 def _nothing_to_check_in(session: Session, user_id: int, now: dt.datetime) -> str:

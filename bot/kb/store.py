@@ -97,12 +97,11 @@ def import_files(
                 session.merge(_community_row(community))
             new = []
             for entry in loaded.entries:
-                values, row = _entry_values(entry, today), stored.get(entry.id)
+                row = stored.get(entry.id)
                 if row is None:
-                    new.append(values)
-                    continue
-                for name, value in values.items():
-                    setattr(row, name, value)
+                    new.append(_entry_values(entry, today))
+                else:
+                    _overwrite(row, entry, today)
         session.flush()
         if new:  # one executemany, not an ORM object per row (20k rows: seconds, not a minute)
             session.execute(insert(KnowledgeEntry), new)
@@ -185,10 +184,8 @@ def update_entry(session: Session, entry: Entry, today: dt.date) -> Entry:
         raise UserFacingError(f"知识库里没有：{entry.id}")
     before = _entry(row)
     if _content(before) != _content(entry):
-        row.category, row.community_id = entry.category, entry.community
-        row.question, row.answer, row.source = entry.question, entry.answer, entry.source
-        row.paraphrases, row.keywords = list(entry.paraphrases), list(entry.keywords)
-        row.updated_at = today
+        _overwrite(row, entry, today)
+        row.updated_at = today  # an edit is today's, whatever date the entry carried
         session.add(row)
         bump_version(session)
     return before
@@ -337,6 +334,12 @@ def _entry(row: KnowledgeEntry) -> Entry:
 
 def _entry_row(entry: Entry, today: dt.date) -> KnowledgeEntry:
     return KnowledgeEntry(**_entry_values(entry, today))
+
+
+def _overwrite(row: KnowledgeEntry, entry: Entry, today: dt.date) -> None:
+    """Give a stored row the entry's content."""
+    for name, value in _entry_values(entry, today).items():
+        setattr(row, name, value)
 
 
 def _entry_values(entry: Entry, today: dt.date) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.identity import find_user
 from bot.models import ChannelIdentity, User
@@ -69,11 +70,12 @@ def in_chat(session: Session, user_id: int) -> str:
     return f"用户 {user_id}（没留名字）"
 
 
-def called(session: Session, name: str, among: set[int] | None = None) -> list[int]:
-    """The users with exactly this name (among `among` when given), lowest id first."""
+def called(session: Session, name: str, among: SelectOfScalar[int] | None = None) -> list[int]:
+    """The users with exactly this name (among the ids `among` selects, when given), lowest
+    id first."""
     statement = select(User.id).where(User.display_name == name.strip())
     if among is not None:
-        statement = statement.where(col(User.id).in_(sorted(among)))
+        statement = statement.where(col(User.id).in_(among))
     return [i for i in session.exec(statement.order_by(col(User.id))).all() if i is not None]
 
 
@@ -92,7 +94,7 @@ def person(session: Session, who: str, role: str = "volunteer") -> int:
                 f"没有找到用户 {who}（写用户编号、名字，或 渠道:标识，如 console:ann）。"
             )
         return found
-    holders = set(session.exec(select(UserRole.user_id).where(UserRole.role == role)).all())
+    holders = select(UserRole.user_id).where(UserRole.role == role)
     named = called(session, who, among=holders)
     if not named:
         raise ValueError(

@@ -45,10 +45,7 @@ def check_in(
     if until is not None:
         minutes = attempts.minutes_left(until, now)
         raise ShiftError(attempts.CHECKIN_PAUSED.format(minutes=minutes))
-    early = dt.timedelta(minutes=early_minutes)
-    checking_in = _mine(
-        session, user_id, _CHECKED, col(Shift.starts_at) <= now + early, col(Shift.ends_at) >= now
-    )
+    checking_in = _mine(session, user_id, _CHECKED, *_window(now, early_minutes))
     match = [(a, s) for a, s in checking_in if s.checkin_code == code.strip()]
     if not match:
         other = checking_in_with(session, code, now, early_minutes)
@@ -80,14 +77,8 @@ def checking_in_with(
     session: Session, code: str, now: dt.datetime, early_minutes: float
 ) -> Shift | None:
     """The open shift checking in now whose code this is, if any."""
-    early = dt.timedelta(minutes=early_minutes)
     return session.exec(
-        select(Shift).where(
-            _code_is(code),
-            Shift.status == "open",
-            col(Shift.starts_at) <= now + early,
-            col(Shift.ends_at) >= now,
-        )  # fmt: skip
+        select(Shift).where(_code_is(code), Shift.status == "open", *_window(now, early_minutes))
     ).first()
 
 
@@ -96,12 +87,15 @@ def on_shift_with(
 ) -> Shift | None:
     """The user's shift checking in now whose code this is (a volunteer who sent it as an
     activity check-in), if any."""
-    early = dt.timedelta(minutes=early_minutes)
-    found = _mine(
-        session, user_id, _CHECKED, _code_is(code), col(Shift.starts_at) <= now + early,
-        col(Shift.ends_at) >= now,
-    )  # fmt: skip
+    found = _mine(session, user_id, _CHECKED, _code_is(code), *_window(now, early_minutes))
     return found[0][1] if found else None
+
+
+def _window(now: dt.datetime, early_minutes: float) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on Shift: checking in now, from `early_minutes` before the start to
+    its end."""
+    early = dt.timedelta(minutes=early_minutes)
+    return col(Shift.starts_at) <= now + early, col(Shift.ends_at) >= now
 
 
 def _code_is(code: str) -> ColumnElement[bool]:
@@ -149,15 +143,17 @@ def check_out(session: Session, user_id: int, code: str, now: dt.datetime) -> Sh
     Raises:
         ShiftError: not checked in on a shift with this code.
     """
-    for assignment, shift in _mine(session, user_id, (Turn.CHECKED_IN,), _code_is(code)):
-        begun = max(assignment.checked_in_at or shift.starts_at, shift.starts_at)
-        ended = min(now, shift.ends_at)
-        assignment.minutes = max(0, int((ended - begun).total_seconds() // 60))
-        assignment.status, assignment.checked_out_at, assignment.updated_at = Turn.DONE, now, now
-        session.add(assignment)
-        session.flush()
-        return assignment
-    raise ShiftError("没有找到您用这个签到码签到的班次：请先签到，或核对一下签到码。")
+    found = checked_in_on(session, user_id, code)
+    if found is None:
+        raise ShiftError("没有找到您用这个签到码签到的班次：请先签到，或核对一下签到码。")
+    assignment, shift = found
+    begun = max(assignment.checked_in_at or shift.starts_at, shift.starts_at)
+    ended = min(now, shift.ends_at)
+    assignment.minutes = max(0, int((ended - begun).total_seconds() // 60))
+    assignment.status, assignment.checked_out_at, assignment.updated_at = Turn.DONE, now, now
+    session.add(assignment)
+    session.flush()
+    return assignment
 
 
 def _mine(
