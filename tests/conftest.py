@@ -26,7 +26,28 @@ from knowledge.entry import Entry
 from knowledge.loader import demo_files, load_files
 from knowledge.matcher import Matcher
 
-PG_URL = os.environ.get("LINLI_TEST_DATABASE_URL", "")
+
+def _own_database(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (`test_gw0`...),
+    made on first use: tests empty their database, and two workers must never empty one
+    another's. Without workers, the database named."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    plain = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if exists.fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _own_database(os.environ.get("LINLI_TEST_DATABASE_URL", ""))
 
 
 def _test_now() -> dt.datetime:
