@@ -30,6 +30,7 @@ from bot.kb.store import build_matcher, knowledge_version, seed_demo, stored_ent
 from bot.metrics.registry import Metrics
 from bot.migrations import open_schema
 from bot.orders.categories import load_categories
+from bot.orders.deadlines import district_deadlines
 from bot.outbox import notices
 from bot.outbox.models import depth as outbox_depth
 from bot.outbox.notifier import Notifier
@@ -168,7 +169,13 @@ def build_dispatcher(
         StaffIntent(notifier, settings.zone, timeout),
         SignInIntent(settings.console),
         # before activities, whose sign-up words would read "报修" as 报 + a title
-        OrdersIntent(load_categories(settings.orders.categories), timeout, notifier),
+        OrdersIntent(
+            load_categories(settings.orders.categories),
+            timeout,
+            notifier,
+            settings=settings.orders,
+            deadlines=district_deadlines(settings),
+        ),  # fmt: skip
         VolunteersIntent(settings.volunteers, settings.zone, timeout, notifier),
         ActivitiesIntent(
             settings.activities, settings.zone, timeout, notifier, settings.volunteers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -231,6 +232,15 @@ class OrderSettings(_Section):
     """Work orders (生活小事): the district's categories and their time limits."""
 
     categories: Path | None = None  # a YAML file; default: the demo district's
+    remind_before_hours: float = Field(4, gt=0)  # the owner is reminded this long before a limit
+    street_after_hours: float = Field(24, gt=0)  # past a limit: the 社区书记, this later the street
+    autoclose_days: int = Field(7, ge=1, le=60)  # resolved, no answer this many days: closed
+    reopen_days: int = Field(7, ge=0, le=60)  # "没解决" still reopens this long after closing
+    duplicate_radius_m: float = Field(50, gt=0)  # two located reports this close: the same
+    duplicate_place_score: int = Field(80, ge=50, le=100)  # place words this alike (rapidfuzz)
+    # working days the calendar package does not know yet (a year's notice not yet in it)
+    holidays: list[dt.date] = []
+    workdays: list[dt.date] = []
 
 
 class StaffSettings(_Section):

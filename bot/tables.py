@@ -19,7 +19,13 @@ from bot.models import (
     SchedulerLease,
     User,
 )
-from bot.orders.models import WorkOrder, WorkOrderEvent
+from bot.orders.models import (
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderFollower,
+    WorkOrderPhoto,
+    WorkOrderTimer,
+)
 from bot.outbox.models import Outbox
 from bot.people.models import (
     AttemptCount,
@@ -51,5 +57,5 @@ TABLES: tuple[type[SQLModel], ...] = (
     # volunteer shifts
     ShiftPost, ShiftTemplate, Shift, ShiftAssignment, VolunteerSkill,
     # work orders
-    WorkOrder, WorkOrderEvent,
+    WorkOrder, WorkOrderEvent, WorkOrderFollower, WorkOrderPhoto, WorkOrderTimer,
 )  # fmt: skip

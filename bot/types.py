@@ -10,6 +10,18 @@ from typing import Any, Self
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """What a picture or a shared location carries: a picture's channel reference (WeChat's
+    MediaId and PicUrl; the bytes are never fetched), or a point and its label."""
+
+    media_id: str = ""
+    url: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One message from a resident, whatever channel it came through."""
 
@@ -20,6 +32,7 @@ class Incoming:
     event_key: str | None = None
     msg_id: str | None = None  # the channel's message id: the same id is handled once
     received_at: dt.datetime | None = None  # None: when the dispatcher takes it
+    attachment: Attachment | None = None  # an image's reference, a location's point
 
 
 @dataclass(frozen=True)

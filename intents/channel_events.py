@@ -16,6 +16,7 @@ from intents.help import HELP_TEXT
 
 NOT_TEXT = "我现在只看得懂文字哦 😊 有什么想问的，直接打字告诉我就行。"
 VOICE = "这条语音我没听清，麻烦您打字告诉我，谢谢 🙏"
+PHOTO = "收到照片 📷 想反映问题的话，先发“报修”说说是什么问题，再把照片发给我。"
 _COMMUNITY_SCENE = "community_"
 _INVITE = "invite_"
 _ROLE_NAMES = {"volunteer": "志愿者", "staff": "社区工作人员", "admin": "管理员"}
@@ -42,6 +43,8 @@ class ChannelEventsIntent:
             return self._welcome(ctx, kind == "event:subscribe")
         if kind == "voice":
             return _say(VOICE)
+        if kind == "image":  # kept only inside a report (intents/orders.py): never here
+            return _say(PHOTO)
         if kind == "location":
             return _say(
                 self._communities(ctx, "收到您的位置！我还不能按位置找社区，您住哪个社区呢？")

@@ -1,6 +1,7 @@
 """The scheduler service `linli serve` runs: a lease decides the one active process; it runs
-APScheduler (reminders) on the database job store, delivers the outbox and passes on expired
-waitlist offers. The others stand by and take over when the lease lapses."""
+APScheduler (reminders) on the database job store, delivers the outbox, passes on expired
+waitlist offers and fires work orders' SLA timers. The others stand by and take over when the
+lease lapses."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import session_scope
 from bot.metrics.registry import Metrics
+from bot.orders.categories import load_categories
+from bot.orders.sla import Timers
 from bot.outbox.notifier import Notifier
-from scheduler import lease, runtime, shifts
+from scheduler import lease, orders, runtime, shifts
 from scheduler.delivery import Delivery, Sender
 from scheduler.reminders import Planner
 
@@ -55,6 +58,9 @@ class SchedulerService:
         self._watermark: dt.datetime | None = None
         self._stop = threading.Event()
         self._digest = shifts.DigestDay()
+        self.order_timers = Timers.of_district(
+            settings, load_categories(settings.orders.categories)
+        )
 
     @property
     def leader(self) -> bool:
@@ -85,6 +91,8 @@ class SchedulerService:
                 self.engine, now, self.settings, self.notifier, self._digest)),
             ("announcements", lambda: announcement_delivery.start_due(
                 self.engine, now, self.settings.announcements)),
+            ("work orders", lambda: orders.run_due(
+                self.engine, now, self.order_timers, self.notifier)),
         ]  # fmt: skip
         for name, step in steps:  # one failing step does not hold up the others
             _guarded(name, step)

@@ -1,6 +1,6 @@
 """Scheduled volunteer work, run every tick by the process holding the scheduler lease:
 create the weeks' recurring shifts, queue reminders and coordinator alerts, record no-shows and
-send the morning digest.
+send the morning digest (shifts short of people, hours to approve, overdue work orders).
 
 Every step is idempotent — reminders and alerts by their outbox key, no-shows by status, the
 digest by its daily key — so running it every second, twice, or after a crash sends nothing
@@ -19,6 +19,8 @@ from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import session_scope
+from bot.orders import messages as order_notices
+from bot.orders import sla as order_timers
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
 from bot.people import roles
@@ -158,6 +160,9 @@ def _digests(session: Session, now: dt.datetime, settings: Settings, notifier: N
         places = places_of(session, user_id, roles.STAFF)
         short = understaffed(session, places, now, until)
         review = needing_review(session, places, midnight - dt.timedelta(days=1), midnight)
-        if short or review:
-            text = shift_notices.digest_text(session, short, review, zone)
-            notifier.send(session, user_id, "shift_digest", key, [Reply(text)])
+        late = order_timers.overdue(session, places, now)
+        parts = [shift_notices.digest_text(session, short, review, zone)] if short or review else []
+        if late:
+            parts.append(order_notices.digest_text(late, now))
+        if parts:
+            notifier.send(session, user_id, "shift_digest", key, [Reply("\n\n".join(parts))])

@@ -25,7 +25,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
 from bot.config import WeChatSettings
-from bot.types import Incoming, Outcome
+from bot.types import Attachment, Incoming, Outcome
 
 logger = logging.getLogger(__name__)
 CHANNEL = "wechat"
@@ -145,7 +145,7 @@ class WeChatWebhook:
             return None
         return Incoming(
             channel=CHANNEL, user_key=openid, text=text, kind=_kind_of(kind, fields),
-            event_key=event_key, msg_id=msg_id[:128],
+            event_key=event_key, msg_id=msg_id[:128], attachment=_attachment(kind, fields),
         )  # fmt: skip
 
     def _check_signature(self, query: Mapping[str, str]) -> None:
@@ -197,6 +197,24 @@ def _text_of(
     if kind == "location":
         return fields.get("Label", ""), None
     return "", None
+
+
+def _attachment(kind: str, fields: Mapping[str, str]) -> Attachment | None:
+    """An image's MediaId and PicUrl (references: the picture is never downloaded), or a
+    location's Location_X (latitude), Location_Y (longitude) and Label."""
+    if kind == "image":
+        return Attachment(
+            media_id=fields.get("MediaId", "")[:512], url=fields.get("PicUrl", "")[:512]
+        )
+    if kind == "location":
+        try:
+            point = float(fields.get("Location_X", "")), float(fields.get("Location_Y", ""))
+        except ValueError:
+            return None
+        if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
+            return None
+        return Attachment(latitude=point[0], longitude=point[1], label=fields.get("Label", ""))
+    return None
 
 
 def _kind_of(kind: str, fields: Mapping[str, str]) -> str:

@@ -3,6 +3,7 @@ each with its time limits (to answer, to fix) and the words that suggest it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import knowledge
 
 DEMO = Path(knowledge.__file__).with_name("data") / "order_categories.yaml"
 FALLBACK = "其他"  # the category a resident's words suggest when none fits
+OWNER_ROLES = ("volunteer", "staff")  # who a category's new orders wait for
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class Category:
     respond_hours: int
     resolve_days: int
     words: tuple[str, ...] = ()
+    owner: str = "volunteer"  # the role reminded while nobody has accepted (网格员/街长: volunteer)
 
 
 def load_categories(path: Path | None = None) -> tuple[Category, ...]:
@@ -45,7 +48,15 @@ def _category(raw: dict[str, object]) -> Category:
     if not 0 < len(name) <= 20 or not all(isinstance(n, int) and n > 0 for n in limits):
         raise ValueError(f"工单类别写得不对：{raw!r}（要有名称和正整数的时限）")
     words = tuple(str(w) for w in raw.get("words") or ())  # type: ignore[attr-defined]
-    return Category(name, int(str(limits[0])), int(str(limits[1])), words)
+    owner = str(raw.get("owner") or "volunteer")
+    if owner not in OWNER_ROLES:
+        raise ValueError(f"工单类别 {name} 的负责角色只能是 {'、'.join(OWNER_ROLES)}：{owner}")
+    return Category(name, int(str(limits[0])), int(str(limits[1])), words, owner)
+
+
+def named(name: str, categories: Sequence[Category]) -> Category | None:
+    """The category called `name`, if the district has it."""
+    return next((c for c in categories if c.name == name), None)
 
 
 def suggest(text: str, categories: tuple[Category, ...]) -> Category | None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 from bot.logs import mask_mobiles
 from bot.orders.models import OrderState, WorkOrder
 from bot.types import Reply
@@ -30,16 +33,54 @@ def to_resident(order: WorkOrder, note: str) -> Reply | None:
             f"回复“已解决 {order.id}”确认，没解决请回复“没解决 {order.id}”。"
         ),
         OrderState.REJECTED: f"您反映的问题（编号 {order.id}）暂时没有受理{said}。",
+        OrderState.CLOSED: f"您反映的问题（编号 {order.id}）已销号{said}。",
     }
     text = texts.get(OrderState(order.state))
     return Reply(text) if text else None
 
 
-def to_owner(order: WorkOrder, note: str) -> Reply | None:
-    """The notice the owner gets when the resident confirms or reopens an order."""
-    said = f"：{note}" if note else ""
+def to_follower(order: WorkOrder, note: str) -> Reply | None:
+    """The notice a resident following someone else's report gets at each change (never
+    the reporter's name, phone or photos)."""
+    said = f"：{note}" if note and order.state != OrderState.REOPENED else ""
     texts = {
-        OrderState.CLOSED: f"工单 {order.id} 居民已确认解决，已销号。辛苦了！",
+        OrderState.ASSIGNED: "已有人接单，正在处理。",
+        OrderState.RESOLVED: f"已办结{said}，正在等反映人确认。",
+        OrderState.CLOSED: f"已确认解决，已销号{said}。",
+        OrderState.REOPENED: "反映人说还没解决，已重新交给负责人处理。",
+        OrderState.REJECTED: f"暂时没有受理{said}。",
+    }
+    text = texts.get(OrderState(order.state))
+    return Reply(f"您关注的问题（编号 {order.id}）{text}") if text else None
+
+
+def duplicate_offer(order: WorkOrder, own: bool) -> str:
+    """Before filing: the same problem is open already (its number and state only)."""
+    state = OrderState.label_of(order.state)
+    if own:
+        return f"您已经反映过这个问题了（编号 {order.id}，{state}），不用再报。发“我的反映”看进度。"
+    return (
+        f"已经有人反映过了（编号 {order.id}，{state}），要不要一起关注进度？\n"
+        "回复“关注”一起关注，有进展会通知您；回复“单独提交”照样提交。"
+    )
+
+
+def ask_rating(order_id: int) -> str:
+    """回访, after the resident confirms."""
+    return f"谢谢确认！编号 {order_id} 已完成销号。\n对这次处理满意吗？回复 1–5 分（5 分最满意）。"
+
+
+def to_owner(order: WorkOrder, note: str) -> Reply | None:
+    """The notice the owner gets when the resident confirms or reopens an order (or it is
+    closed for want of an answer)."""
+    said = f"：{note}" if note else ""
+    closed = (
+        f"工单 {order.id} 已销号{said}。"
+        if note
+        else (f"工单 {order.id} 居民已确认解决，已销号。辛苦了！")
+    )
+    texts = {
+        OrderState.CLOSED: closed,
         OrderState.REOPENED: f"工单 {order.id} 居民说还没解决{said}，请再看看。",
     }
     text = texts.get(OrderState(order.state))
@@ -48,3 +89,16 @@ def to_owner(order: WorkOrder, note: str) -> Reply | None:
 
 def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def digest_text(late: Sequence[WorkOrder], now: dt.datetime) -> str:
+    """The morning digest's part on overdue work orders (not accepted or not resolved in
+    time), each with how long past its limit."""
+    lines = [f"🔴 超时工单（{len(late)} 件）："]
+    for order in late[:20]:
+        limit = order.respond_due if order.state == OrderState.SUBMITTED else order.resolve_due
+        hours = int((now - limit).total_seconds() // 3600) if limit else 0
+        lines.append(f"· {heading(order)}｜超时 {hours} 小时")
+    if len(late) > 20:
+        lines.append(f"……还有 {len(late) - 20} 件，发“工单”看全部。")
+    return "\n".join(lines)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from bot.models import stamp
+from bot.models import UTCDateTime, stamp, when
 from bot.types import Labelled
 
 DESCRIPTION_MAX = 500
 PLACE_MAX = 120
+MEDIA_MAX = 512  # a WeChat MediaId or PicUrl: a reference, never the picture
+PHOTOS_MAX = 9  # photos one report may carry (WeChat's own limit for one post)
 
 
 class OrderState(Labelled):
@@ -40,6 +42,18 @@ class WorkOrder(SQLModel, table=True):
     place: str = Field(default="", max_length=PLACE_MAX)
     state: str = Field(default=OrderState.SUBMITTED, max_length=16)
     owner_id: int | None = Field(default=None, foreign_key="user.id")
+    latitude: float | None = None  # a WeChat location message's Location_X
+    longitude: float | None = None  # its Location_Y
+    respond_due: dt.datetime | None = when(nullable=True)  # fixed at filing (SLA)
+    resolve_due: dt.datetime | None = when(nullable=True)  # end of the Nth working day
+    responded_at: dt.datetime | None = when(nullable=True)  # first accepted
+    resolved_at: dt.datetime | None = when(nullable=True)  # last resolved
+    closed_at: dt.datetime | None = when(nullable=True)
+    rating: int | None = None  # the resident's 1–5 at 回访
+    # when the scheduler should look at this order's timers next (None: none left)
+    next_check_at: dt.datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True, index=True)
+    )
     created_at: dt.datetime = Field(sa_column=stamp())
     updated_at: dt.datetime = Field(sa_column=stamp())
 
@@ -54,3 +68,39 @@ class WorkOrderEvent(SQLModel, table=True):
     before: str | None = Field(default=None, max_length=16)  # None: the order was filed
     after: str = Field(max_length=16)
     note: str = Field(default="", max_length=DESCRIPTION_MAX)
+
+
+class WorkOrderFollower(SQLModel, table=True):
+    """A resident who reported the same problem and follows the order instead: told of
+    every change as the reporter is."""
+
+    __table_args__ = (UniqueConstraint("order_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="workorder.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    at: dt.datetime = Field(sa_column=stamp())
+
+
+class WorkOrderPhoto(SQLModel, table=True):
+    """A photo sent with a report: the channel's reference to it (WeChat's MediaId and
+    PicUrl), never the bytes. Shown to staff of the community only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="workorder.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    channel: str = Field(max_length=16)
+    media_id: str = Field(default="", max_length=MEDIA_MAX)
+    url: str = Field(default="", max_length=MEDIA_MAX)
+    at: dt.datetime = Field(sa_column=stamp())
+
+
+class WorkOrderTimer(SQLModel, table=True):
+    """One SLA step that fired for an order (a reminder, an escalation, the auto-close):
+    the unique (order, step) is what makes a step fire once, across restarts and processes."""
+
+    __table_args__ = (UniqueConstraint("order_id", "step"),)
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="workorder.id", index=True)
+    step: str = Field(max_length=40)
+    fired_at: dt.datetime = Field(sa_column=stamp())
+    sent: bool = True  # False: it came due too late to matter and was passed over

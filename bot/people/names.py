@@ -106,4 +106,9 @@ def person(session: Session, who: str, role: str = "volunteer") -> int:
     return named[0]
 
 
-_ROLE_NAMES = {"volunteer": "志愿者", "staff": "工作人员", "admin": "管理员"}
+_ROLE_NAMES = {
+    "volunteer": "志愿者",
+    "staff": "工作人员",
+    "secretary": "社区书记",
+    "admin": "管理员",
+}

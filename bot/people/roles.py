@@ -1,4 +1,5 @@
-"""Roles: resident (everyone), volunteer, staff, admin — per community or district-wide."""
+"""Roles: resident (everyone), volunteer, staff, secretary (社区书记), admin — per community or
+district-wide."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ from bot.errors import UserFacingError
 from bot.people.models import UserRole
 
 logger = logging.getLogger(__name__)
-ROLES = ("volunteer", "staff", "admin")
-STAFF = ("staff", "admin")
+ROLES = (
+    "volunteer",
+    "staff",
+    "secretary",
+    "admin",
+)  # secretary: 社区书记, staff who get escalations
+STAFF = ("staff", "secretary", "admin")
 
 
 def has_role(

@@ -148,10 +148,11 @@ class WeChatTestClient:
         self,
         openid: str,
         pic_url: str = "https://mmbiz.qpic.cn/fake/0",
+        media_id: str = "media-img",
         **opts: Unpack[SignOptions],
     ) -> httpx.Response:
         """An image message (the URL is never fetched)."""
-        return self._send(openid, "image", {"PicUrl": pic_url, "MediaId": "media-img"}, None, opts)
+        return self._send(openid, "image", {"PicUrl": pic_url, "MediaId": media_id}, None, opts)
 
     def send_location(
         self, openid: str, lat: float, lng: float, label: str, **opts: Unpack[SignOptions]

@@ -189,7 +189,7 @@ def test_a_notice_is_queued_once_per_change(app: App, notifier: Notifier) -> Non
     with session_scope(app.engine) as session:
         orders.accept(session, notifier, number, vol, NOW)
         event = orders.history(session, number)[-1]
-        orders._tell(session, notifier, ann, event, Reply("again"))  # the same change again
+        orders.tell(session, notifier, ann, event, Reply("again"))  # the same change again
     assert len(notices(app.engine, ann)) == 1
 
 
