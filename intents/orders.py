@@ -268,9 +268,15 @@ class OrdersIntent:
 
     def _mine(self, ctx: Context) -> Outcome:
         found = orders.reported_by(ctx.session, ctx.user_id)
-        if not found:
+        followed = orders.followed_by(ctx.session, ctx.user_id)
+        if not found and not followed:
             return _say("您还没有反映过问题。遇到路灯不亮、垃圾没人收这类小事，发“报修”就行。")
-        return _say("您反映的问题：\n" + "\n".join(messages.line(o) for o in found[:10]))
+        parts = (
+            ["您反映的问题：\n" + "\n".join(messages.line(o) for o in found[:10])] if found else []
+        )
+        if followed:  # someone else's report: its heading only, never their words
+            parts.append("您关注的问题：\n" + "\n".join(messages.heading(o) for o in followed[:10]))
+        return _say("\n".join(parts))
 
     @helpers_only
     def _handle_order(self, ctx: Context) -> Outcome:

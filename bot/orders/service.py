@@ -239,6 +239,16 @@ def reported_by(session: Session, resident_id: int) -> Sequence[WorkOrder]:
     return session.exec(statement.order_by(col(WorkOrder.id).desc())).all()
 
 
+def followed_by(session: Session, user_id: int) -> Sequence[WorkOrder]:
+    """The orders a resident follows (reported by someone else), newest first."""
+    statement = (
+        select(WorkOrder)
+        .join(WorkOrderFollower, col(WorkOrderFollower.order_id) == WorkOrder.id)
+        .where(WorkOrderFollower.user_id == user_id)
+    )
+    return session.exec(statement.order_by(col(WorkOrder.id).desc())).all()
+
+
 def open_orders(session: Session, communities: Collection[str] | None) -> Sequence[WorkOrder]:
     """The orders still to be done (and those awaiting the resident) in these communities
     (None: every community), oldest first."""
@@ -247,6 +257,12 @@ def open_orders(session: Session, communities: Collection[str] | None) -> Sequen
     if communities is not None:
         statement = statement.where(col(WorkOrder.community_id).in_(list(communities)))
     return session.exec(statement.order_by(col(WorkOrder.id))).all()
+
+
+def photos_of(session: Session, order_id: int) -> Sequence[WorkOrderPhoto]:
+    """An order's photo references, in the order sent (for staff of its community only)."""
+    statement = select(WorkOrderPhoto).where(WorkOrderPhoto.order_id == order_id)
+    return session.exec(statement.order_by(col(WorkOrderPhoto.id))).all()
 
 
 def history(session: Session, order_id: int) -> Sequence[WorkOrderEvent]:
