@@ -161,7 +161,7 @@ class OrdersIntent:
             )
         else:
             question = "好的，帮您报给社区。是哪一类问题？回复数字（随时回复“算了”可以退出）："
-        self.flow.ask(ctx, data, "category")
+        self.flow.ask(ctx, {**data, "asked": Reply(question, options).as_text()}, "category")
         return Outcome(self.name, (Reply(question, options),), confidence=1.0)
 
     def _category(self, ctx: Context, data: dict[str, Any], text: str) -> Outcome:

@@ -46,7 +46,7 @@ def to_follower(order: WorkOrder, note: str) -> Reply | None:
     texts = {
         OrderState.ASSIGNED: "已有人接单，正在处理。",
         OrderState.RESOLVED: f"已办结{said}，正在等反映人确认。",
-        OrderState.CLOSED: f"已确认解决，已销号{said}。",
+        OrderState.CLOSED: f"已销号{said}。" if note else "已确认解决，已销号。",
         OrderState.REOPENED: "反映人说还没解决，已重新交给负责人处理。",
         OrderState.REJECTED: f"暂时没有受理{said}。",
     }

@@ -106,3 +106,66 @@ def test_a_mobile_number_in_a_report_is_masked_in_the_lists(app: App, say: Say) 
     for listing in (say("我的反映", "ann"), say("工单", "vol")):
         assert "138****5678" in listing
         assert "13812345678" not in listing
+
+
+def file_light(say: Say, who: str = "ann", place: str = "3栋2单元") -> str:
+    for line in ("楼道灯坏了好几天了", "是", place):
+        said = say(line, who)
+    return said
+
+
+def test_a_second_report_of_the_same_place_is_offered_to_follow(app: App, say: Say) -> None:
+    person(app.engine, "ann")
+    person(app.engine, "bob")
+    assert "核对" in file_light(say)
+    say("确认", "ann")
+    offer = file_light(say, "bob", "3栋2单元楼道")
+    assert "已经有人反映过了（编号 1，待受理），要不要一起关注进度？" in offer
+    assert "核对" in say("单独提交", "bob")  # files its own after all
+    assert "编号 2" in say("确认", "bob")
+    assert "您已经反映过这个问题了（编号 1" in file_light(say, "ann")  # one's own: no second
+    assert orders_count(app) == 2
+
+
+def test_the_rating_takes_a_digit_and_lets_anything_else_go(app: App, say: Say) -> None:
+    person(app.engine, "ann")
+    person(app.engine, "vol", "volunteer")
+    file_light(say)
+    say("确认", "ann")
+    say("接单 1", "vol")
+    say("办结 1 换了灯泡", "vol")
+    assert "满意吗？回复 1–5 分" in say("解决了", "ann")  # no number: the one waiting
+    assert "活动" in say("活动", "ann")  # not a rating: the message goes its own way
+    assert "谢谢您的评价" in say("评价 1 4", "ann")  # and later with the number
+    with Session(app.engine) as session:
+        order = session.get(WorkOrder, 1)
+    assert order is not None
+    assert (order.state, order.rating) == (OrderState.CLOSED, 4)
+
+
+def test_solved_with_nothing_waiting_is_not_about_an_order(
+    app: App, text: Callable[..., Incoming]
+) -> None:
+    person(app.engine, "ann")
+    assert intent_of(app, text, "解决了") != "orders"
+
+
+def test_staff_hand_an_order_over_in_chat(app: App, say: Say) -> None:
+    person(app.engine, "ann")
+    person(app.engine, "wang", "staff")
+    vol = person(app.engine, "vol", "volunteer")
+    person(app.engine, "far", "staff", community="shangyou")
+    file_light(say)
+    say("确认", "ann")
+    assert "不是您社区的" in say(f"转派 1 给 {vol}", "far")
+    assert f"已转派给 用户 {vol}（没留名字）" in say(f"转派 1 给 {vol}", "wang")
+    assert "只有社区工作人员" in say(f"转派 1 给 {vol}", "vol")  # volunteers do not hand over
+    assert "记下备注" in say("备注 1 周五来修", "vol")
+    assert "办好后发“办结 1" in "\n".join(
+        row.payload["replies"][0]["text"] for row in told_rows(app, vol)
+    )
+
+
+def told_rows(app: App, user: int) -> list[Outbox]:
+    with Session(app.engine) as session:
+        return list(session.exec(select(Outbox).where(Outbox.user_id == user)).all())
