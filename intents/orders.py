@@ -3,7 +3,8 @@ own words ("楼道灯坏了好几天了") start a short form — category (sugge
 description, place (words or a WeChat location), photos at any step, a duplicate check
 ("已经有人反映过了…要不要一起关注进度？"), a summary, "确认" — and "我的反映" lists their
 reports; "解决了" / "没解决" (or with the number) answer the question a resolved order asks,
-then "满意吗？" takes 1–5. Staff and volunteers: "工单", "接单 N", "办结 N 说明", "备注 N 内容";
+then "满意吗？" takes 1–5. Staff and volunteers: "工单", "工单 N" (details, photos, record),
+"接单 N", "办结 N 说明", "备注 N 内容";
 staff also "不受理 N 原因", "转派 N 给 用户编号或名字". Every action checks the order's
 community."""
 
@@ -44,6 +45,7 @@ _SAID_MAX = 60  # a longer message is more than a report in passing: the matcher
 _MINE = re.compile(r"^(我的反映|我反映的问题|我的报修|我的工单|反映进度|报修进度)$")
 _STAFF_LIST = re.compile(r"^(工单|工单列表|待办工单)$")
 _ACCEPT = re.compile(r"^接单\s*(\d{1,9})$")
+_DETAIL = re.compile(r"^工单\s*(\d{1,9})$")
 _RESOLVE = re.compile(r"^办结\s*(\d{1,9})\s*(.*)$", re.S)
 _REJECT = re.compile(r"^不受理\s*(\d{1,9})\s*(.*)$", re.S)
 _CONFIRM = re.compile(r"^(已解决|解决了|确认解决|已经解决了?)\s*(\d{1,9})?$")
@@ -65,7 +67,7 @@ class OrdersIntent:
     name = "orders"
     flows: tuple[str, ...] = (FLOW, RATING_FLOW)
     staff_examples: tuple[str, ...] = (
-        "工单", "接单 1", "办结 1 已更换灯泡", "不受理 1 不归社区管", "转派 1 给 2",
+        "工单", "工单 1", "接单 1", "办结 1 已更换灯泡", "不受理 1 不归社区管", "转派 1 给 2",
         "备注 1 已联系",
     )  # fmt: skip
 
@@ -96,7 +98,12 @@ class OrdersIntent:
         try:
             if _MINE.match(text):
                 return self._mine(ctx)
-            if _STAFF_LIST.match(text) or _ACCEPT.match(raw) or _RESOLVE.match(raw):
+            if (
+                _STAFF_LIST.match(text)
+                or _DETAIL.match(raw)
+                or _ACCEPT.match(raw)
+                or (_RESOLVE.match(raw))
+            ):
                 return self._handle_order(ctx)
             if _REJECT.match(raw) or _HANDOVER.match(raw):
                 return self._staff_change(ctx)
@@ -281,6 +288,10 @@ class OrdersIntent:
     @helpers_only
     def _handle_order(self, ctx: Context) -> Outcome:
         accept, resolve = _ACCEPT.match(ctx.text), _RESOLVE.match(ctx.text)
+        detail = _DETAIL.match(ctx.text)
+        if detail:
+            order = orders.handled(ctx.session, int(detail.group(1)), ctx.user_id)
+            return _say(messages.detail(ctx.session, order, self.deadlines.zone))
         if accept:
             order = orders.accept(
                 ctx.session, self.notifier, int(accept.group(1)), ctx.user_id, ctx.now

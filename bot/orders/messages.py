@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
 
 from bot.logs import mask_mobiles
-from bot.orders.models import OrderState, WorkOrder
+from bot.orders.models import OrderState, WorkOrder, WorkOrderEvent, WorkOrderPhoto
+from bot.people.names import in_chat
 from bot.types import Reply
 
 
@@ -102,3 +106,34 @@ def digest_text(late: Sequence[WorkOrder], now: dt.datetime) -> str:
     if len(late) > 20:
         lines.append(f"……还有 {len(late) - 20} 件，发“工单”看全部。")
     return "\n".join(lines)
+
+
+def detail(session: Session, order: WorkOrder, zone: ZoneInfo) -> str:
+    """An order as its community's staff and volunteers read it in chat ("工单 N"): what,
+    where, who reported it (masked), the owner, the limits, the photos' links, the record."""
+    photos = session.exec(
+        select(WorkOrderPhoto.url).where(WorkOrderPhoto.order_id == order.id)
+        .order_by(col(WorkOrderPhoto.id))
+    ).all()  # fmt: skip
+    events = session.exec(
+        select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id)
+        .order_by(col(WorkOrderEvent.id))
+    ).all()  # fmt: skip
+    point = f"（定位 {order.latitude:.5f},{order.longitude:.5f}）" if order.latitude else ""
+    lines = [
+        heading(order), f"问题：{mask_mobiles(order.description)}",
+        f"地点：{mask_mobiles(order.place) or '（没有写）'}{point}",
+        f"反映人：{in_chat(session, order.resident_id)}",
+        f"负责人：{in_chat(session, order.owner_id) if order.owner_id else '还没人接单'}",
+        f"时限：{_at(order.respond_due, zone)} 前响应，{_at(order.resolve_due, zone)} 前办结",
+    ]  # fmt: skip
+    lines += [f"照片 {n}：{url}" for n, url in enumerate(photos, 1) if url]
+    lines += [
+        f"· {_at(e.at, zone)} {OrderState.label_of(e.after)}" + (f"：{e.note}" if e.note else "")
+        for e in events
+    ]
+    return "\n".join(lines)
+
+
+def _at(when: dt.datetime | None, zone: ZoneInfo) -> str:
+    return when.astimezone(zone).strftime("%m-%d %H:%M") if when else "—"

@@ -144,7 +144,7 @@ def accept(
     Raises:
         OrderError: no such order of the actor's communities, or it is taken or done.
     """
-    order = _handled(session, order_id, actor_id)
+    order = handled(session, order_id, actor_id)
     if order.state != OrderState.SUBMITTED:
         taken = "已经有人接单了" if order.owner_id is not None else "已经不需要接单了"
         raise OrderError(f"工单 {order_id} {taken}（{OrderState.label_of(order.state)}）。")
@@ -166,7 +166,7 @@ def resolve(
     Raises:
         OrderError: not theirs, not in hand, or no note.
     """
-    order = _handled(session, order_id, actor_id)
+    order = handled(session, order_id, actor_id)
     if order.state not in (OrderState.ASSIGNED, OrderState.REOPENED):
         raise OrderError(f"工单 {order_id} 现在是“{OrderState.label_of(order.state)}”，不能办结。")
     if order.owner_id != actor_id and not roles.may_act_on(session, actor_id, order.community_id):
@@ -284,8 +284,12 @@ def locked(session: Session, order_id: int) -> WorkOrder:
     return found
 
 
-def _handled(session: Session, order_id: int, actor_id: int) -> WorkOrder:
-    """The order, when the actor handles orders of its community."""
+def handled(session: Session, order_id: int, actor_id: int) -> WorkOrder:
+    """The order, when the actor handles orders of its community.
+
+    Raises:
+        OrderError: no such order, or not of the actor's communities.
+    """
     order = locked(session, order_id)
     if not may_handle(session, actor_id, order.community_id):
         raise OrderError(f"工单 {order_id} 不是您社区的，不能操作。")

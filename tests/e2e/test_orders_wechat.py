@@ -92,6 +92,11 @@ def test_a_light_reported_with_photo_and_place_followed_reopened_and_rated(rig: 
     assert "不是您社区的" in say("o-far", f"接单 {number}")  # another community's staff
     assert f"【编号 {number}】" not in say("o-far", "工单")
     assert f"【编号 {number}】路灯照明" in say("o-vol", "工单")
+    shown = say("o-vol", f"工单 {number}")  # staff of the community see the photos
+    assert "照片 1：https://mmbiz.qpic.cn/ann/1" in shown
+    assert "定位 30.04210,103.83120" in shown
+    assert "只有社区工作人员" in say("o-bob", f"工单 {number}")  # never another's photos
+    assert "不是您社区的" in say("o-far", f"工单 {number}")
     assert "由您负责" in say("o-vol", f"接单 {number}")
     assert "已办结" in say("o-vol", f"办结 {number} 已更换灯泡")
     assert "已办结：已更换灯泡。\n问题解决了吗？" in pushed(rig, "o-ann")[-1]
