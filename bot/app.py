@@ -47,6 +47,7 @@ from intents.invites import InvitesIntent
 from intents.link import LinkIntent
 from intents.names import NamesIntent
 from intents.notices import NoticesIntent
+from intents.order_desk import OrderDeskIntent
 from intents.orders import OrdersIntent
 from intents.shifts import VolunteersIntent
 from intents.signin import SignInIntent
@@ -169,6 +170,7 @@ def build_dispatcher(
         StaffIntent(notifier, settings.zone, timeout),
         SignInIntent(settings.console),
         # before activities, whose sign-up words would read "报修" as 报 + a title
+        OrderDeskIntent(notifier, settings.zone),
         OrdersIntent(
             load_categories(settings.orders.categories),
             timeout,

@@ -3,10 +3,8 @@ own words ("楼道灯坏了好几天了") start a short form — category (sugge
 description, place (words or a WeChat location), photos at any step, a duplicate check
 ("已经有人反映过了…要不要一起关注进度？"), a summary, "确认" — and "我的反映" lists their
 reports; "解决了" / "没解决" (or with the number) answer the question a resolved order asks,
-then "满意吗？" takes 1–5. Staff and volunteers: "工单", "工单 N" (details, photos, record),
-"接单 N", "办结 N 说明", "备注 N 内容";
-staff also "不受理 N 原因", "转派 N 给 用户编号或名字". Every action checks the order's
-community."""
+then "满意吗？" takes 1–5, "评价 N 5" later. What staff and volunteers say about orders is
+intents/order_desk.py."""
 
 from __future__ import annotations
 
@@ -17,17 +15,15 @@ from typing import Any
 from bot.config import OrderSettings
 from bot.intent import Context
 from bot.models import Community, Conversation
-from bot.orders import duplicates, followup, handover, messages
+from bot.orders import duplicates, followup, messages
 from bot.orders import service as orders
 from bot.orders.categories import FALLBACK, Category, named, suggest
 from bot.orders.deadlines import Deadlines
 from bot.orders.models import OPEN, PHOTOS_MAX, PLACE_MAX, OrderState, WorkOrder
 from bot.orders.service import OrderError, Photo, Report
 from bot.outbox.notifier import Notifier
-from bot.people import names, roles
 from bot.types import Option, Outcome, Reply
 from intents.flow import EXPLICIT_YES, Flow, Step, Words
-from intents.guard import helpers_only, staff_only
 from intents.phrases import plain
 
 FLOW = "work_order"
@@ -43,17 +39,10 @@ _PROBLEM = re.compile(
 _QUESTION = re.compile(r"[?？]|吗|怎么|咋|如何|谁|哪|什么|啥|为什么|能不能|可不可以|是不是")
 _SAID_MAX = 60  # a longer message is more than a report in passing: the matcher's
 _MINE = re.compile(r"^(我的反映|我反映的问题|我的报修|我的工单|反映进度|报修进度)$")
-_STAFF_LIST = re.compile(r"^(工单|工单列表|待办工单)$")
-_ACCEPT = re.compile(r"^接单\s*(\d{1,9})$")
-_DETAIL = re.compile(r"^工单\s*(\d{1,9})$")
-_RESOLVE = re.compile(r"^办结\s*(\d{1,9})\s*(.*)$", re.S)
-_REJECT = re.compile(r"^不受理\s*(\d{1,9})\s*(.*)$", re.S)
 _CONFIRM = re.compile(r"^(已解决|解决了|确认解决|已经解决了?)\s*(\d{1,9})?$")
 _REOPEN = re.compile(
     r"^(没解决|没有解决|还没解决|未解决|没修好|还是坏的)\s*(\d{1,9})?\s*(.*)$", re.S
 )
-_HANDOVER = re.compile(r"^转派\s*(\d{1,9})\s*给\s*(\S.{0,30})$")
-_NOTE = re.compile(r"^备注\s*(\d{1,9})\s*(.*)$", re.S)
 _RATE = re.compile(r"^(评价|打分)\s*(\d{1,9})\s+([1-5])\s*分?$")
 _FOLLOW = Words(yes_also=("关注", "一起关注", "好", "好的", "要", "可以"))
 _FILE_ANYWAY = re.compile(r"^(单独提交|仍要提交|还是提交|提交|不是一回事|不一样|不用|不要|不)$")
@@ -98,17 +87,6 @@ class OrdersIntent:
         try:
             if _MINE.match(text):
                 return self._mine(ctx)
-            if (
-                _STAFF_LIST.match(text)
-                or _DETAIL.match(raw)
-                or _ACCEPT.match(raw)
-                or (_RESOLVE.match(raw))
-            ):
-                return self._handle_order(ctx)
-            if _REJECT.match(raw) or _HANDOVER.match(raw):
-                return self._staff_change(ctx)
-            if _NOTE.match(raw):
-                return self._note(ctx)
             if _CONFIRM.match(raw) or _REOPEN.match(raw):
                 return self._answer(ctx)
             if _RATE.match(raw):
@@ -284,60 +262,6 @@ class OrdersIntent:
         if followed:  # someone else's report: its heading only, never their words
             parts.append("您关注的问题：\n" + "\n".join(messages.heading(o) for o in followed[:10]))
         return _say("\n".join(parts))
-
-    @helpers_only
-    def _handle_order(self, ctx: Context) -> Outcome:
-        accept, resolve = _ACCEPT.match(ctx.text), _RESOLVE.match(ctx.text)
-        detail = _DETAIL.match(ctx.text)
-        if detail:
-            order = orders.handled(ctx.session, int(detail.group(1)), ctx.user_id)
-            return _say(messages.detail(ctx.session, order, self.deadlines.zone))
-        if accept:
-            order = orders.accept(
-                ctx.session, self.notifier, int(accept.group(1)), ctx.user_id, ctx.now
-            )
-            return _say(
-                f"接单成功，工单 {order.id} 由您负责（首接负责）。"
-                f"办好后发“办结 {order.id} 处理说明”。"
-            )
-        if resolve:
-            number, note = int(resolve.group(1)), resolve.group(2).strip()
-            order = orders.resolve(ctx.session, self.notifier, number, ctx.user_id, note, ctx.now)
-            return _say(f"工单 {order.id} 已办结，已请居民确认。")
-        return _say(self._board(ctx))
-
-    def _board(self, ctx: Context) -> str:
-        places = roles.communities_of(ctx.session, ctx.user_id, orders.HANDLERS)
-        found = orders.open_orders(ctx.session, places)
-        if not found:
-            return "您的社区现在没有待办的工单。"
-        lines = [messages.line(o) for o in found[:20]]
-        return "待办工单：\n" + "\n".join(lines) + "\n接单发“接单 编号”，办好发“办结 编号 说明”。"
-
-    @staff_only
-    def _staff_change(self, ctx: Context) -> Outcome:
-        rejected, handed = _REJECT.match(ctx.text), _HANDOVER.match(ctx.text)
-        if handed:
-            number, who = int(handed.group(1)), handed.group(2).strip()
-            order, owner = handover.reassign(
-                ctx.session, self.notifier, number, ctx.user_id, who, ctx.now
-            )
-            return _say(
-                f"工单 {order.id} 已转派给 {names.in_chat(ctx.session, owner)}，已通知对方。"
-            )
-        assert rejected is not None  # handle() matched one of the two
-        number, reason = int(rejected.group(1)), rejected.group(2).strip()
-        order = orders.reject(ctx.session, self.notifier, number, ctx.user_id, reason, ctx.now)
-        return _say(f"工单 {order.id} 已退回，已告诉居民原因。")
-
-    @helpers_only
-    def _note(self, ctx: Context) -> Outcome:
-        found = _NOTE.match(ctx.text)
-        assert found is not None  # handle() matched it
-        order = handover.add_note(
-            ctx.session, int(found.group(1)), ctx.user_id, found.group(2), ctx.now
-        )
-        return _say(f"已在工单 {order.id} 记下备注。")
 
     def _answer(self, ctx: Context) -> Outcome | None:
         """回访: "解决了" closes and asks for a rating; "没解决" reopens (within the window)."""
