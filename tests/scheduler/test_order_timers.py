@@ -7,6 +7,7 @@ passed over; a resolved order nobody answers is closed after the configured days
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlmodel import Session, col, select
 from bot.app import App
 from bot.db import session_scope
 from bot.orders import service as orders
+from bot.orders import sla
 from bot.orders.models import OrderState, WorkOrder, WorkOrderTimer
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
@@ -194,3 +196,31 @@ def test_a_resolved_order_nobody_answers_closes_itself(app: App, scheduler: Sche
         later = NOW + dt.timedelta(days=days + 1)
         reopened = orders.reopen(session, notifier, order.id or 0, ann, "", later)
         assert reopened.state == OrderState.REOPENED
+
+
+def test_two_processes_at_once_fire_each_step_once(app: App) -> None:
+    """Two transactions run the due timers together (a lease hand-over caught mid-tick):
+    PostgreSQL's row lock and the unique (order, step) let one of them fire each step."""
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes writes in turns: no two transactions at once")
+    ann = person(app.engine, "ann")
+    vol = person(app.engine, "vol", "volunteer")
+    orders_filed = [file_light(app, ann) for _ in range(20)]
+    due = NOW + dt.timedelta(hours=20)
+    timers = sla.Timers(CATEGORIES)
+    start = threading.Barrier(2)
+
+    def tick() -> None:
+        start.wait()
+        with session_scope(app.engine) as session:
+            sla.run_due(session, Notifier(app.settings.zone, lambda: due), timers, due)
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(told(app, vol)) == len(orders_filed)  # one reminder per order
+    with Session(app.engine) as session:
+        fired = session.exec(select(WorkOrderTimer.order_id)).all()
+    assert sorted(fired) == sorted(o.id for o in orders_filed)
