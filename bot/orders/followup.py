@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from bot.orders.models import OrderState, WorkOrder, WorkOrderEvent, WorkOrderFollower
+from bot.orders.models import OrderState, WorkOrder, WorkOrderFollower
 from bot.orders.service import RATING_MAX, OrderError
 
 SATISFIED = 4  # a rating of 4 or 5 counts as satisfied
@@ -59,7 +59,8 @@ class Rates:
     filed: orders filed, less those not accepted (未受理);
     responded: of those, accepted within the respond limit;
     due: of those, resolved already or past their resolve limit (decided, on time or not);
-    on_time: of `due`, first resolved within the limit; rated / satisfied: ratings, 4–5."""
+    on_time: of `due`, resolved (its last resolution, a reopened one not until it is again)
+    within the limit; rated / satisfied: ratings, 4–5."""
 
     filed: int = 0
     responded: int = 0
@@ -95,11 +96,12 @@ def rates(
         WorkOrder.state != OrderState.REJECTED,
     )
     orders = session.exec(statement).all()
-    first = _first_resolved(session, [o.id for o in orders if o.id is not None])
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * 6)
     for order in orders:
         row = counts[(order.community_id, order.category)]
-        resolved = first.get(order.id or 0)
+        # the resolution that stands: a reopened order is not resolved until it is again
+        done = order.state in (OrderState.RESOLVED, OrderState.CLOSED)
+        resolved = order.resolved_at if done else None
         due = order.resolve_due
         row[0] += 1
         row[1] += _within(order.responded_at, order.respond_due)
@@ -119,14 +121,3 @@ def totals(found: Iterable[Rates]) -> Rates:
 
 def _within(at: dt.datetime | None, limit: dt.datetime | None) -> bool:
     return at is not None and limit is not None and at <= limit
-
-
-def _first_resolved(session: Session, ids: list[int]) -> dict[int, dt.datetime]:
-    if not ids:
-        return {}
-    statement = (
-        select(WorkOrderEvent.order_id, func.min(WorkOrderEvent.at))
-        .where(col(WorkOrderEvent.order_id).in_(ids), WorkOrderEvent.after == OrderState.RESOLVED)
-        .group_by(col(WorkOrderEvent.order_id))
-    )
-    return {order_id: at for order_id, at in session.exec(statement).all()}

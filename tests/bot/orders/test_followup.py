@@ -176,3 +176,18 @@ def test_filing_keeps_photo_references_and_the_point(app: App) -> None:
             orders.submit(session, ann, "suzhe", many, CATEGORIES, NOW)
     assert [(p.media_id, p.url) for p in kept] == [("media-1", "https://mmbiz.qpic.cn/x")]
     assert (order.latitude, order.longitude) == AT_GATE
+
+
+def test_a_reopened_order_is_not_on_time_until_resolved_again(app: App, notifier: Notifier) -> None:
+    ann, vol = person(app.engine, "ann"), person(app.engine, "vol", "volunteer")
+    number = filed(app.engine, ann)
+    period = (NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=1))
+    with session_scope(app.engine) as session:
+        orders.accept(session, notifier, number, vol, NOW)
+        orders.resolve(session, notifier, number, vol, "换了", NOW)
+        orders.reopen(session, notifier, number, ann, "还是不亮", NOW)
+        reopened = followup.rates(session, *period, as_of=NOW)[("suzhe", "路灯照明")]
+        orders.resolve(session, notifier, number, vol, "换了开关", NOW + dt.timedelta(hours=1))
+        again = followup.rates(session, *period, as_of=NOW)[("suzhe", "路灯照明")]
+    assert (reopened.due, reopened.on_time) == (0, 0)  # not resolved, not past its limit
+    assert (again.due, again.on_time) == (1, 1)
