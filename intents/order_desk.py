@@ -14,6 +14,7 @@ from bot.models import Conversation
 from bot.orders import handover, messages
 from bot.orders import service as orders
 from bot.orders.service import OrderError
+from bot.orders.sla import is_overdue
 from bot.outbox.notifier import Notifier
 from bot.people import names, roles
 from bot.types import Outcome, Reply
@@ -86,7 +87,7 @@ class OrderDeskIntent:
         found = orders.open_orders(ctx.session, places)
         if not found:
             return "您的社区现在没有待办的工单。"
-        lines = [messages.line(o) for o in found[:20]]
+        lines = [messages.line(o, late=is_overdue(o, ctx.now)) for o in found[:20]]
         return "待办工单：\n" + "\n".join(lines) + "\n接单发“接单 编号”，办好发“办结 编号 说明”。"
 
     @staff_only

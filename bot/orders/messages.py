@@ -19,11 +19,12 @@ def heading(order: WorkOrder) -> str:
     return f"【编号 {order.id}】{order.category} · {OrderState.label_of(order.state)}"
 
 
-def line(order: WorkOrder) -> str:
-    """An order in a list: its heading, then what and where (cut short; a mobile number the
-    resident typed is masked: lists are read in chat)."""
+def line(order: WorkOrder, late: bool = False) -> str:
+    """An order in a list: its heading (marked 🔴超时 when `late`), then what and where (cut
+    short; a mobile number the resident typed is masked: lists are read in chat)."""
     where = f"（{mask_mobiles(order.place)}）" if order.place else ""
-    return f"{heading(order)}\n  {_short(mask_mobiles(order.description))}{where}"
+    mark = " 🔴超时" if late else ""
+    return f"{heading(order)}{mark}\n  {_short(mask_mobiles(order.description))}{where}"
 
 
 def to_resident(order: WorkOrder, note: str) -> Reply | None:

@@ -220,6 +220,16 @@ def _local(when: dt.datetime, timers: Timers) -> str:
     return local.strftime("%m月%d日 %H:%M")
 
 
+def is_overdue(order: WorkOrder, now: dt.datetime) -> bool:
+    """Whether an order is past a limit now (the same test as `overdue`, for one row)."""
+    late_answer = order.state == OrderState.SUBMITTED and _past(order.respond_due, now)
+    return late_answer or (order.state in OPEN and _past(order.resolve_due, now))
+
+
+def _past(limit: dt.datetime | None, now: dt.datetime) -> bool:
+    return limit is not None and limit < now
+
+
 def overdue(
     session: Session, communities: Collection[str] | None, now: dt.datetime
 ) -> Sequence[WorkOrder]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from bot.orders import sla
 from bot.orders.models import OrderState, WorkOrder, WorkOrderTimer
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
+from bot.types import Incoming
 from scheduler.delivery import ConsoleSender
 from scheduler.service import SchedulerService
 from tests.bot.orders.test_service import CATEGORIES, LIGHT, person
@@ -78,8 +79,9 @@ def file_light(app: App, resident: int) -> WorkOrder:
 
 
 def test_remind_then_secretary_then_street_once_each_across_restarts(
-    app: App, scheduler: Scheduler
+    app: App, scheduler: Scheduler, text: Callable[..., Incoming]
 ) -> None:
+    text_message = text
     ann = person(app.engine, "ann")
     vol = person(app.engine, "vol", "volunteer")
     sec = person(app.engine, "sec", "secretary")
@@ -121,6 +123,13 @@ def test_remind_then_secretary_then_street_once_each_across_restarts(
     assert f"【编号 {order.id}】路灯照明 · 待受理｜超时" in digest[0]
     assert any("超时工单" in t for t in told(app, street))
     assert told(app, far) == []  # another community's staff hear nothing of it
+    with Session(app.engine) as session:
+        shown = session.get(WorkOrder, order.id)
+        assert shown is not None
+        assert sla.is_overdue(shown, morning)
+        assert not sla.is_overdue(shown, NOW)
+    board = app.dispatcher.handle(text_message("工单", "sec")).text
+    assert f"【编号 {order.id}】路灯照明 · 待受理 🔴超时" in board
 
     keys = all_keys(app)
     assert len(keys) == len(set(keys))
