@@ -19,7 +19,7 @@ from bot.models import (
     SchedulerLease,
     User,
 )
-from bot.orders.models import WorkOrder, WorkOrderEvent
+from bot.orders.models import Open311Key, Open311Request, WorkOrder, WorkOrderEvent
 from bot.outbox.models import Outbox
 from bot.people.models import (
     AttemptCount,
@@ -51,5 +51,5 @@ TABLES: tuple[type[SQLModel], ...] = (
     # volunteer shifts
     ShiftPost, ShiftTemplate, Shift, ShiftAssignment, VolunteerSkill,
     # work orders
-    WorkOrder, WorkOrderEvent,
+    WorkOrder, WorkOrderEvent, Open311Key, Open311Request,
 )  # fmt: skip
