@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from bot.app import App
+from bot.channels.health import Endpoint, timed
 from bot.db import read_only, session_scope
 from bot.kb.store import stored_communities
 from bot.logs import mask_mobiles
@@ -79,15 +80,29 @@ class GeoReport:
 
     def routes(self) -> list[BaseRoute]:
         """services, a service's definition, requests (GET, POST) and one request."""
-        return [
-            Route("/services.{fmt}", self._answer(self.services), methods=["GET"]),
-            Route("/services/{code}.{fmt}", self._answer(self.definition), methods=["GET"]),
-            Route("/requests.{fmt}", self._answer(self.requests), methods=["GET"]),
-            Route("/requests.{fmt}", self.post, methods=["POST"]),
-            Route("/requests/{id}.{fmt}", self._answer(self.request), methods=["GET"]),
+        reads = [
+            ("/services.{fmt}", self.services), ("/services/{code}.{fmt}", self.definition),
+            ("/requests.{fmt}", self.requests), ("/requests/{id}.{fmt}", self.request),
+        ]  # fmt: skip
+        routes: list[BaseRoute] = [
+            Route(path, self._measured(self._answer(read)), methods=["GET"]) for path, read in reads
         ]
+        return [*routes, Route("/requests.{fmt}", self._measured(self.post), methods=["POST"])]
 
-    def _answer(self, read: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    def _measured(self, endpoint: Endpoint) -> Endpoint:
+        """Timed in linli_webhook_seconds{channel="open311"}; a failure logged with its
+        traceback and answered in the spec's format."""
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await endpoint(request)
+            except Exception:  # noqa: BLE001 - the boundary: the client gets the spec's error
+                logger.exception("open311 %s %s failed", request.method, request.url.path)
+                return error(500, "服务暂时出错了，请稍后再试（internal error）。")
+
+        return timed(self.app.metrics, "open311", guarded)
+
+    def _answer(self, read: Callable[[Request], Any]) -> Endpoint:
         """A GET endpoint: the format and jurisdiction checked, `read` run off the loop."""
 
         async def endpoint(request: Request) -> Response:

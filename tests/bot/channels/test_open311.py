@@ -19,7 +19,7 @@ from bot.channels.web import create_web_app
 from bot.config import Open311Settings
 from bot.db import session_scope
 from bot.identity import resolve_user
-from bot.orders import apikeys
+from bot.orders import apikeys, georeport
 from bot.orders import service as orders
 from bot.orders.categories import load_categories
 from bot.orders.models import Open311Request, WorkOrder, WorkOrderEvent
@@ -366,3 +366,22 @@ def test_at_most_1000_requests(api: TestClient, app: App) -> None:
 def test_an_unknown_request_is_404(api: TestClient, clock: Clock) -> None:
     refused(api.get(f"{V2}/requests/999.json"), 404)
     refused(api.get(f"{V2}/requests/abc.json"), 404)
+
+
+def test_a_failure_is_the_specs_500_and_every_answer_is_timed(
+    api: TestClient, served: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(georeport, "search", broken)
+    assert "稍后再试" in refused(api.get(f"{V2}/requests.json"), 500)
+    assert "the database went away" not in api.get(f"{V2}/requests.json").text
+    assert "open311 GET /open311/v2/requests.json failed" in caplog.text
+    api.get(f"{V2}/services.json")
+
+    def timed(status: str) -> float | None:
+        labels = {"channel": "open311", "status": status}
+        return served.metrics.registry.get_sample_value("linli_webhook_seconds_count", labels)
+
+    assert (timed("500"), timed("200")) == (2, 1)
