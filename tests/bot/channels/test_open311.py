@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -26,6 +26,7 @@ from bot.orders.models import Open311Request, WorkOrder, WorkOrderEvent
 from bot.orders.service import Report
 from bot.outbox.notifier import Notifier
 from bot.people.roles import grant
+from bot.types import Incoming
 from tests.conftest import NOW, Clock
 
 V2 = "/open311/v2"
@@ -385,3 +386,18 @@ def test_a_failure_is_the_specs_500_and_every_answer_is_timed(
         return served.metrics.registry.get_sample_value("linli_webhook_seconds_count", labels)
 
     assert (timed("500"), timed("200")) == (2, 1)
+
+
+def test_a_filed_request_is_handled_in_chat_like_any_order(
+    api: TestClient, app: App, key: str, text: Callable[..., Incoming]
+) -> None:
+    number = api.post(f"{V2}/requests.json", data={**LIGHT, "api_key": key}).json()[0]
+    number = number["service_request_id"]
+    with session_scope(app.engine) as session:
+        helper = resolve_user(session, "console", "vol", NOW)
+        helper.community_id = "suzhe"
+        grant(session, helper.id or 0, "volunteer", "suzhe")
+    assert f"编号 {number}" in app.dispatcher.handle(text("工单", user="vol")).text
+    app.dispatcher.handle(text(f"接单 {number}", user="vol"))
+    [request] = api.get(f"{V2}/requests/{number}.json").json()
+    assert (request["status"], request["status_notes"]) == ("open", "处理中")
