@@ -243,6 +243,14 @@ class OrderSettings(_Section):
     workdays: list[dt.date] = []
 
 
+class Open311Settings(_Section):
+    """Open311 GeoReport v2 at /open311/v2/ (`linli serve`): off unless enabled, since its GET
+    answers are public (descriptions and places, mobile numbers masked)."""
+
+    enabled: bool = False
+    jurisdiction_id: str = ""  # when set, a request naming another jurisdiction is refused
+
+
 class StaffSettings(_Section):
     """How residents reach a person. Empty until the community publishes a real one: a
     resident is never shown an example number (a value still marked 示例 counts as empty)."""
@@ -285,6 +293,7 @@ class Settings(_Section):
     volunteers: VolunteerSettings = VolunteerSettings()
     staff: StaffSettings = StaffSettings()
     orders: OrderSettings = OrderSettings()
+    open311: Open311Settings = Open311Settings()
     console: ConsoleSettings = ConsoleSettings()
 
     @property

@@ -20,6 +20,8 @@ from bot.models import (
     User,
 )
 from bot.orders.models import (
+    Open311Key,
+    Open311Request,
     WorkOrder,
     WorkOrderEvent,
     WorkOrderFollower,
@@ -58,4 +60,5 @@ TABLES: tuple[type[SQLModel], ...] = (
     ShiftPost, ShiftTemplate, Shift, ShiftAssignment, VolunteerSkill,
     # work orders
     WorkOrder, WorkOrderEvent, WorkOrderFollower, WorkOrderPhoto, WorkOrderTimer,
+    Open311Key, Open311Request,
 )  # fmt: skip

@@ -120,6 +120,12 @@ def test_every_import_keeps_to_the_rules() -> None:
         ("bot.console.web", "bot.app", True),
         ("bot.console.web", "intents.faq", False),  # an outer room, like the channels
         ("bot.channels.web", "bot.console.web", False),  # the wiring mounts the console
+        ("bot.channels.web", "bot.channels.open311", True),  # Open311 is a channel's room
+        ("bot.channels.open311", "bot.orders.georeport", True),
+        ("bot.channels.open311", "bot.app", True),
+        ("bot.orders.georeport", "bot.channels.open311", False),  # the domain knows no HTTP
+        ("bot.cli.orders", "bot.channels.open311", False),
+        ("intents.orders", "bot.orders.apikeys", True),
         ("bot.reports.figures", "bot.shifts.models", True),  # a report reads every domain
         ("bot.reports.figures", "bot.activities.models", True),
         ("bot.cli.reports", "bot.reports.build", True),

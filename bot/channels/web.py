@@ -1,5 +1,6 @@
 """The ASGI app `linli serve` hosts: the WeChat and Telegram webhooks, the probes and metrics
-(bot/channels/health.py), and what the wiring mounts beside them (the staff console at /admin)."""
+(bot/channels/health.py), Open311 GeoReport v2 when enabled (bot/channels/open311.py), and
+what the wiring mounts beside them (the staff console at /admin)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import App
 from bot.channels.health import Probes, timed
+from bot.channels.open311 import open311_routes
 from bot.channels.telegram import TelegramChannel
 from bot.channels.wechat import SUCCESS, WebhookError, WeChatWebhook
 from bot.channels.wechat_answer import Responder
@@ -105,6 +107,7 @@ def create_web_app(
     routes: list[BaseRoute] = [
         *Probes(app.engine, app.metrics, lease, leader, app.dispatcher.clock).routes(),
         *mounts,
+        *open311_routes(app),
     ]
     telegram = app.settings.telegram
     if telegram.enabled and telegram.mode == "webhook":

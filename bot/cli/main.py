@@ -24,6 +24,7 @@ from bot.cli.announcements import add_commands as add_push_commands
 from bot.cli.args import whole
 from bot.cli.db import add_commands as add_db_commands
 from bot.cli.kb import add_commands as add_kb_commands
+from bot.cli.orders import add_commands as add_order_commands
 from bot.cli.people import add_commands as add_role_commands
 from bot.cli.reports import add_commands as add_report_commands
 from bot.cli.shifts import add_commands as add_shift_commands
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     add_shift_commands(commands)
     add_push_commands(commands)
     add_report_commands(commands)
+    add_order_commands(commands)
     add_wechat_commands(commands)
 
     chat = commands.add_parser("chat", help="在终端里以居民身份和小助手聊天")

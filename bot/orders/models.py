@@ -104,3 +104,35 @@ class WorkOrderTimer(SQLModel, table=True):
     step: str = Field(max_length=40)
     fired_at: dt.datetime = Field(sa_column=stamp())
     sent: bool = True  # False: it came due too late to matter and was passed over
+
+
+class Open311Key(SQLModel, table=True):
+    """A key another system files Open311 requests with (`linli order apikey`): only its
+    hash is stored, and the community its requests are filed in."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40, unique=True)
+    community_id: str = Field(max_length=80)
+    key_hash: str = Field(max_length=64, unique=True)  # sha256 of the key, hex
+    prefix: str = Field(max_length=12)  # the key's first characters, to tell keys apart
+    user_id: int = Field(foreign_key="user.id")  # the account its requests are filed as
+    created_at: dt.datetime = Field(sa_column=stamp())
+    revoked_at: dt.datetime | None = when()
+
+
+class Open311Request(SQLModel, table=True):
+    """What an Open311 client sent with a work order beyond the order itself: the location
+    and media it gave, and the reporter's contact (personal data: staff exports only)."""
+
+    order_id: int = Field(foreign_key="workorder.id", primary_key=True)
+    key_id: int = Field(foreign_key="open311key.id", index=True)
+    lat: float | None = None
+    long: float | None = None
+    address_id: str = Field(default="", max_length=80)
+    media_url: str = Field(default="", max_length=500)
+    first_name: str = Field(default="", max_length=40)
+    last_name: str = Field(default="", max_length=40)
+    phone: str = Field(default="", max_length=20)
+    email: str = Field(default="", max_length=120)
+    device_id: str = Field(default="", max_length=80)
+    account_id: str = Field(default="", max_length=80)
