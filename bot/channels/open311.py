@@ -203,7 +203,7 @@ class GeoReport:
         """One request in the spec's fields: nothing of who reported it."""
         order, extra = item.order, item.extra
         category = next((c for c in self.categories if c.name == order.category), None)
-        expected = order.created_at + dt.timedelta(days=category.resolve_days) if category else None
+        expected = order.resolve_due  # the resolve limit fixed at filing, in working days
         return {
             "service_request_id": str(order.id),
             "status": status_of(order),

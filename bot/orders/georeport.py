@@ -76,7 +76,9 @@ def file(
     if category is None:
         raise OrderError(f"service_code “{filing.service_code}” 不存在（见 services.json）。")
     extra = _extra(key, filing)
-    report = Report(category.name, filing.description, filing.address_string)
+    report = Report(
+        category.name, filing.description, filing.address_string, filing.lat, filing.long
+    )
     order = service.submit(session, key.user_id, key.community_id, report, categories, now)
     extra.order_id = order.id or 0
     session.add(extra)

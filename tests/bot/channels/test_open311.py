@@ -185,7 +185,9 @@ def test_a_filed_request_is_an_order_of_the_keys_community(
     assert request["media_url"] == LIGHT["media_url"]
     assert request["requested_datetime"] == NOW.astimezone(app.settings.zone).isoformat()
     expected = dt.datetime.fromisoformat(request["expected_datetime"])
-    assert expected - NOW == dt.timedelta(days=3)  # 路灯照明: fixed within 3 days
+    assert order.resolve_due is not None
+    assert expected == order.resolve_due  # 路灯照明: the end of the 3rd working day after filing
+    assert (order.latitude, order.longitude) == (30.0466, 103.8331)  # duplicates by distance
 
 
 def test_a_json_body_and_an_address_instead_of_coordinates(
