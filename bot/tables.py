@@ -31,6 +31,7 @@ from bot.people.models import (
     UserRole,
     UserTag,
 )
+from bot.reports.models import MadeReport
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, ShiftTemplate, VolunteerSkill
 
 TABLES: tuple[type[SQLModel], ...] = (
@@ -52,4 +53,6 @@ TABLES: tuple[type[SQLModel], ...] = (
     ShiftPost, ShiftTemplate, Shift, ShiftAssignment, VolunteerSkill,
     # work orders
     WorkOrder, WorkOrderEvent,
+    # reports
+    MadeReport,
 )  # fmt: skip

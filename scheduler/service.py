@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.metrics.registry import Metrics
 from bot.outbox.notifier import Notifier
-from scheduler import lease, runtime, shifts
+from scheduler import lease, reports, runtime, shifts
 from scheduler.delivery import Delivery, Sender
 from scheduler.reminders import Planner
 
@@ -55,6 +55,7 @@ class SchedulerService:
         self._watermark: dt.datetime | None = None
         self._stop = threading.Event()
         self._digest = shifts.DigestDay()
+        self._reports = reports.ReportsDone()
 
     @property
     def leader(self) -> bool:
@@ -85,6 +86,8 @@ class SchedulerService:
                 self.engine, now, self.settings, self.notifier, self._digest)),
             ("announcements", lambda: announcement_delivery.start_due(
                 self.engine, now, self.settings.announcements)),
+            ("work reports", lambda: reports.run_due(
+                self.engine, now, self.settings, self.notifier, self._reports)),
         ]  # fmt: skip
         for name, step in steps:  # one failing step does not hold up the others
             _guarded(name, step)
