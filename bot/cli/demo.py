@@ -15,14 +15,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.activities.models import Activity, Registration, Seat
 from bot.announcements.models import Announcement
 from bot.cli.args import day
 from bot.cli.desk import Desk, json_flag, subcommand
 from bot.errors import UserFacingError
-from bot.kb.models import UnansweredQuestion
+from bot.kb.models import KnowledgeEntry, UnansweredQuestion
 from bot.kb.store import stored_communities
 from bot.models import Community, ProcessedMessage, User
 from bot.orders.categories import Category, load_categories
@@ -31,7 +31,7 @@ from bot.outbox.models import Outbox
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 
 RESIDENTS = 24  # made-up residents per community
-QUESTIONS = ("低保怎么申请", "社区医院几点开门", "图书馆在哪", "电动车在哪充电", "停车位怎么租")
+UNANSWERED = ("电动车在哪充电", "停车位怎么租", "小区能养鸡吗", "快递柜坏了找谁")
 INTENTS = ("faq", "faq", "faq", "clarify", "fallback", "handoff", "signup")
 FALLBACK_COMMUNITIES = {"dongpo": "东坡社区", "suzhe": "苏辙社区"}
 FUTURE = "只能填到今天为止（{day} 还没到）。"
@@ -98,6 +98,12 @@ def fill(
     if last > now.astimezone(zone).date():
         raise UserFacingError(FUTURE.format(day=last))
     rng, filled = random.Random(seed), Filled()
+    answers = [
+        e.id
+        for e in session.exec(
+            select(KnowledgeEntry).order_by(col(KnowledgeEntry.id)).limit(12)
+        ).all()
+    ]
     places = [c.id for c in stored_communities(session)]
     if not places:
         for cid, name in FALLBACK_COMMUNITIES.items():
@@ -112,7 +118,7 @@ def fill(
     day = first
     while day <= last:
         for place in places:
-            _day_of(session, rng, filled, place, day, zone, now, categories)
+            _day_of(session, rng, filled, place, day, zone, now, categories, answers)
         day += dt.timedelta(days=1)
     session.flush()
     return filled
@@ -127,6 +133,7 @@ def _day_of(
     zone: ZoneInfo,
     now: dt.datetime,
     categories: tuple[Category, ...],
+    answers: list[str],
 ) -> None:
     def moment() -> dt.datetime:
         local = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
@@ -138,7 +145,7 @@ def _day_of(
     if rng.random() < 0.6:
         _shift(session, rng, filled, place, moment(), residents, now)
     for _ in range(rng.randint(2, 9)):
-        _question(session, rng, filled, rng.choice(residents), moment())
+        _question(session, rng, filled, rng.choice(residents), moment(), answers)
     if rng.random() < 0.15:
         _announcement(session, rng, filled, place, moment(), residents, now)
     for _ in range(rng.choice((0, 0, 1, 1, 2))):
@@ -202,17 +209,20 @@ def _shift(session: Session, rng: random.Random, filled: Filled, place: str,
 
 
 def _question(session: Session, rng: random.Random, filled: Filled, user_id: int,
-              at: dt.datetime) -> None:  # fmt: skip
+              at: dt.datetime, answers: list[str]) -> None:  # fmt: skip
+    """A question: answered (from the stored base, when it has entries), clarified, not
+    answered (logged for staff), a 找人工, or a sign-up."""
     intent = rng.choice(INTENTS)
-    text = rng.choice(QUESTIONS)
+    text = rng.choice(UNANSWERED)
+    answer = rng.choice(answers) if intent == "faq" and answers else None
     msg_id = f"demo-{at.timestamp():.0f}-{len(filled.messages)}"
     session.add(
         ProcessedMessage(
             channel="demo", msg_id=msg_id, user_id=user_id, created_at=at,
-            outcome={"intent": intent, "replies": [], "answer_id": None},
+            outcome={"intent": intent, "replies": [], "answer_id": answer},
         )
     )  # fmt: skip
-    filled.messages.append({"user": user_id, "intent": intent, "at": at, "answer": None})
+    filled.messages.append({"user": user_id, "intent": intent, "at": at, "answer": answer})
     if intent in ("fallback", "handoff"):
         said = text if intent == "fallback" else "找人工"
         session.add(

@@ -41,7 +41,9 @@ def summary(report: Report) -> list[str]:
 
 
 def _said(row: Row) -> str:
-    """'举办活动 24 场（上期 28 场）', '到场率 66.7%（上期 —）'."""
+    """'举办活动 24 场（上期 28 场）', '到场率 66.7%（上期 —）', '满意率暂无评价数据'."""
+    if row.now is None and row.before is None and row.figure.absent != NO_VALUE:
+        return f"{row.figure.label}{row.figure.absent}"
     return f"{row.figure.label} {_with_unit(row.now, row)}（上期 {_with_unit(row.before, row)}）"
 
 

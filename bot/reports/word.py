@@ -13,7 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.run import Run
 
-from bot.reports import charts, messages
+from bot.reports import charts, messages, work_orders
 from bot.reports.build import (
     BY_CATEGORY,
     ORDERS,
@@ -45,8 +45,7 @@ def write_docx(report: Report, path: Path) -> Path:
         if name in CHARTED and not report.empty:
             _picture(document, charted(report, name))
         if name == ORDERS and report.categories:
-            _heading(document, "按类别", 2)
-            _table(document, ("类别", *category_labels()), by_category(report))
+            _by_category(document, report)
     number = len(report.sections) + 2
     _heading(document, f"{_ORDINALS[number]}、常见问题", 1)
     _most_asked(document, report)
@@ -88,6 +87,17 @@ def chart_images(report: Report) -> list[bytes]:
 
 def _community_chart(report: Report) -> bytes:
     return charts.by_community(report, 0, "各社区举办活动（场）")
+
+
+def _by_category(document: Doc, report: Report) -> None:
+    """The table by category; without a single rating the 满意率 column goes, and a line
+    says so instead (seven cells of 暂无评价数据 say nothing more)."""
+    _heading(document, "按类别", 2)
+    header, lines = ("类别", *category_labels()), by_category(report)
+    if all(values[-1] is None for _, values in report.categories):
+        header, lines = header[:-1], [line[:-1] for line in lines]
+        _paragraph(document, f"满意率：{work_orders.NO_RATINGS}（工单还没有居民评价）。")
+    _table(document, header, lines)
 
 
 def by_category(report: Report) -> list[tuple[str, ...]]:

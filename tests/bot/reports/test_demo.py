@@ -94,7 +94,7 @@ def test_the_generator_fills_every_domain_and_reports_show_it(
     assert book["通知"]._charts
     summary = [c.value for c in book["概要"]["A"] if c.value]
     assert any(str(s).startswith("工单：新增工单") for s in summary)
-    assert any("满意率 暂无评价数据" in str(s) for s in summary)
+    assert any("满意率暂无评价数据" in str(s) for s in summary)
 
 
 def test_satisfaction_counts_ratings_of_four_or_more() -> None:
