@@ -14,7 +14,6 @@ from starlette.routing import Route
 from bot.orders.categories import load_categories
 from bot.reports import store
 from bot.reports.models import REMARKS_MAX, MadeReport
-from bot.reports.periods import KINDS
 
 if TYPE_CHECKING:
     from bot.console.web import Console, Visit
@@ -34,11 +33,11 @@ def routes(console: Console) -> list[Route]:
 
     def listing(visit: Visit) -> Response:
         rows = store.made(visit.session, visit.staff.communities)
-        return console.render("reports.html", visit, rows=rows, kinds=KINDS)
+        return console.render("reports.html", visit, rows=rows)
 
     def one(visit: Visit) -> Response:
         row = _report(visit)
-        return console.render("report.html", visit, row=row, kinds=KINDS, limit=REMARKS_MAX)
+        return console.render("report.html", visit, row=row, limit=REMARKS_MAX)
 
     def download(visit: Visit) -> Response:
         row, name = _report(visit), visit.request.path_params["name"]
@@ -54,7 +53,7 @@ def routes(console: Console) -> list[Route]:
         said = visit.form.get("remarks", "").strip()
         if len(said) > REMARKS_MAX:
             visit.notice = TOO_LONG
-            return console.render("report.html", visit, status=400, row=row, kinds=KINDS,
+            return console.render("report.html", visit, status=400, row=row,
                                   limit=REMARKS_MAX, draft=said)  # fmt: skip
         settings = console.app.settings
         before = row.remarks
@@ -65,7 +64,7 @@ def routes(console: Console) -> list[Route]:
         visit.log("report.remarks", f"report:{row.id}", row.community_id or None,
                   before={"remarks": before}, after={"remarks": row.remarks})  # fmt: skip
         visit.notice = SAVED
-        return console.render("report.html", visit, row=row, kinds=KINDS, limit=REMARKS_MAX)
+        return console.render("report.html", visit, row=row, limit=REMARKS_MAX)
 
     return [
         Route("/reports", page(listing), methods=["GET"]),
