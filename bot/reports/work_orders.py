@@ -16,9 +16,11 @@ What each counts (written out in the README):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func, literal
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.orders.categories import Category
@@ -34,6 +36,18 @@ def rating_column() -> Any:
     return getattr(WorkOrder, "rating", None)
 
 
+@dataclass(frozen=True)
+class Fact:
+    """One order as the figures read it, up to the window's end."""
+
+    category: str
+    filed: dt.datetime
+    answered: dt.datetime | None  # first accepted or turned down
+    resolved: dt.datetime | None  # first marked resolved
+    open_at_end: bool  # 待受理 / 处理中 / 重新处理中 at the window's end
+    rating: int | None = None
+
+
 def any_orders(session: Session, scope: Scope) -> bool:
     """Whether the base holds a work order filed before the window's end (a report shows
     the section only then: a district that takes no work orders is not told about them)."""
@@ -43,23 +57,21 @@ def any_orders(session: Session, scope: Scope) -> bool:
 
 def opened(session: Session, scope: Scope) -> float | None:
     """Work orders filed in the window."""
-    statement = select(func.count()).select_from(WorkOrder)
-    value: Any = session.exec(_filed_inside(statement, scope)).one()  # a count
-    return float(value)
+    return float(sum(1 for f in facts(session, scope) if _inside(f.filed, scope)))
 
 
 def responded_on_time(session: Session, scope: Scope) -> float | None:
     """Orders filed in the window that were accepted or turned down in time."""
-    first = (
-        select(WorkOrder.category, WorkOrder.created_at, func.min(WorkOrderEvent.at))
-        .select_from(WorkOrder)
-        .join(WorkOrderEvent, col(WorkOrderEvent.order_id) == WorkOrder.id)
-        .where(col(WorkOrderEvent.before) == OrderState.SUBMITTED)
-        .group_by(col(WorkOrder.id), col(WorkOrder.category), col(WorkOrder.created_at))
-    )
     limits = _limits(scope, "respond")
-    rows = session.exec(_filed_inside(first, scope)).all()
-    return float(sum(1 for category, filed, at in rows if at - filed <= limits[category]))
+    return float(
+        sum(
+            1
+            for f in facts(session, scope)
+            if _inside(f.filed, scope)
+            and f.answered is not None
+            and f.answered - f.filed <= limits[f.category]
+        )
+    )
 
 
 def response_rate(session: Session, scope: Scope) -> float | None:
@@ -75,8 +87,12 @@ def resolved(session: Session, scope: Scope) -> float | None:
 def resolved_on_time(session: Session, scope: Scope) -> float | None:
     """Of those, the ones resolved within their category's days."""
     limits = _limits(scope, "resolve")
-    rows = _resolutions(session, scope)
-    return float(sum(1 for category, filed, at in rows if at - filed <= limits[category]))
+    late = [
+        f
+        for f in _resolutions(session, scope)
+        if f.resolved and f.resolved - f.filed > limits[f.category]
+    ]
+    return float(len(_resolutions(session, scope)) - len(late))
 
 
 def on_time_rate(session: Session, scope: Scope) -> float | None:
@@ -85,24 +101,15 @@ def on_time_rate(session: Session, scope: Scope) -> float | None:
 
 
 def overdue(session: Session, scope: Scope) -> float | None:
-    """Orders open at the window's end and past their category's days to resolve (an
-    order's state then: its last change before the end, events being written in order)."""
-    last = (
-        select(func.max(WorkOrderEvent.id).label("id"))
-        .where(col(WorkOrderEvent.at) < scope.until)
-        .group_by(col(WorkOrderEvent.order_id))
-        .subquery()
-    )
-    statement = (
-        select(WorkOrder.category, WorkOrder.created_at)
-        .select_from(WorkOrder)
-        .join(WorkOrderEvent, col(WorkOrderEvent.order_id) == WorkOrder.id)
-        .join(last, last.c.id == WorkOrderEvent.id)
-        .where(col(WorkOrder.created_at) < scope.until, col(WorkOrderEvent.after).in_(OPEN))
-    )
+    """Orders open at the window's end and past their category's days to resolve."""
     limits = _limits(scope, "resolve")
-    rows = session.exec(_where(statement, scope)).all()
-    return float(sum(1 for category, filed in rows if filed + limits[category] < scope.until))
+    return float(
+        sum(
+            1
+            for f in facts(session, scope)
+            if f.open_at_end and f.filed + limits[f.category] < scope.until
+        )
+    )
 
 
 def satisfaction(ratings: list[int]) -> float | None:
@@ -113,46 +120,81 @@ def satisfaction(ratings: list[int]) -> float | None:
 def satisfaction_rate(session: Session, scope: Scope) -> float | None:
     """Satisfied ratings / ratings of the orders resolved in the window; None while work
     orders hold no rating, or none of them was rated."""
-    rating = rating_column()
-    if rating is None:
+    if rating_column() is None:
         return None
-    first = _first_resolved(scope)
-    statement = (
-        select(rating)
-        .select_from(WorkOrder)
-        .join(first, first.c.order_id == WorkOrder.id)
-        .where(first.c.at >= scope.since, first.c.at < scope.until, rating.is_not(None))
+    rated = [f.rating for f in _resolutions(session, scope) if f.rating is not None]
+    return satisfaction(rated)
+
+
+def facts(session: Session, scope: Scope) -> list[Fact]:
+    """The orders filed before the window's end (of the scope's community and category),
+    read in one query and kept for the session: the figures, and the same figures by
+    category, all read these."""
+    key = ("work-order facts", scope.since, scope.until, scope.community)
+    cache: dict[Any, list[Fact]] = session.info.setdefault("reports", {})
+    if key not in cache:
+        cache[key] = _read_facts(session, scope)
+    every = cache[key]
+    return every if scope.category is None else [f for f in every if f.category == scope.category]
+
+
+def _read_facts(session: Session, scope: Scope) -> list[Fact]:
+    before_end = col(WorkOrderEvent.at) < scope.until
+    answered = func.min(
+        case((col(WorkOrderEvent.before) == OrderState.SUBMITTED, WorkOrderEvent.at))
     )
-    ratings: Any = session.exec(_where(statement, scope)).all()  # the ratings given
-    return satisfaction([int(r) for r in ratings])
-
-
-def _first_resolved(scope: Scope) -> Any:
-    return (
-        select(WorkOrderEvent.order_id, func.min(WorkOrderEvent.at).label("at"))
-        .where(col(WorkOrderEvent.after) == OrderState.RESOLVED)
+    fixed = func.min(case((col(WorkOrderEvent.after) == OrderState.RESOLVED, WorkOrderEvent.at)))
+    events = (
+        select(
+            WorkOrderEvent.order_id,
+            answered.label("answered"),
+            fixed.label("resolved"),
+            func.max(case((before_end, WorkOrderEvent.id))).label("last"),
+        )
         .group_by(col(WorkOrderEvent.order_id))
         .subquery()
     )
-
-
-def _resolutions(session: Session, scope: Scope) -> list[tuple[str, dt.datetime, dt.datetime]]:
-    """(category, filed, first resolved) of each order first resolved in the window."""
-    first = _first_resolved(scope)
-    statement = (
-        select(WorkOrder.category, WorkOrder.created_at, first.c.at)
+    last = aliased(WorkOrderEvent)
+    rating = rating_column()
+    columns: list[Any] = [
+        WorkOrder.category,
+        WorkOrder.created_at,
+        events.c.answered,
+        events.c.resolved,
+        last.after,
+        rating if rating is not None else literal(None),
+    ]
+    statement: Select = (
+        select(*columns)
         .select_from(WorkOrder)
-        .join(first, first.c.order_id == WorkOrder.id)
-        .where(first.c.at >= scope.since, first.c.at < scope.until)
+        .join(events, events.c.order_id == WorkOrder.id)
+        .outerjoin(last, col(last.id) == events.c.last)
+        .where(col(WorkOrder.created_at) < scope.until)
     )
-    return [(c, f, a) for c, f, a in session.exec(_where(statement, scope)).all()]
+    if scope.community is not None:
+        statement = statement.where(col(WorkOrder.community_id) == scope.community)
+    rows: Any = session.exec(statement).all()
+    return [
+        Fact(category, filed, _utc(answered), _utc(fixed), after in OPEN, rated)
+        for category, filed, answered, fixed, after, rated in rows
+    ]
 
 
-def _filed_inside(statement: Select, scope: Scope) -> Select:
-    statement = statement.where(
-        col(WorkOrder.created_at) >= scope.since, col(WorkOrder.created_at) < scope.until
-    )
-    return _where(statement, scope)
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A moment an aggregate returned: SQLite gives it back naive (it was stored in UTC)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.UTC)
+
+
+def _resolutions(session: Session, scope: Scope) -> list[Fact]:
+    return [
+        f for f in facts(session, scope) if f.resolved is not None and _inside(f.resolved, scope)
+    ]
+
+
+def _inside(moment: dt.datetime, scope: Scope) -> bool:
+    return scope.since <= moment < scope.until
 
 
 def _where(statement: Select, scope: Scope) -> Select:
