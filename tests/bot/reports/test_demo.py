@@ -6,14 +6,18 @@ days to come."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import docx
 import openpyxl
 import pytest
+from sqlalchemy import literal
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.cli import desk
+from bot.cli import main as cli_main
 from bot.cli.demo import Filled, fill
 from bot.config import Settings
 from bot.db import session_scope
@@ -116,3 +120,36 @@ def test_the_generator_refuses_days_to_come(empty_base: tuple[Engine, Settings])
     with session_scope(engine) as session, pytest.raises(UserFacingError, match="只能填到今天"):
         fill(session, tomorrow, tomorrow, NOW, settings.zone, CATEGORIES)
     assert set(COMMUNITIES)
+
+
+def test_satisfaction_reads_the_rating_once_work_orders_hold_one(
+    demo: tuple[Seeded, Filled], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plugged in: every resolved order rated 5 (a stand-in for `WorkOrder.rating`)."""
+    base, _ = demo
+    monkeypatch.setattr(work_orders, "rating_column", lambda: literal(5))
+    with Session(base.engine) as session:
+        report = make_report(session, base.period, None, NOW, base.settings.zone, CATEGORIES)
+    assert report.value("orders_resolved").now
+    assert report.value("orders_satisfaction").now == 100.0
+    assert all(values[-1] in (100.0, None) for _, values in report.categories)
+
+
+def test_report_demo_on_the_command_line(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LINLI_DATABASE_URL", seeded.settings.database_url)
+    monkeypatch.setenv("LINLI_HOME", str(seeded.settings.home))
+    for module in (desk, cli_main):
+        monkeypatch.setattr(module, "utcnow", lambda: NOW)
+    day = NOW.astimezone(seeded.settings.zone).date()
+    first = str(day - dt.timedelta(days=3))
+    assert cli_main.main(["report", "demo", "--from", first, "--to", str(day), "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["users"] == 2 * 24
+    assert counts["messages"] > 0
+    later = str(day + dt.timedelta(days=1))
+    assert cli_main.main(["report", "demo", "--from", first, "--to", later]) == 1
+    assert "只能填到今天" in capsys.readouterr().err
