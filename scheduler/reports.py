@@ -28,6 +28,7 @@ from bot.types import Reply
 
 logger = logging.getLogger(__name__)
 NOTICE_KIND = "report_made"
+RETRY = dt.timedelta(minutes=10)  # a report that failed is tried again this much later
 NOTICE = "【邻里】{title}已生成，可在后台查看和下载：{link}"
 
 
@@ -37,6 +38,8 @@ class ReportsDone:
     comparison a tick (each scheduler service holds one; a new process asks the table)."""
 
     done: set[tuple[str, dt.date]] = field(default_factory=set)
+    # a report that failed, by (kind, first day, place): not tried again before this moment
+    retry: dict[tuple[str, dt.date, str | None], dt.datetime] = field(default_factory=dict)
 
 
 def due(kind: str, now: dt.datetime, settings: Settings) -> Period | None:
@@ -61,8 +64,14 @@ def run_due(engine: Engine, now: dt.datetime, settings: Settings, notifier: Noti
             if settings.reports.communities:
                 places += [c.id for c in stored_communities(session)]
             waiting = [p for p in places if store.find(session, period, p) is None]
+            ready = [p for p in waiting if memo.retry.get((kind, period.first, p), now) <= now]
+            if ready:
+                made = _make(session, period, ready[0], now, settings, notifier)
+                if not made:
+                    memo.retry[(kind, period.first, ready[0])] = now + RETRY
+                return made
             if waiting:
-                return _make(session, period, waiting[0], now, settings, notifier)
+                continue  # failed ones wait for their retry
         memo.done.add((kind, period.first))
     return 0
 

@@ -129,3 +129,27 @@ def test_report_list_shows_what_was_made(
     assert all(Path(f).exists() for r in listed for f in r["files"])
     assert main(["report", "list"]) == 0
     assert "全区" in capsys.readouterr().out
+
+
+def test_a_failing_report_waits_before_it_is_tried_again(
+    base: tuple[Engine, Settings, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, settings, _ = base
+    settings = only(settings, ["month"])
+    calls: list[str | None] = []
+
+    def broken(session: Session, period: object, place: str | None, *rest: object) -> None:
+        calls.append(place)
+        raise RuntimeError("disk full")
+
+    working = store.make_and_store
+    monkeypatch.setattr(store, "make_and_store", broken)
+    memo = reports.ReportsDone()
+    for _ in range(3):
+        assert tick(engine, settings, NOW, memo) == 0
+    assert calls == [None, "dongpo", "suzhe"]  # each tried once, none again at once
+    later = NOW + reports.RETRY
+    assert tick(engine, settings, later, memo) == 0
+    assert calls[-1] is None
+    monkeypatch.setattr(store, "make_and_store", working)
+    assert tick(engine, settings, later + reports.RETRY, memo) == 1
