@@ -251,6 +251,21 @@ class Open311Settings(_Section):
     jurisdiction_id: str = ""  # when set, a request naming another jurisdiction is refused
 
 
+class ReportSettings(_Section):
+    """The "四个一" reports the scheduler makes and stores on their day (the 1st and 16th for
+    half-month ones, the 1st of the next month, quarter or year for the others)."""
+
+    kinds: list[Literal["half-month", "month", "quarter", "year"]] = [
+        "half-month",
+        "month",
+        "quarter",
+        "year",
+    ]  # fmt: skip  (empty: the scheduler makes none)
+    hour: int = Field(7, ge=0, le=23)  # the local hour of the day they are made at
+    after_days: int = Field(0, ge=0, le=27)  # made this many days after the period ends
+    communities: bool = True  # one per community too, beside the district's
+
+
 class StaffSettings(_Section):
     """How residents reach a person. Empty until the community publishes a real one: a
     resident is never shown an example number (a value still marked 示例 counts as empty)."""
@@ -294,6 +309,7 @@ class Settings(_Section):
     staff: StaffSettings = StaffSettings()
     orders: OrderSettings = OrderSettings()
     open311: Open311Settings = Open311Settings()
+    reports: ReportSettings = ReportSettings()
     console: ConsoleSettings = ConsoleSettings()
 
     @property

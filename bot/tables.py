@@ -39,6 +39,7 @@ from bot.people.models import (
     UserRole,
     UserTag,
 )
+from bot.reports.models import MadeReport
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, ShiftTemplate, VolunteerSkill
 
 TABLES: tuple[type[SQLModel], ...] = (
@@ -61,4 +62,6 @@ TABLES: tuple[type[SQLModel], ...] = (
     # work orders
     WorkOrder, WorkOrderEvent, WorkOrderFollower, WorkOrderPhoto, WorkOrderTimer,
     Open311Key, Open311Request,
+    # reports
+    MadeReport,
 )  # fmt: skip

@@ -26,7 +26,7 @@ from bot.metrics.registry import Metrics
 from bot.orders.categories import load_categories
 from bot.orders.sla import Timers
 from bot.outbox.notifier import Notifier
-from scheduler import lease, orders, runtime, shifts
+from scheduler import lease, orders, reports, runtime, shifts
 from scheduler.delivery import Delivery, Sender
 from scheduler.reminders import Planner
 
@@ -61,6 +61,7 @@ class SchedulerService:
         self.order_timers = Timers.of_district(
             settings, load_categories(settings.orders.categories)
         )
+        self._reports = reports.ReportsDone()
 
     @property
     def leader(self) -> bool:
@@ -93,6 +94,8 @@ class SchedulerService:
                 self.engine, now, self.settings.announcements)),
             ("work orders", lambda: orders.run_due(
                 self.engine, now, self.order_timers, self.notifier)),
+            ("work reports", lambda: reports.run_due(
+                self.engine, now, self.settings, self.notifier, self._reports)),
         ]  # fmt: skip
         for name, step in steps:  # one failing step does not hold up the others
             _guarded(name, step)

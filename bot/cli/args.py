@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from collections.abc import Callable
 
 ID_MAX = 2**31 - 1  # row ids are PostgreSQL integers
@@ -41,3 +42,11 @@ def decimal(low: float, high: float) -> Callable[[str], float]:
 
 row_id = whole(1, ID_MAX)
 integer = whole(-ID_MAX, ID_MAX)  # any number a column holds; the domain says what is sensible
+
+
+def day(text: str) -> dt.date:
+    """An argparse type: a date written 2026-11-01."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期要写成 2026-11-01 这样，现在是“{text}”") from None

@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 from bot.activities.models import Activity
 from bot.app import App
 from bot.clock import utcnow
+from bot.console import reports
 from bot.console.auth import COOKIE, Signer, load_secret, secure
 from bot.db import read_only, session_scope
 from bot.errors import UserFacingError
@@ -464,6 +465,7 @@ class Console:
             Route("/try", page(self.try_page), methods=["GET"]),
             Route("/try", act(self.try_page), methods=["POST"]),
             Route("/audit", page(self.audit_page), methods=["GET"]),
+            *reports.routes(self),
             Route("/signout", act(self.signout), methods=["POST"]),
             Route("/signin", self.signin_help, methods=["GET"]),
             Route("/login/{token}", self.login_page, methods=["GET"]),

@@ -11,12 +11,20 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.reports import messages
-from bot.reports.build import Report, Row, per_community_labels
+from bot.reports.build import (
+    BY_CATEGORY,
+    ORDERS,
+    Report,
+    Row,
+    category_labels,
+    per_community_labels,
+)
 from bot.spreadsheets import inert
 
 COLUMNS = ("指标", "本期", "上期", "变化", "单位")
 SUMMARY = "概要"
 COMMUNITIES = "各社区"
+CATEGORIES = "工单分类"
 ASKED = "常见问题"
 FONT = "宋体"
 
@@ -26,7 +34,9 @@ def write_xlsx(report: Report, path: Path) -> Path:
     book = Workbook()
     summary = book.worksheets[0]
     summary.title = SUMMARY
-    _rows(summary, [(report.title,), (), *((s,) for s in report.summary), (), (messages.REMARKS,)])
+    remarks = [(line,) for line in report.remarks.splitlines()]
+    lines = [(report.title,), (), *((s,) for s in report.summary), (), (messages.REMARKS,)]
+    _rows(summary, [*lines, *remarks])
     summary.column_dimensions["A"].width = 100
     for name, rows in report.sections.items():
         sheet = book.create_sheet(name)
@@ -35,6 +45,10 @@ def write_xlsx(report: Report, path: Path) -> Path:
         _rows(sheet, [COLUMNS, *(_cells(row) for row in [*counts, *others])])
         _widths(sheet)
         _chart(sheet, name, len(counts))
+    if report.categories:
+        sheet = book.create_sheet(CATEGORIES)
+        _rows(sheet, [("类别", *category_labels()), *_category_lines(report)])
+        _widths(sheet)
     _asked(book.create_sheet(ASKED), report)
     if report.communities:
         sheet = book.create_sheet(COMMUNITIES)
@@ -46,7 +60,19 @@ def write_xlsx(report: Report, path: Path) -> Path:
 
 def _cells(row: Row) -> tuple[object, ...]:
     """Numbers stay numbers (Excel sums and charts them); the change is text ('+3')."""
-    return (row.figure.label, row.now, row.before, messages.change(row), row.figure.unit)
+    now = row.figure.absent if row.now is None else row.now
+    before = row.figure.absent if row.before is None else row.before
+    return (row.figure.label, now, before, messages.change(row), row.figure.unit)
+
+
+def _category_lines(report: Report) -> list[tuple[object, ...]]:
+    """Numbers stay numbers; a figure not known shows what stands for it (暂无评价数据)."""
+    rows = {row.figure.key: row for row in report.sections[ORDERS]}
+    absent = [rows[k].figure.absent for k in BY_CATEGORY]
+    return [
+        (name, *(a if v is None else v for a, v in zip(absent, values, strict=True)))
+        for name, values in report.categories
+    ]
 
 
 def _community_lines(report: Report) -> list[tuple[object, ...]]:

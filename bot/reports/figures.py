@@ -20,12 +20,15 @@ from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.announcements.models import Announcement, Stage
 from bot.kb.models import UnansweredQuestion
 from bot.models import ProcessedMessage, User
+from bot.orders.categories import Category
+from bot.outbox.models import Outbox
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.shifts.service import ACTIVE as HOLDS_SLOT
 
 HELD = (Phase.PUBLISHED, "finished")  # an activity that took place (not a draft, not cancelled)
 SIGNED_UP = (Seat.CONFIRMED, Seat.ATTENDED, Seat.NO_SHOW)  # a seat kept to the day
 CAME = (Turn.CHECKED_IN, Turn.DONE)  # a volunteer who turned up
+UNDELIVERED = ("undeliverable", "failed", "unknown")  # outbox outcomes of a message not delivered
 QUESTION = ("faq", "clarify", "fallback")  # outcomes of a question the knowledge base took
 # a statement being narrowed down; sqlmodel types each select by its columns, which a helper
 # that only adds conditions and joins cannot spell
@@ -39,6 +42,8 @@ class Scope:
     since: dt.datetime
     until: dt.datetime
     community: str | None = None
+    category: str | None = None  # work orders: one category's
+    categories: tuple[Category, ...] = ()  # work orders' categories and their time limits
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Figure:
     label: str
     unit: str
     count: Callable[[Session, Scope], float | None]
+    absent: str = "—"  # what the report shows when the figure is not known
 
 
 def activities_held(session: Session, scope: Scope) -> float | None:
@@ -140,6 +146,17 @@ def announcements_sent(session: Session, scope: Scope) -> float | None:
     return float(len(_announcements(session, scope)))
 
 
+def announcements_reached(session: Session, scope: Scope) -> float | None:
+    """Messages of those announcements delivered to residents (of the community)."""
+    return _one(session, _deliveries(session, scope, ("sent",)))
+
+
+def announcements_undelivered(session: Session, scope: Scope) -> float | None:
+    """Messages of those announcements that could not be delivered (the channel refused,
+    gave up after retries, or the send was interrupted and its fate is unknown)."""
+    return _one(session, _deliveries(session, scope, UNDELIVERED))
+
+
 SECTIONS: dict[str, tuple[Figure, ...]] = {
     "活动": (
         Figure("activities_held", "举办活动", "场", activities_held),
@@ -162,7 +179,11 @@ SECTIONS: dict[str, tuple[Figure, ...]] = {
         Figure("unanswered", "未能答复", "条", unanswered),
         Figure("handoffs", "找人工", "次", handoffs),
     ),
-    "通知": (Figure("announcements_sent", "发出通知", "条", announcements_sent),),
+    "通知": (
+        Figure("announcements_sent", "发出通知", "条", announcements_sent),
+        Figure("announcements_reached", "送达", "人次", announcements_reached),
+        Figure("announcements_undelivered", "未能送达", "人次", announcements_undelivered),
+    ),
 }
 
 
@@ -267,3 +288,13 @@ def _announcements(session: Session, scope: Scope) -> list[Announcement]:
     if scope.community is None:
         return list(sent)
     return [a for a in sent if a.everyone or scope.community in a.communities]
+
+
+def _deliveries(session: Session, scope: Scope, statuses: tuple[str, ...]) -> Select:
+    refs = [f"announcement:{a.id}" for a in _announcements(session, scope)]
+    statement = (
+        select(func.count())
+        .select_from(Outbox)
+        .where(col(Outbox.ref).in_(refs), col(Outbox.status).in_(statuses))
+    )
+    return by_asker(statement, Outbox.user_id, scope)

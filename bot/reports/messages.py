@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.reports.build import Report, Row
 
-NOTHING = "本期（{label}）没有活动、志愿服务、咨询和通知的记录。"
+NOTHING = "本期（{label}）没有活动、志愿服务、咨询、通知和工单的记录。"
 REMARKS = "社工意见："
 NONE_ASKED = "本期没有。"
 NO_VALUE = "—"
@@ -41,12 +41,21 @@ def summary(report: Report) -> list[str]:
 
 
 def _said(row: Row) -> str:
-    """'举办活动 24 场（上期 28 场）', '到场率 66.7%（上期 —）'."""
+    """'举办活动 24 场（上期 28 场）', '到场率 66.7%（上期 —）', '满意率暂无评价数据'."""
+    if row.now is None and row.before is None and row.figure.absent != NO_VALUE:
+        return f"{row.figure.label}{row.figure.absent}"
     return f"{row.figure.label} {_with_unit(row.now, row)}（上期 {_with_unit(row.before, row)}）"
+
+
+def shown(value: float | None, row: Row) -> str:
+    """A figure's value as a table shows it: '85%', '12', or what stands for not known."""
+    return row.figure.absent if value is None else number(value, row.figure.unit)
 
 
 def _with_unit(value: float | None, row: Row) -> str:
     unit = row.figure.unit
-    if value is None or unit == "%":
+    if value is None:
+        return row.figure.absent
+    if unit == "%":
         return number(value, unit)
     return f"{number(value)} {unit}"

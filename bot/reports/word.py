@@ -13,14 +13,21 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.run import Run
 
-from bot.reports import charts, messages
-from bot.reports.build import Report, Row, per_community_labels
+from bot.reports import charts, messages, work_orders
+from bot.reports.build import (
+    BY_CATEGORY,
+    ORDERS,
+    Report,
+    Row,
+    category_labels,
+    per_community_labels,
+)
 
 BODY_FONT = "宋体"  # SimSun: what Chinese government documents' body text is set in
 HEADING_FONT = "黑体"  # SimHei
 LATIN_FONT = "Times New Roman"
 COLUMNS = ("指标", "本期", "上期", "变化", "单位")
-CHARTED = ("活动", "咨询")  # sections whose counts get a chart
+CHARTED = ("活动", "咨询", "工单")  # sections whose counts get a chart
 
 
 def write_docx(report: Report, path: Path) -> Path:
@@ -37,6 +44,8 @@ def write_docx(report: Report, path: Path) -> Path:
         _table(document, COLUMNS, [_cells(row) for row in rows])
         if name in CHARTED and not report.empty:
             _picture(document, charted(report, name))
+        if name == ORDERS and report.categories:
+            _by_category(document, report)
     number = len(report.sections) + 2
     _heading(document, f"{_ORDINALS[number]}、常见问题", 1)
     _most_asked(document, report)
@@ -44,8 +53,9 @@ def write_docx(report: Report, path: Path) -> Path:
         _heading(document, f"{_ORDINALS[number + 1]}、各社区", 1)
         _communities(document, report)
     _heading(document, messages.REMARKS, 1)
-    for _ in range(4):  # blank lines to write in
-        _paragraph(document, "")
+    lines = report.remarks.splitlines() if report.remarks.strip() else [""] * 4
+    for line in lines:  # the 社工's words, or blank lines to write them in
+        _paragraph(document, line)
     document.save(str(path))
     return path
 
@@ -64,7 +74,39 @@ def _communities(document: Doc, report: Report) -> None:
     lines = [(name, *map(messages.number, values)) for name, values in report.communities]
     _table(document, header, lines)
     if not report.empty:
-        _picture(document, charts.by_community(report, 0, "各社区举办活动（场）"))
+        _picture(document, _community_chart(report))
+
+
+def chart_images(report: Report) -> list[bytes]:
+    """Every chart the document holds, in its order (PNG)."""
+    if report.empty:
+        return []
+    shown = [charted(report, name) for name in report.sections if name in CHARTED]
+    return [*shown, _community_chart(report)] if report.communities else shown
+
+
+def _community_chart(report: Report) -> bytes:
+    return charts.by_community(report, 0, "各社区举办活动（场）")
+
+
+def _by_category(document: Doc, report: Report) -> None:
+    """The table by category; without a single rating the 满意率 column goes, and a line
+    says so instead (seven cells of 暂无评价数据 say nothing more)."""
+    _heading(document, "按类别", 2)
+    header, lines = ("类别", *category_labels()), by_category(report)
+    if all(values[-1] is None for _, values in report.categories):
+        header, lines = header[:-1], [line[:-1] for line in lines]
+        _paragraph(document, f"满意率：{work_orders.NO_RATINGS}（工单还没有居民评价）。")
+    _table(document, header, lines)
+
+
+def by_category(report: Report) -> list[tuple[str, ...]]:
+    """The work orders' lines by category, as shown (满意率 may be 暂无评价数据)."""
+    rows = {row.figure.key: row for row in report.sections[ORDERS]}
+    return [
+        (name, *(messages.shown(v, rows[k]) for k, v in zip(BY_CATEGORY, values, strict=True)))
+        for name, values in report.categories
+    ]
 
 
 def charted(report: Report, section: str) -> bytes:
@@ -127,9 +169,8 @@ def _table(document: Doc, header: tuple[str, ...], rows: list[tuple[str, ...]]) 
 
 
 def _cells(row: Row) -> tuple[str, ...]:
-    unit = row.figure.unit
-    now, before = messages.number(row.now, unit), messages.number(row.before, unit)
-    return (row.figure.label, now, before, messages.change(row), unit)
+    now, before = messages.shown(row.now, row), messages.shown(row.before, row)
+    return (row.figure.label, now, before, messages.change(row), row.figure.unit)
 
 
 def _picture(document: Doc, png: bytes) -> None:

@@ -1,6 +1,7 @@
 """A year report of a busy district: 50,000 residents in 6 communities, 2,000 activities
 (20,000 sign-ups), 1,000 shifts, 200,000 questions (20,000 logged unanswered or 找人工) and
-500 announcements over a year; the time to count every figure (this year and the last,
+500 announcements (100,000 deliveries in the outbox), 10,000 work orders (with their state
+changes) over a year; the time to count every figure (this year and the last,
 district-wide and per community) and to write the .docx and .xlsx, and the peak memory.
 
 Run: python tests/bench/bench_report.py [--url URL] [--scale 1.0]
@@ -29,6 +30,9 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.kb.models import UnansweredQuestion
 from bot.models import Community, ProcessedMessage, User
+from bot.orders.categories import load_categories
+from bot.orders.models import WorkOrder, WorkOrderEvent
+from bot.outbox.models import Outbox
 from bot.reports.build import make_report, write_files
 from bot.reports.periods import period_of
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost
@@ -60,6 +64,8 @@ def seed(settings: Settings, scale: float) -> None:
             "shifts": 1_000,
             "questions": 200_000,
             "announcements": 500,
+            "recipients": 200,  # outbox rows per announcement
+            "orders": 10_000,
         }.items()
     }
     with session_scope(engine) as session:
@@ -197,7 +203,49 @@ def seed(settings: Settings, scale: float) -> None:
                 for _ in range(n["announcements"])
             ],
         )
+        deliveries(session, rng, n)
+        orders(session, rng, n)
     engine.dispose()
+
+
+def deliveries(session: Session, rng: random.Random, n: dict[str, int]) -> None:
+    """Each announcement's outbox rows: mostly sent, some not delivered."""
+    rows = [
+        {
+            "user_id": rng.randint(1, n["users"]), "kind": "announcement",
+            "dedupe_key": f"a:{a}:{r}", "ref": f"announcement:{a}", "payload": {},
+            "status": rng.choice(("sent",) * 9 + ("undeliverable",)), "attempts": 1,
+            "next_attempt_at": NOW, "created_at": NOW,
+        }
+        for a in range(1, n["announcements"] + 1)
+        for r in range(n["recipients"])
+    ]  # fmt: skip
+    bulk(session, Outbox, rows)
+
+
+def orders(session: Session, rng: random.Random, n: dict[str, int]) -> None:
+    """Work orders of the demo categories, filed, accepted and (most) resolved."""
+    names = [c.name for c in load_categories()]
+    filed, events = [], []
+    for order in range(1, n["orders"] + 1):
+        at = moment(rng)
+        filed.append(
+            {"id": order, "resident_id": rng.randint(1, n["users"]),
+             "community_id": rng.choice(PLACES), "category": rng.choice(names),
+             "description": "工单", "place": "", "state": "resolved", "created_at": at,
+             "updated_at": at}
+        )  # fmt: skip
+        taken, fixed = at + dt.timedelta(hours=rng.uniform(1, 60)), None
+        if rng.random() < 0.8:
+            fixed = taken + dt.timedelta(days=rng.uniform(0.1, 8))
+        story = [(at, None, "submitted"), (taken, "submitted", "assigned")]
+        story += [(fixed, "assigned", "resolved")] if fixed else []
+        events += [
+            {"order_id": order, "at": when, "before": before, "after": after, "note": ""}
+            for when, before, after in story
+        ]
+    bulk(session, WorkOrder, filed)
+    bulk(session, WorkOrderEvent, events)
 
 
 def main() -> None:
@@ -233,7 +281,8 @@ def main() -> None:
     print(f"the report's own peak (traced Python memory): {traced:.1f} MB")
     tracemalloc.stop()
     asked, held = report.value("questions_asked").now, report.value("activities_held").now
-    print(f"questions {asked:g}, activities {held:g}")
+    opened, reached = report.value("orders_opened").now, report.value("announcements_reached").now
+    print(f"questions {asked:g}, activities {held:g}, work orders {opened:g}, reached {reached:g}")
     print(*(f"{f.name}: {f.stat().st_size // 1024} KB" for f in files), sep="\n")
     engine.dispose()
 

@@ -46,6 +46,8 @@ class Seeded:
     messages: list[dict[str, Any]] = field(default_factory=list)
     logged: list[dict[str, Any]] = field(default_factory=list)
     announcements: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)  # announcements' outbox rows
+    orders: list[dict[str, Any]] = field(default_factory=list)  # work orders with their events
 
 
 @pytest.fixture
@@ -187,12 +189,13 @@ def _announcement(session: Any, rng: random.Random, base: Seeded, moment: dt.dat
     status = rng.choice([s.value for s in Stage])
     everyone = rng.random() < 0.25
     communities = [] if everyone else rng.sample(sorted(COMMUNITIES), rng.randint(0, 2))
-    session.add(
-        Announcement(
-            text="通知", communities=communities, everyone=everyone, send_at=moment,
-            status=status, created_at=NOW,
-        )
+    announcement = Announcement(
+        text="通知", communities=communities, everyone=everyone, send_at=moment,
+        status=status, created_at=NOW,
     )  # fmt: skip
+    session.add(announcement)
+    session.flush()
     base.announcements.append(
-        {"status": status, "everyone": everyone, "communities": communities, "at": moment}
-    )
+        {"id": announcement.id, "status": status, "everyone": everyone,
+         "communities": communities, "at": moment}
+    )  # fmt: skip

@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
+from bot.orders.categories import Category, load_categories
 from bot.reports import messages
 from bot.reports.build import Report, make_report
 from bot.reports.periods import Period, PeriodError, last_finished, period_of
 from tests.bot.reports.conftest import COMMUNITIES, ENTRIES, Seeded
 from tests.conftest import NOW
+
+CATEGORIES = load_categories()
 
 
 def expected(base: Seeded, period: Period, community: str | None) -> dict[str, float | None]:
@@ -73,6 +76,68 @@ def expected(base: Seeded, period: Period, community: str | None) -> dict[str, f
         "unanswered": sum(q["kind"] == "fallback" for q in logged),
         "handoffs": sum(q["kind"] == "handoff" for q in logged),
         "announcements_sent": len(sent),
+        **_reach(base, {a["id"] for a in sent}, ours),
+        **order_figures(base.orders, since, until, community, None, CATEGORIES),
+    }
+
+
+def _reach(base: Seeded, sent: set[int], ours: Any) -> dict[str, float | None]:
+    mine = [d for d in base.deliveries if d["announcement"] in sent and ours(base.users[d["user"]])]
+    return {
+        "announcements_reached": sum(d["status"] == "sent" for d in mine),
+        "announcements_undelivered": sum(
+            d["status"] in ("undeliverable", "failed", "unknown") for d in mine
+        ),
+    }
+
+
+def order_figures(
+    orders: list[dict[str, Any]],
+    since: dt.datetime,
+    until: dt.datetime,
+    community: str | None,
+    category: str | None,
+    categories: tuple[Category, ...],
+) -> dict[str, float | None]:
+    """The work-order figures, counted over the orders' records and their events (none when
+    the base holds no order filed before the window's end: the section is left out)."""
+    limits = {c.name: c for c in categories}
+    mine = [
+        o for o in orders
+        if (community is None or o["community"] == community)
+        and (category is None or o["category"] == category)
+    ]  # fmt: skip
+    if not any(o["at"] < until for o in mine):
+        return {}
+    filed = [o for o in mine if since <= o["at"] < until]
+    in_time = 0
+    for o in filed:
+        answers = [e["at"] for e in o["events"] if e["before"] == "submitted"]
+        hours = dt.timedelta(hours=limits[o["category"]].respond_hours)
+        in_time += bool(answers) and min(answers) - o["at"] <= hours
+    resolved, on_time, late = 0, 0, 0
+    for o in mine:
+        days = dt.timedelta(days=limits[o["category"]].resolve_days)
+        fixed = [e["at"] for e in o["events"] if e["after"] == "resolved"]
+        if fixed and since <= min(fixed) < until:
+            resolved += 1
+            on_time += min(fixed) - o["at"] <= days
+        before_end = [e for e in o["events"] if e["at"] < until]
+        if o["at"] < until and before_end:
+            state = max(before_end, key=lambda e: e["at"])["after"]
+            late += state in ("submitted", "assigned", "reopened") and o["at"] + days < until
+
+    def rate(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    return {
+        "orders_opened": len(filed),
+        "orders_resolved": resolved,
+        "orders_on_time": on_time,
+        "orders_overdue": late,
+        "orders_response_rate": rate(in_time, len(filed)),
+        "orders_on_time_rate": rate(on_time, resolved),
+        "orders_satisfaction": None,  # work orders hold no rating yet
     }
 
 
@@ -109,7 +174,7 @@ def test_a_period_with_no_rows_says_so(seeded: Seeded) -> None:
     long_ago = period_of("quarter", dt.date(2020, 5, 1))
     report = report_of(seeded, None, long_ago)
     assert report.empty
-    assert report.summary == ["本期（2020年第2季度）没有活动、志愿服务、咨询和通知的记录。"]
+    assert report.summary == ["本期（2020年第2季度）没有活动、志愿服务、咨询、通知和工单的记录。"]
 
 
 def test_a_future_period_is_refused(seeded: Seeded) -> None:

@@ -96,7 +96,7 @@ def test_an_empty_period_makes_files_that_say_so(empty_base: tuple, tmp_path: Pa
         )
     word, excel = write_files(report, tmp_path)
     text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
-    assert "没有活动、志愿服务、咨询和通知的记录" in text
+    assert "没有活动、志愿服务、咨询、通知和工单的记录" in text
     assert len(docx.Document(str(word)).inline_shapes) == 0  # no chart of zeros
     assert "没有活动" in openpyxl.load_workbook(excel)["概要"]["A3"].value
 
