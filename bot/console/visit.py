@@ -8,12 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.models import Community, User
+from bot.outbox.notifier import Notifier
 from bot.people import audit, signin
 from bot.people.masking import mask_name
 
@@ -62,6 +64,16 @@ class Visit:
         """The district's date now."""
         return self.now.astimezone(self.console.app.settings.zone).date()
 
+    @property
+    def notifier(self) -> Notifier:
+        """Queues the notices an action sends (sent once it commits), as the CLI's do."""
+        return Notifier(self.console.app.settings.zone, self.console.clock)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The district's timezone: times are read and shown in it."""
+        return self.console.app.settings.zone
+
     def param(self, name: str, limit: int = 100) -> str:
         """A query parameter, trimmed."""
         return self.request.query_params.get(name, "").strip()[:limit]
@@ -93,6 +105,27 @@ def communities(visit: Visit) -> list[Community]:
     """The communities this staff member serves (all, for district staff)."""
     rows = visit.session.exec(select(Community).order_by(col(Community.id))).all()
     return [c for c in rows if visit.staff.may_see(c.id)]
+
+
+def row_id(visit: Visit, name: str = "id") -> int:
+    """A path's row id (a number; anything else is nobody's row)."""
+    value = str(visit.request.path_params.get(name, ""))
+    if not value.isdigit():
+        raise Forbidden(f"no such row {value[:20]}")
+    return int(value)
+
+
+def download(data: bytes, filename: str, kind: str) -> Response:
+    """A file for the staff member's browser to save."""
+    return Response(
+        data, media_type=kind, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )  # fmt: skip
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def names(session: Session, ids: set[int]) -> dict[int, str]:

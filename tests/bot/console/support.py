@@ -1,0 +1,61 @@
+"""The console tests' helpers: people with roles, a resident's message, signing in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from sqlmodel import Session, select
+from starlette.testclient import TestClient
+
+from bot.app import App
+from bot.console.auth import COOKIE
+from bot.console.web import PREFIX
+from bot.db import session_scope
+from bot.identity import resolve_user
+from bot.people import roles, signin
+from bot.people.models import AuditEntry
+from bot.types import Incoming
+
+LINK = dt.timedelta(minutes=10)
+
+
+def person(app: App, name: str, now: dt.datetime, role: str = "", community: str = "") -> int:
+    """A console user `name`, given `role` (in `community`) when said; living in `community`."""
+    with session_scope(app.engine) as session:
+        user = resolve_user(session, "console", name, now)
+        user.community_id = community or None
+        session.add(user)
+        assert user.id is not None
+        if role:
+            roles.grant(session, user.id, role, community)
+        return user.id
+
+
+def ask(app: App, user: str, said: str) -> str:
+    return app.dispatcher.handle(Incoming("console", user, said, msg_id=uuid.uuid4().hex)).text
+
+
+def link(app: App, user_id: int, now: dt.datetime) -> str:
+    with session_scope(app.engine) as session:
+        return f"{PREFIX}/login/{signin.create_link(session, user_id, now, LINK)}"
+
+
+def sign_in(web: TestClient, app: App, user_id: int, now: dt.datetime) -> None:
+    address = link(app, user_id, now)
+    assert web.get(address).status_code == 200  # the page with the button: not used up yet
+    answer = web.post(address, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    assert web.cookies.get(COOKIE)
+
+
+def csrf(web: TestClient, page: str = "/inbox") -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', web.get(PREFIX + page).text)
+    assert found is not None
+    return found.group(1)
+
+
+def audited(app: App, action: str) -> list[AuditEntry]:
+    with Session(app.engine) as session:
+        return list(session.exec(select(AuditEntry).where(AuditEntry.action == action)).all())
