@@ -30,7 +30,16 @@ from starlette.staticfiles import StaticFiles
 from bot.app import App
 from bot.clock import utcnow
 from bot.console.auth import COOKIE, Signer, load_secret, secure
-from bot.console.pages import activities, announcements, audit, dashboard, inbox, kb, trying
+from bot.console.pages import (
+    activities,
+    announcements,
+    audit,
+    dashboard,
+    inbox,
+    kb,
+    trying,
+    volunteers,
+)
 from bot.console.visit import PREFIX, Forbidden, Handler, Page, Visit, text
 from bot.db import read_only, session_scope
 from bot.kb import unanswered
@@ -56,6 +65,7 @@ PAGES: Sequence[Sequence[Page]] = (
     trying.ROUTES,
     activities.ROUTES,
     announcements.ROUTES,
+    volunteers.ROUTES,
     audit.ROUTES,
     [Page("POST", "/signout", signout)],
 )
@@ -67,6 +77,7 @@ NAV: Sequence[tuple[str, str]] = (
     ("知识库", "/kb"),
     ("活动", "/activities"),
     ("公告", "/announcements"),
+    ("志愿者", "/volunteers"),
     ("试一试", "/try"),
     ("审计日志", "/audit"),
 )
