@@ -48,6 +48,10 @@ def _draft(visit: Visit) -> tuple[dict[str, Any], Draft]:
         send_at = parse_moment(typed["at"], visit.zone) if typed["at"] else visit.now
     except ValueError as exc:
         raise announcements.AnnouncementError(f"发送时间{exc}") from None
+    for community in typed["communities"]:
+        visit.mine(community)  # another community's residents: 403, as on every page
+    if typed["everyone"]:
+        visit.mine(None)
     target = Target(tuple(typed["communities"]), tuple(typed["roles"]), (), typed["everyone"])
     return typed, Draft(typed["text"], target, send_at, typed["link"], typed["topic"] or "general")
 
