@@ -46,7 +46,8 @@ _SHOWN = 200  # activities a list shows
 
 def activity_list(visit: Visit) -> Response:
     everything = visit.param("all") == "1"
-    statement = select(Activity).order_by(col(Activity.starts_at).desc(), col(Activity.id))
+    order = col(Activity.starts_at).desc() if everything else col(Activity.starts_at)
+    statement = select(Activity).order_by(order, col(Activity.id))
     if not everything:
         statement = statement.where(
             Activity.ends_at > visit.now, Activity.status != Phase.CANCELLED
@@ -63,6 +64,7 @@ def _list_page(
     return visit.render(
         "activities.html", status=status, activities=shown, taken=taken, everything=everything,
         fields=FIELDS, draft=draft, problems=problems, communities=_mine(visit), Phase=Phase,
+        named={c.id: c.name for c in stored_communities(visit.session)},
     )  # fmt: skip
 
 

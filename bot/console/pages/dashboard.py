@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from markupsafe import Markup
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from bot.activities.models import Activity
+from bot.console import charts
+from bot.console.pages import figures
 from bot.console.visit import Page, Visit
 from bot.kb import unanswered
 from bot.kb.models import KnowledgeEntry
@@ -24,11 +27,21 @@ def dashboard(visit: Visit) -> Response:
         "dashboard.html", counts=counts, groups=groups[:5], open_groups=len(groups),
         entries=_entry_count(visit.session), today=midnight.date(),
         activities=_activities_between(visit, midnight, midnight + dt.timedelta(days=7)),
-        hours_waiting=_hours_waiting(visit),
+        hours_waiting=_hours_waiting(visit), charts=_charts(visit, midnight),
     )  # fmt: skip
 
 
 ROUTES = [Page("GET", "/", dashboard)]
+
+
+def _charts(visit: Visit, midnight: dt.datetime) -> dict[str, Markup]:
+    taken = figures.signups(visit, midnight)
+    most = max([capacity for _, _, capacity in taken], default=0)
+    return {
+        "rate": charts.columns(figures.answer_rate(visit, midnight), "每天答上的比例（%）"),
+        "top": charts.bars(figures.top_questions(visit, midnight), " 次", "问得最多的问题"),
+        "signups": charts.bars([(t, n) for t, n, _ in taken], " 人", "报名人数", most),
+    }
 
 
 def _entry_count(session: Session) -> int:
