@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -42,6 +42,7 @@ class Visit:
     lists: dict[str, list[str]]
     now: dt.datetime
     notice: str = ""
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # name: (file, data)
 
     def mine(self, community: str | None) -> None:
         """Refuse a row of a community this staff member does not serve."""

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -171,7 +171,7 @@ class Console:
                     self, request, session, staff, token,
                     {k: text(v) for k, v in form.items()},
                     {k: [text(v) for v in form.getlist(k)] for k in form},
-                    now,
+                    now, uploads=_uploads(form),
                 )  # fmt: skip
                 return handler(visit)
         except Forbidden as exc:
@@ -235,6 +235,18 @@ class Console:
             Route("/login/{token}", self.login, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
+
+
+_UPLOAD_LIMIT = 5_000_000  # bytes of one uploaded file (a knowledge file)
+
+
+def _uploads(form: FormData) -> dict[str, tuple[str, bytes]]:
+    """The form's files (read here, in the request's thread), each cut at the limit."""
+    return {
+        name: (value.filename or "", value.file.read(_UPLOAD_LIMIT + 1))
+        for name, value in form.multi_items()
+        if isinstance(value, UploadFile)
+    }
 
 
 _NO_STORE = {

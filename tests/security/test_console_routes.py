@@ -36,15 +36,22 @@ pytest_plugins = ["tests.bot.console.conftest"]
 
 PHONE = "13912345678"
 ENTRY = "comm-suzhe"  # a 苏辙社区 entry of the demo base
+SUZHE_FILE = "\n".join([
+    "entries:", "  - id: suzhe-ebike-shed", "    category: service", "    community: suzhe",
+    "    question: 苏辙社区的电动车棚谁管", "    answer: 电动车棚由苏辙社区物业管理。",
+    "    source: 苏辙社区居委会", "",
+]).encode()  # fmt: skip
 # What another community's staff would see of 苏辙社区 on each list page.
 MARKERS = {
     "/": "苏辙的流浪猫归谁管", "/inbox": "苏辙的流浪猫归谁管", "/kb": "苏辙社区有什么特色",
+    "/kb/export": "苏辙社区有什么特色",
     "/activities": "苏辙剪纸课", "/announcements": "苏辙停水通知", "/volunteers": "苏辙帮厨岗",
 }  # fmt: skip
 # A route that is the visitor's own (it shows or does nothing of another community's):
 # checked to answer, to show no marker, and to change nothing.
 OWN = {
-    ("GET", "/"), ("GET", "/inbox"), ("GET", "/kb"), ("GET", "/try"), ("POST", "/try"),
+    ("GET", "/"), ("GET", "/inbox"), ("GET", "/kb"), ("GET", "/kb/export"), ("GET", "/try"),
+    ("POST", "/try"),
     ("GET", "/audit"), ("GET", "/activities"), ("GET", "/announcements"),
     ("GET", "/volunteers"), ("POST", "/volunteers/hours"), ("POST", "/signout"),
 }  # fmt: skip
@@ -158,7 +165,10 @@ def call(web: TestClient, world: World, page: Page, token: str | None) -> Any:
     address = _path(world, page)
     if page.method == "GET":
         return web.get(address, params={"ids": str(world.question)}, follow_redirects=False)
-    return web.post(address, data=world.form(token), follow_redirects=False)
+    files = {"file": ("suzhe.yaml", SUZHE_FILE, "application/yaml")}
+    if page.path != "/kb/import":
+        return web.post(address, data=world.form(token), follow_redirects=False)
+    return web.post(address, data=world.form(token), files=files, follow_redirects=False)
 
 
 # every route of the table; signing out last (it ends the session the others use)
