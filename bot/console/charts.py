@@ -8,19 +8,23 @@ from html import escape
 
 from markupsafe import Markup
 
-_WIDTH = 640
+_WIDTH = 420  # about a phone's width: the type is drawn near its size there
 _ROW = 34  # a bar's line, in SVG units (the chart scales with the page's width)
-_LABEL = 210  # room for a label on the left of a bar
+_LABEL = 170  # room for a label on the left of a bar (nine characters)
 _FONT = 'font-family="inherit" font-size="17"'
 
 
-def bars(rows: Sequence[tuple[str, float]], unit: str, title: str, most: float = 0) -> Markup:
-    """Horizontal bars, one per (label, value), longest = `most` (or the largest value)."""
+def bars(
+    rows: Sequence[tuple[str, float]], unit: str, title: str, most: float = 0,
+    texts: Sequence[str] = (),
+) -> Markup:  # fmt: skip
+    """Horizontal bars, one per (label, value), longest = `most` (or the largest value);
+    each says its value and unit, or its text in `texts`."""
     if not rows:
         return Markup(f'<p class="muted">{escape(title)}：还没有数据。</p>')
     top = most or max(value for _, value in rows) or 1
     height = _ROW * len(rows) + 8
-    span = _WIDTH - _LABEL - 90
+    span = _WIDTH - _LABEL - 70
     parts = [
         f'<svg class="chart" viewBox="0 0 {_WIDTH} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
@@ -29,14 +33,15 @@ def bars(rows: Sequence[tuple[str, float]], unit: str, title: str, most: float =
     for n, (label, value) in enumerate(rows):
         y = 4 + n * _ROW
         length = max(2.0, span * min(value, top) / top)
-        shown = label if len(label) <= 12 else label[:11] + "…"
+        shown = label if len(label) <= 9 else label[:8] + "…"
+        said = texts[n] if n < len(texts) else f"{_number(value)}{unit}"
         parts += [
             f'<text x="{_LABEL - 8}" y="{y + 22}" text-anchor="end" {_FONT} fill="#1f2933">'
             f"{escape(shown)}</text>",
             f'<rect x="{_LABEL}" y="{y + 6}" width="{length:.1f}" height="22" rx="4" '
             f'fill="#0b6e4f"/>',
             f'<text x="{_LABEL + length + 6:.1f}" y="{y + 22}" {_FONT} fill="#52606d">'
-            f"{_number(value)}{escape(unit)}</text>",
+            f"{escape(said)}</text>",
         ]
     parts.append("</svg>")
     return Markup("".join(parts))

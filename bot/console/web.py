@@ -37,6 +37,7 @@ from bot.console.pages import (
     dashboard,
     inbox,
     kb,
+    orders,
     trying,
     volunteers,
 )
@@ -66,6 +67,7 @@ PAGES: Sequence[Sequence[Page]] = (
     activities.ROUTES,
     announcements.ROUTES,
     volunteers.ROUTES,
+    orders.ROUTES,
     audit.ROUTES,
     [Page("POST", "/signout", signout)],
 )
@@ -78,6 +80,7 @@ NAV: Sequence[tuple[str, str]] = (
     ("活动", "/activities"),
     ("公告", "/announcements"),
     ("志愿者", "/volunteers"),
+    ("工单", "/orders"),
     ("试一试", "/try"),
     ("审计日志", "/audit"),
 )

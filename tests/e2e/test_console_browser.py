@@ -104,6 +104,10 @@ def test_a_social_worker_closes_the_loop_in_the_browser(tmp_path: Path) -> None:
                 _create_an_activity(page, base, shots)
                 _schedule_an_announcement(page, base, shots)
                 _approve_hours(page, base, shots, vic)
+                _preview_an_edit(page, base, shots)
+                page.get_by_role("link", name="待办").click()
+                assert page.locator("svg.chart").count() == 3  # the charts, drawn on the server
+                _shoot(page, shots, "dashboard")
 
                 page.get_by_role("button", name="退出").click()
                 page.wait_for_url(f"{base}/admin/signin*")
@@ -168,6 +172,15 @@ def _approve_hours(page: Any, base: str, shots: Path, vic: str) -> None:
     page.get_by_role("button", name="批准班次").click()
     assert "已批准" in page.locator(".notice").inner_text()
     assert "没有待批准的工时" in page.content()
+
+
+def _preview_an_edit(page: Any, base: str, shots: Path) -> None:
+    page.goto(f"{base}/admin/kb/{ENTRY}")
+    page.fill("#answer", page.locator("#answer").input_value() + "\n周末也可以打物业电话。")
+    page.get_by_role("button", name="预览").click()
+    assert "周末也可以打物业电话" in page.locator("#preview").inner_text()
+    assert "还没有保存" in page.content()
+    _shoot(page, shots, "kb-preview")
 
 
 def _worked_shift(linli: LinliProcess) -> str:

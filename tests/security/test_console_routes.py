@@ -26,13 +26,16 @@ from bot.console.visit import Page
 from bot.console.web import PREFIX, routes_table
 from bot.db import session_scope
 from bot.kb.models import KnowledgeEntry, UnansweredQuestion
+from bot.orders import service as orders
+from bot.orders.categories import load_categories
+from bot.orders.models import WorkOrder, WorkOrderEvent
 from bot.outbox.models import Outbox
 from bot.people import roles
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
-from tests.bot.console.support import ask, csrf, person, sign_in
+from tests.bot.console.support import ask, csrf, linli, person, sign_in, web
 from tests.conftest import Clock
 
-pytest_plugins = ["tests.bot.console.conftest"]
+__all__ = ["linli", "web"]  # the console's fixtures
 
 PHONE = "13912345678"
 ENTRY = "comm-suzhe"  # a 苏辙社区 entry of the demo base
@@ -45,7 +48,8 @@ SUZHE_FILE = "\n".join([
 MARKERS = {
     "/": "苏辙的流浪猫归谁管", "/inbox": "苏辙的流浪猫归谁管", "/kb": "苏辙社区有什么特色",
     "/kb/export": "苏辙社区有什么特色",
-    "/activities": "苏辙剪纸课", "/announcements": "苏辙停水通知", "/volunteers": "苏辙帮厨岗",
+    "/activities": "苏辙剪纸课", "/orders": "苏辙楼道灯坏了", "/announcements": "苏辙停水通知",
+    "/volunteers": "苏辙帮厨岗",
 }  # fmt: skip
 # A route that is the visitor's own (it shows or does nothing of another community's):
 # checked to answer, to show no marker, and to change nothing.
@@ -53,11 +57,12 @@ OWN = {
     ("GET", "/"), ("GET", "/inbox"), ("GET", "/kb"), ("GET", "/kb/export"), ("GET", "/try"),
     ("POST", "/try"),
     ("GET", "/audit"), ("GET", "/activities"), ("GET", "/announcements"),
-    ("GET", "/volunteers"), ("POST", "/volunteers/hours"), ("POST", "/signout"),
+    ("GET", "/volunteers"), ("POST", "/volunteers/hours"), ("GET", "/orders"),
+    ("POST", "/signout"),
 }  # fmt: skip
 WATCHED: list[type[SQLModel]] = [
     Activity, Registration, Announcement, ShiftPost, Shift, ShiftAssignment, KnowledgeEntry,
-    UnansweredQuestion, Outbox,
+    UnansweredQuestion, Outbox, WorkOrder, WorkOrderEvent,
 ]  # fmt: skip
 
 
@@ -87,7 +92,7 @@ class World:
             "present": str(self.ids["resident"]), "who": str(self.ids["resident"]),
             "first": "2020-01-01", "last": "2030-01-01", "id": "suzhe-new", "weekday": "1",
             "time": "09:00", "question": "新问题", "answer": "新回答", "source": "居委会",
-            "category": "service", "paraphrases": "", "keywords": "",
+            "category": "service", "paraphrases": "", "keywords": "", "note": "修好了",
         }  # fmt: skip
         if token is not None:
             form["csrf"] = token
@@ -129,7 +134,10 @@ def _world(app: App, clock: Clock) -> World:
         question = session.exec(
             select(UnansweredQuestion.id).where(UnansweredQuestion.text == "苏辙的流浪猫归谁管")
         ).one()
-        ids = {"activities": activity.id, "announcements": announcement.id,
+        categories = load_categories(app.settings.orders.categories)
+        report = orders.Report(categories[0].name, "苏辙楼道灯坏了", "3栋")
+        order = orders.submit(session, rita, "suzhe", report, categories, clock.now)
+        ids = {"activities": activity.id, "announcements": announcement.id, "orders": order.id,
                "volunteers": post.id, "resident": rita}  # fmt: skip
         ids["volunteers-shift"] = shift.id
     ids = {k: int(v or 0) for k, v in ids.items()}

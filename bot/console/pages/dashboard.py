@@ -40,7 +40,13 @@ def _charts(visit: Visit, midnight: dt.datetime) -> dict[str, Markup]:
     return {
         "rate": charts.columns(figures.answer_rate(visit, midnight), "每天答上的比例（%）"),
         "top": charts.bars(figures.top_questions(visit, midnight), " 次", "问得最多的问题"),
-        "signups": charts.bars([(t, n) for t, n, _ in taken], " 人", "报名人数", most),
+        "signups": charts.bars(
+            [(t, n) for t, n, _ in taken],
+            " 人",
+            "报名人数",
+            most,
+            texts=[f"{n:.0f}/{capacity}" for _, n, capacity in taken],
+        ),
     }
 
 

@@ -1,24 +1,45 @@
-"""The console tests' helpers: people with roles, a resident's message, signing in."""
+"""The console tests' fixtures and helpers: Linli as `linli serve` builds it, a browser-less
+client, people with roles, a resident's message, signing in (tests/bot/console/conftest.py
+and tests/security/test_console_routes.py take the fixtures from here)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterator
 
+import pytest
 from sqlmodel import Session, select
+from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from bot.app import App
+from bot.app import App, build_app
+from bot.channels.web import create_web_app
+from bot.config import Settings
 from bot.console.auth import COOKIE
-from bot.console.web import PREFIX
+from bot.console.web import PREFIX, console_app
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.people import roles, signin
 from bot.people.models import AuditEntry
 from bot.types import Incoming
+from tests.conftest import Clock
 
 LINK = dt.timedelta(minutes=10)
+
+
+@pytest.fixture
+def linli(settings: Settings, clock: Clock) -> Iterator[App]:
+    """Linli as `linli serve` builds it: the matcher follows the stored base."""
+    app = build_app(settings, clock)
+    yield app
+    app.engine.dispose()
+
+
+@pytest.fixture
+def web(linli: App, clock: Clock) -> TestClient:
+    return TestClient(create_web_app(linli, [Mount(PREFIX, console_app(linli, clock))]))
 
 
 def person(app: App, name: str, now: dt.datetime, role: str = "", community: str = "") -> int:
