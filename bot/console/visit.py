@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.console.web import Console
 
 PREFIX = "/admin"
+Row = TypeVar("Row")
 
 
 class Forbidden(Exception):
@@ -114,6 +115,15 @@ def row_id(visit: Visit, name: str = "id") -> int:
     if not value.isdigit():
         raise Forbidden(f"no such row {value[:20]}")
     return int(value)
+
+
+def row_of(visit: Visit, model: type[Row], community: Callable[[Row], str | None]) -> Row:
+    """The row the path's {id} names, when it is this staff member's (else Forbidden)."""
+    found = visit.session.get(model, row_id(visit))
+    if found is None:
+        raise Forbidden(f"no such {model.__name__}")
+    visit.mine(community(found))
+    return found
 
 
 def download(data: bytes, filename: str, kind: str) -> Response:

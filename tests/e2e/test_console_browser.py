@@ -105,6 +105,9 @@ def test_a_social_worker_closes_the_loop_in_the_browser(tmp_path: Path) -> None:
                 _schedule_an_announcement(page, base, shots)
                 _approve_hours(page, base, shots, vic)
                 _preview_an_edit(page, base, shots)
+                page.get_by_role("link", name="工单").click()
+                assert "待受理" in page.content()
+                _shoot(page, shots, "orders")
                 page.get_by_role("link", name="待办").click()
                 assert page.locator("svg.chart").count() == 3  # the charts, drawn on the server
                 _shoot(page, shots, "dashboard")
@@ -192,7 +195,7 @@ def _worked_shift(linli: LinliProcess) -> str:
     from bot.db import session_scope
     from bot.identity import resolve_user
     from bot.people import roles
-    from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
+    from tests.bot.console.support import worked_shift
 
     linli.ask("vic", "你好")
     settings = load_settings(Path(os.devnull), environ=linli.env)
@@ -203,17 +206,7 @@ def _worked_shift(linli: LinliProcess) -> str:
         user.display_name = "韦小宝"
         session.add(user)
         roles.grant(session, user.id or 0, "volunteer")
-        post = ShiftPost(title="助老餐厅帮厨", place="苏辙社区助老餐厅", created_at=now)
-        session.add(post)
-        session.flush()
-        began = now - dt.timedelta(hours=3)
-        shift = Shift(post_id=post.id or 0, starts_at=began, ends_at=began + dt.timedelta(hours=2),
-                      slots=2, created_at=now, updated_at=now)  # fmt: skip
-        session.add(shift)
-        session.flush()
-        turn = ShiftAssignment(shift_id=shift.id or 0, user_id=user.id or 0, minutes=120,
-                               status=Turn.DONE.value, created_at=now, updated_at=now)  # fmt: skip
-        session.add(turn)
+        worked_shift(session, user.id or 0, now, community=None)
     engine.dispose()
     return "韦*宝"
 

@@ -31,8 +31,8 @@ from bot.orders.categories import load_categories
 from bot.orders.models import WorkOrder, WorkOrderEvent
 from bot.outbox.models import Outbox
 from bot.people import roles
-from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
-from tests.bot.console.support import ask, csrf, linli, person, sign_in, web
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost
+from tests.bot.console.support import ask, csrf, linli, person, sign_in, web, worked_shift
 from tests.conftest import Clock
 
 __all__ = ["linli", "web"]  # the console's fixtures
@@ -118,19 +118,8 @@ def _world(app: App, clock: Clock) -> World:
             text="苏辙停水通知", communities=["suzhe"], send_at=start, sender_id=cora,
             created_at=clock.now,
         )  # fmt: skip
-        post = ShiftPost(
-            title="苏辙帮厨岗", community_id="suzhe", place="餐厅", created_at=clock.now
-        )
-        session.add_all([announcement, post])
-        session.flush()
-        began = clock.now - dt.timedelta(hours=3)
-        shift = Shift(post_id=post.id, starts_at=began, ends_at=began + dt.timedelta(hours=2),
-                      slots=2, created_at=clock.now, updated_at=clock.now)  # fmt: skip
-        session.add(shift)
-        session.flush()
-        turn = ShiftAssignment(shift_id=shift.id, user_id=rita, status=Turn.DONE.value,
-                               minutes=120, created_at=clock.now, updated_at=clock.now)  # fmt: skip
-        session.add(turn)
+        session.add(announcement)
+        post_id, shift_id = worked_shift(session, rita, clock.now, "苏辙帮厨岗")
         question = session.exec(
             select(UnansweredQuestion.id).where(UnansweredQuestion.text == "苏辙的流浪猫归谁管")
         ).one()
@@ -138,8 +127,8 @@ def _world(app: App, clock: Clock) -> World:
         report = orders.Report(categories[0].name, "苏辙楼道灯坏了", "3栋")
         order = orders.submit(session, rita, "suzhe", report, categories, clock.now)
         ids = {"activities": activity.id, "announcements": announcement.id, "orders": order.id,
-               "volunteers": post.id, "resident": rita}  # fmt: skip
-        ids["volunteers-shift"] = shift.id
+               "volunteers": post_id, "resident": rita}  # fmt: skip
+        ids["volunteers-shift"] = shift_id
     ids = {k: int(v or 0) for k, v in ids.items()}
     return World(app, ids, cora, paul, former, int(question or 0))
 

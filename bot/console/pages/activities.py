@@ -20,7 +20,7 @@ from bot.activities.sheets import (
     read_activity,
     read_changes,
 )
-from bot.console.visit import XLSX, Forbidden, Page, Visit, back, download, row_id
+from bot.console.visit import XLSX, Page, Visit, back, download, row_of
 from bot.kb.store import stored_communities
 from bot.people.masking import mask_name, mask_phone
 from knowledge.entry import Community
@@ -85,11 +85,7 @@ def create(visit: Visit) -> Response:
 
 
 def _activity(visit: Visit) -> Activity:
-    found = visit.session.get(Activity, row_id(visit))
-    if found is None:
-        raise Forbidden("no such activity")
-    visit.mine(found.community_id)
-    return found
+    return row_of(visit, Activity, lambda a: a.community_id)
 
 
 def detail(visit: Visit) -> Response:

@@ -10,12 +10,14 @@ from typing import Any
 
 from starlette.responses import Response
 
-from bot.console.visit import Forbidden, Page, Visit, back, names, row_id
+from bot.console.visit import Page, Visit, back, names, row_of
 from bot.orders import service as orders
 from bot.orders.categories import Category, load_categories
 from bot.orders.models import OrderState, WorkOrder
 
 COLUMNS = (OrderState.SUBMITTED, OrderState.ASSIGNED, OrderState.REOPENED, OrderState.RESOLVED)
+# the states as staff read them (the model's labels are the resident's: "待您确认")
+LABELS = {**{s.value: s.label for s in OrderState}, OrderState.RESOLVED.value: "已办结，待居民确认"}
 
 
 def board(visit: Visit) -> Response:
@@ -28,18 +30,15 @@ def board(visit: Visit) -> Response:
     columns = [(s, [o for o in shown if o.state == s]) for s in COLUMNS if not state or s == state]
     owners = names(visit.session, {o.owner_id for o in shown if o.owner_id is not None})
     return visit.render(
-        "orders.html", columns=columns, OrderState=OrderState, state=state, category=category,
+        "orders.html", columns=columns, OrderState=OrderState, labels=LABELS, state=state,
+        category=category,
         categories=sorted(limits), late={o.id: _late(o, limits, visit.now) for o in shown},
         owners=owners,
     )  # fmt: skip
 
 
 def _order(visit: Visit) -> WorkOrder:
-    found = visit.session.get(WorkOrder, row_id(visit))
-    if found is None:
-        raise Forbidden("no such order")
-    visit.mine(found.community_id)
-    return found
+    return row_of(visit, WorkOrder, lambda o: o.community_id)
 
 
 def detail(visit: Visit, problems: list[str] | None = None, status: int = 200) -> Response:
@@ -49,7 +48,7 @@ def detail(visit: Visit, problems: list[str] | None = None, status: int = 200) -
     owner = names(visit.session, {order.owner_id}) if order.owner_id else {}
     return visit.render(
         "order.html", status=status, order=order, events=events, actors=actors, owner=owner,
-        OrderState=OrderState, problems=problems or [],
+        OrderState=OrderState, problems=problems or [], labels=LABELS,
         late=_late(order, _limits(visit), visit.now),
     )  # fmt: skip
 
@@ -64,7 +63,7 @@ def _act(visit: Visit, action: str, change: Any) -> Response:
     visit.log(action, f"order:{order.id}", order.community_id, before=before,
               after={"state": changed.state, "owner": changed.owner_id,
                      "note": visit.form.get("note", "")[:200]})  # fmt: skip
-    return back(f"orders/{order.id}", f"工单 {order.id}：{OrderState.label_of(changed.state)}。")
+    return back(f"orders/{order.id}", f"工单 {order.id}：{LABELS[changed.state]}。")
 
 
 def accept(visit: Visit) -> Response:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from starlette.responses import Response
 
 from bot.activities.sheets import parse_moment
-from bot.console.visit import XLSX, Forbidden, Page, Visit, back, download, row_id
+from bot.console.visit import XLSX, Forbidden, Page, Visit, back, download, row_of
 from bot.kb.store import stored_communities
 from bot.people import names
 from bot.people.masking import mask_name
@@ -123,9 +123,7 @@ def add_weekly(visit: Visit) -> Response:
 
 
 def _shift(visit: Visit) -> tuple[Shift, ShiftPost]:
-    shift = visit.session.get(Shift, row_id(visit))
-    if shift is None:
-        raise Forbidden("no such shift")
+    shift = row_of(visit, Shift, lambda s: _post(visit, s.post_id).community_id)
     return shift, _post(visit, shift.post_id)
 
 

@@ -23,6 +23,7 @@ from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.people import roles, signin
 from bot.people.models import AuditEntry
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.types import Incoming
 from tests.conftest import Clock
 
@@ -80,3 +81,24 @@ def csrf(web: TestClient, page: str = "/inbox") -> str:
 def audited(app: App, action: str) -> list[AuditEntry]:
     with Session(app.engine) as session:
         return list(session.exec(select(AuditEntry).where(AuditEntry.action == action)).all())
+
+
+def worked_shift(
+    session: Session, volunteer: int, now: dt.datetime, title: str = "助老餐厅帮厨",
+    community: str | None = "suzhe",
+) -> tuple[int, int]:  # fmt: skip
+    """A post with a shift that ended an hour ago, the volunteer checked out of it: 120
+    minutes waiting for approval. Returns (post, shift)."""
+    post = ShiftPost(title=title, community_id=community, place="苏辙社区助老餐厅", created_at=now)
+    session.add(post)
+    session.flush()
+    began = now - dt.timedelta(hours=3)
+    shift = Shift(post_id=post.id or 0, starts_at=began, ends_at=began + dt.timedelta(hours=2),
+                  slots=2, created_at=now, updated_at=now)  # fmt: skip
+    session.add(shift)
+    session.flush()
+    turn = ShiftAssignment(shift_id=shift.id or 0, user_id=volunteer, minutes=120,
+                           status=Turn.DONE.value, created_at=now, updated_at=now)  # fmt: skip
+    session.add(turn)
+    session.flush()
+    return post.id or 0, shift.id or 0

@@ -15,7 +15,7 @@ from bot.console.web import PREFIX
 from bot.db import session_scope
 from bot.outbox.models import Outbox
 from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
-from tests.bot.console.support import audited, csrf, person, sign_in
+from tests.bot.console.support import audited, csrf, person, sign_in, worked_shift
 from tests.conftest import Clock
 
 ZONE = dt.timezone(dt.timedelta(hours=8))
@@ -98,18 +98,8 @@ def test_another_communitys_staff_neither_change_a_shift_nor_export_its_hours(
     vic = person(linli, "vic", clock.now, "volunteer", community="suzhe")
     paul = person(linli, "paul", clock.now, "staff", community="penglai")
     with session_scope(linli.engine) as session:
-        post = ShiftPost(title="帮厨", community_id="suzhe", place="餐厅", created_at=clock.now)
-        session.add(post)
-        session.flush()
+        post_id, shift_id = worked_shift(session, vic, clock.now)
         start = clock.now - dt.timedelta(hours=3)
-        shift = Shift(post_id=post.id, starts_at=start, ends_at=start + dt.timedelta(hours=2),
-                      slots=2, created_at=clock.now, updated_at=clock.now)  # fmt: skip
-        session.add(shift)
-        session.flush()
-        turn = ShiftAssignment(shift_id=shift.id, user_id=vic, status=Turn.DONE.value,
-                               minutes=120, created_at=clock.now, updated_at=clock.now)  # fmt: skip
-        session.add(turn)
-        shift_id, post_id = shift.id, post.id
     sign_in(web, linli, paul, clock.now)
     token = csrf(web, "/volunteers")
     assert web.get(f"{PREFIX}/volunteers/shifts/{shift_id}").status_code == 403

@@ -23,9 +23,17 @@ from bot.kb.models import KnowledgeEntry, UnansweredQuestion
 from bot.kb.store import stored_entry
 from bot.people import roles, signin
 from bot.people.models import AuditEntry
-from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.types import Incoming
-from tests.bot.console.support import LINK, ask, audited, csrf, link, person, sign_in
+from tests.bot.console.support import (
+    LINK,
+    ask,
+    audited,
+    csrf,
+    link,
+    person,
+    sign_in,
+    worked_shift,
+)
 from tests.conftest import Clock
 
 ENTRY = "svc-wuye-baoxiu"  # a district-wide entry of the demo base
@@ -315,19 +323,7 @@ def test_the_dashboard_counts_only_the_staff_members_communities(
 ) -> None:
     volunteer = person(linli, "vic", clock.now, "volunteer", community="suzhe")
     with session_scope(linli.engine) as session:
-        post = ShiftPost(title="助老餐厅帮厨", community_id="suzhe", place="苏辙社区助老餐厅",
-                         created_at=clock.now)  # fmt: skip
-        session.add(post)
-        session.flush()
-        start = clock.now - dt.timedelta(hours=3)
-        shift = Shift(post_id=post.id, starts_at=start, ends_at=start + dt.timedelta(hours=2),
-                      slots=2, created_at=clock.now, updated_at=clock.now)  # fmt: skip
-        session.add(shift)
-        session.flush()
-        session.add(
-            ShiftAssignment(shift_id=shift.id, user_id=volunteer, status=Turn.DONE.value,
-                            minutes=120, created_at=clock.now, updated_at=clock.now)
-        )  # fmt: skip
+        worked_shift(session, volunteer, clock.now)
         week = [
             a.community_id
             for a in session.exec(select(Activity)).all()
