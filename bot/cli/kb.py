@@ -26,6 +26,7 @@ from bot.kb.store import (
     WouldOverwrite,
     build_matcher,
     calibration_path,
+    exported,
     import_files,
     remove_entries,
     seed_demo,
@@ -153,26 +154,13 @@ def _kb_export(args: argparse.Namespace, settings: Settings) -> int:
         entries = stored_entries(session)
     try:
         for entry in entries:
-            print(json.dumps(_exported(entry), ensure_ascii=False), flush=False)
+            print(json.dumps(exported(entry), ensure_ascii=False), flush=False)
         sys.stdout.flush()
     except BrokenPipeError:
         # `linli kb export | head`: the reader has what it wanted; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     return 0
-
-
-def _exported(entry: Entry) -> dict[str, object]:
-    return {
-        "id": entry.id,
-        "category": entry.category,
-        "community": entry.community,
-        "questions": list(entry.questions),
-        "keywords": list(entry.keywords),
-        "answer": entry.answer,
-        "source": entry.source,
-        "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
-    }
 
 
 def _kb_check(args: argparse.Namespace, settings: Settings) -> int:

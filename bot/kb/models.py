@@ -22,6 +22,8 @@ class KnowledgeEntry(SQLModel, table=True):
     answer: str
     source: str
     updated_at: dt.date
+    # archived by staff instead of deleted: kept (with its history), no longer answered
+    archived: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class UnansweredQuestion(SQLModel, table=True):

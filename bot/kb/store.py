@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import knowledge
 from bot.config import Settings
@@ -85,27 +85,39 @@ def import_files(
     with session_scope(engine) as session:
         known = session.exec(select(CommunityRow.id)).all()
         loaded = load_files(paths, known_communities=known)
-        # the stored base in one query (not one per entry: files hold thousands)
-        stored = {row.id: row for row in session.exec(select(KnowledgeEntry)).all()}
-        done = _compare(stored, loaded, replace)
-        if done.changed and not (overwrite or replace):
-            raise WouldOverwrite(done.changed, {e.id: e for e in loaded.entries})
-        with session.no_autoflush:  # one flush at the end: inserts go in batches
-            for entry_id in done.removed:
-                session.delete(stored[entry_id])
-            for community in loaded.communities:
-                session.merge(_community_row(community))
-            new = []
-            for entry in loaded.entries:
-                row = stored.get(entry.id)
-                if row is None:
-                    new.append(_entry_values(entry, today))
-                else:
-                    _overwrite(row, entry, today)
-        session.flush()
-        if new:  # one executemany, not an ORM object per row (20k rows: seconds, not a minute)
-            session.execute(insert(KnowledgeEntry), new)
-        bump_version(session)
+        return import_loaded(session, loaded, today, replace, overwrite)
+
+
+def import_loaded(
+    session: Session, loaded: Loaded, today: dt.date, replace: bool = False,
+    overwrite: bool = False,
+) -> Imported:  # fmt: skip
+    """Upsert what checked files hold, in the caller's transaction (see `import_files`).
+
+    Raises:
+        WouldOverwrite: a stored entry would change, without `overwrite` or `replace`.
+    """
+    # the stored base in one query (not one per entry: files hold thousands)
+    stored = {row.id: row for row in session.exec(select(KnowledgeEntry)).all()}
+    done = _compare(stored, loaded, replace)
+    if done.changed and not (overwrite or replace):
+        raise WouldOverwrite(done.changed, {e.id: e for e in loaded.entries})
+    with session.no_autoflush:  # one flush at the end: inserts go in batches
+        for entry_id in done.removed:
+            session.delete(stored[entry_id])
+        for community in loaded.communities:
+            session.merge(_community_row(community))
+        new = []
+        for entry in loaded.entries:
+            row = stored.get(entry.id)
+            if row is None:
+                new.append(_entry_values(entry, today))
+            else:
+                _overwrite(row, entry, today)
+    session.flush()
+    if new:  # one executemany, not an ORM object per row (20k rows: seconds, not a minute)
+        session.execute(insert(KnowledgeEntry), new)
+    bump_version(session)
     return done
 
 
@@ -238,9 +250,59 @@ def seed_demo(engine: Engine, today: dt.date) -> bool:
 
 
 def stored_entries(session: Session) -> list[Entry]:
-    """Every entry in the database, ordered by id."""
-    rows = session.exec(select(KnowledgeEntry).order_by(KnowledgeEntry.id)).all()
+    """Every entry Linli answers with (all but the archived ones), ordered by id."""
+    rows = session.exec(
+        select(KnowledgeEntry).where(col(KnowledgeEntry.archived).is_(False))
+        .order_by(col(KnowledgeEntry.id))
+    ).all()  # fmt: skip
     return [_entry(row) for row in rows]
+
+
+def archived_entries(session: Session) -> list[Entry]:
+    """The entries staff archived (kept, not answered with), ordered by id."""
+    rows = session.exec(
+        select(KnowledgeEntry).where(col(KnowledgeEntry.archived).is_(True))
+        .order_by(col(KnowledgeEntry.id))
+    ).all()  # fmt: skip
+    return [_entry(row) for row in rows]
+
+
+def is_archived(session: Session, entry_id: str) -> bool:
+    """Whether a stored entry is archived."""
+    row = session.get(KnowledgeEntry, entry_id)
+    return row is not None and row.archived
+
+
+def set_archived(session: Session, entry_id: str, archived: bool) -> bool:
+    """Archive an entry (Linli stops answering with it) or bring it back; returns whether
+    it was archived before.
+
+    Raises:
+        UserFacingError: no such entry.
+    """
+    row = session.get(KnowledgeEntry, entry_id, with_for_update=True)
+    if row is None:
+        raise UserFacingError(f"知识库里没有：{entry_id}")
+    before = row.archived
+    if before != archived:
+        row.archived = archived
+        session.add(row)
+        bump_version(session)
+    return before
+
+
+def exported(entry: Entry) -> dict[str, object]:
+    """An entry as `linli kb export` writes it (one JSON line; `kb import` reads it back)."""
+    return {
+        "id": entry.id,
+        "category": entry.category,
+        "community": entry.community,
+        "questions": list(entry.questions),
+        "keywords": list(entry.keywords),
+        "answer": entry.answer,
+        "source": entry.source,
+        "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
+    }
 
 
 def stored_communities(session: Session) -> list[Community]:

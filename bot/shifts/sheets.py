@@ -16,7 +16,7 @@ from bot.people.names import account_of, name_of
 from bot.people.names import in_chat as name_in_chat
 from bot.shifts.hours import left_early, needing_review
 from bot.shifts.messages import heading
-from bot.shifts.models import Shift, ShiftAssignment, Turn
+from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.shifts.service import ShiftError, post_of, shift_of
 from bot.spreadsheets import Cell, SheetError, write_table
 
@@ -50,20 +50,26 @@ def export_roster(session: Session, shift_id: int, path: Path, zone: ZoneInfo) -
 
 
 def export_hours(
-    session: Session, first: dt.date, last: dt.date, path: Path, zone: ZoneInfo
-) -> int:
+    session: Session, first: dt.date, last: dt.date, path: Path, zone: ZoneInfo,
+    places: set[str] | None = None,
+) -> int:  # fmt: skip
     """Write each volunteer's hours on shifts that started between `first` and `last` (local
-    dates, inclusive): approved hours count, pending ones are shown apart. Returns how many
-    volunteers."""
+    dates, inclusive): approved hours count, pending ones are shown apart. Only the posts of
+    `places` (None: every post). Returns how many volunteers."""
     if last < first:
         raise ShiftError("结束日期不能早于开始日期")
     since = dt.datetime.combine(first, dt.time(), tzinfo=zone)
     until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    rows = session.exec(
+    statement = (
         select(ShiftAssignment, Shift)
         .join(Shift, col(Shift.id) == ShiftAssignment.shift_id)
         .where(Shift.starts_at >= since, Shift.starts_at < until, Shift.status == "open")
-    ).all()
+    )
+    if places is not None:
+        statement = statement.join(ShiftPost, col(ShiftPost.id) == Shift.post_id).where(
+            col(ShiftPost.community_id).in_(sorted(places))
+        )
+    rows = session.exec(statement).all()
     # approved minutes, pending minutes, completed shifts, left early, no-shows
     tally: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for a, shift in rows:

@@ -16,7 +16,7 @@ from bot.outbox.notifier import Notifier
 from bot.reports import store
 from bot.reports.models import MadeReport
 from scheduler import reports
-from tests.bot.console.test_console_web import (  # linli, web: the fixtures
+from tests.bot.console.support import (  # linli, web: the fixtures
     audited,
     csrf,
     linli,  # noqa: F401

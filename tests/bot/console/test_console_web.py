@@ -8,82 +8,36 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
 
 import pytest
 from sqlmodel import Session, col, select
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from bot.activities.models import Activity
 from bot.app import App, build_app
-from bot.channels.web import create_web_app
 from bot.config import Settings
 from bot.console.auth import COOKIE
-from bot.console.web import PREFIX, console_app
+from bot.console.web import PREFIX
 from bot.db import session_scope
-from bot.identity import resolve_user
 from bot.kb.models import KnowledgeEntry, UnansweredQuestion
 from bot.kb.store import stored_entry
 from bot.people import roles, signin
 from bot.people.models import AuditEntry
-from bot.shifts.models import Shift, ShiftAssignment, ShiftPost, Turn
 from bot.types import Incoming
+from tests.bot.console.support import (
+    LINK,
+    ask,
+    audited,
+    csrf,
+    link,
+    person,
+    sign_in,
+    worked_shift,
+)
 from tests.conftest import Clock
 
 ENTRY = "svc-wuye-baoxiu"  # a district-wide entry of the demo base
 QUESTION = "小区的流浪猫归谁管"
-LINK = dt.timedelta(minutes=10)
-
-
-@pytest.fixture
-def linli(settings: Settings, clock: Clock) -> Iterator[App]:
-    """Linli as `linli serve` builds it: the matcher follows the stored base."""
-    app = build_app(settings, clock)
-    yield app
-    app.engine.dispose()
-
-
-@pytest.fixture
-def web(linli: App, clock: Clock) -> TestClient:
-    return TestClient(create_web_app(linli, [Mount(PREFIX, console_app(linli, clock))]))
-
-
-def person(app: App, name: str, now: dt.datetime, role: str = "", community: str = "") -> int:
-    """A console user `name`, given `role` (in `community`) when said; living in `community`."""
-    with session_scope(app.engine) as session:
-        user = resolve_user(session, "console", name, now)
-        user.community_id = community or None
-        session.add(user)
-        assert user.id is not None
-        if role:
-            roles.grant(session, user.id, role, community)
-        return user.id
-
-
-def ask(app: App, user: str, said: str) -> str:
-    import uuid
-
-    return app.dispatcher.handle(Incoming("console", user, said, msg_id=uuid.uuid4().hex)).text
-
-
-def link(app: App, user_id: int, now: dt.datetime) -> str:
-    with session_scope(app.engine) as session:
-        return f"{PREFIX}/login/{signin.create_link(session, user_id, now, LINK)}"
-
-
-def sign_in(web: TestClient, app: App, user_id: int, now: dt.datetime) -> None:
-    address = link(app, user_id, now)
-    assert web.get(address).status_code == 200  # the page with the button: not used up yet
-    answer = web.post(address, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    assert web.cookies.get(COOKIE)
-
-
-def csrf(web: TestClient, page: str = "/inbox") -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', web.get(PREFIX + page).text)
-    assert found is not None
-    return found.group(1)
 
 
 def open_ids(app: App) -> list[int]:
@@ -99,11 +53,6 @@ def paraphrases(app: App) -> tuple[str, ...]:
         entry = stored_entry(session, ENTRY)
         assert entry is not None
         return entry.paraphrases
-
-
-def audited(app: App, action: str) -> list[AuditEntry]:
-    with Session(app.engine) as session:
-        return list(session.exec(select(AuditEntry).where(AuditEntry.action == action)).all())
 
 
 def test_a_question_linli_missed_becomes_a_paraphrase_and_is_answered_next(
@@ -374,19 +323,7 @@ def test_the_dashboard_counts_only_the_staff_members_communities(
 ) -> None:
     volunteer = person(linli, "vic", clock.now, "volunteer", community="suzhe")
     with session_scope(linli.engine) as session:
-        post = ShiftPost(title="助老餐厅帮厨", community_id="suzhe", place="苏辙社区助老餐厅",
-                         created_at=clock.now)  # fmt: skip
-        session.add(post)
-        session.flush()
-        start = clock.now - dt.timedelta(hours=3)
-        shift = Shift(post_id=post.id, starts_at=start, ends_at=start + dt.timedelta(hours=2),
-                      slots=2, created_at=clock.now, updated_at=clock.now)  # fmt: skip
-        session.add(shift)
-        session.flush()
-        session.add(
-            ShiftAssignment(shift_id=shift.id, user_id=volunteer, status=Turn.DONE.value,
-                            minutes=120, created_at=clock.now, updated_at=clock.now)
-        )  # fmt: skip
+        worked_shift(session, volunteer, clock.now)
         week = [
             a.community_id
             for a in session.exec(select(Activity)).all()
