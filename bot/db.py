@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Integer, event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine
@@ -146,3 +147,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def added_once(session: Session, row: SQLModel) -> bool:
+    """Add `row` in a savepoint of its own. False, and nothing added, when a unique
+    constraint says it is there already — stored earlier, or by a concurrent transaction,
+    which then counts: what must happen once (a notice, a timer step, a report) happens once
+    without a lock, and the caller's transaction goes on."""
+    savepoint = session.begin_nested()
+    try:
+        session.add(row)
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        return False
+    savepoint.commit()
+    return True

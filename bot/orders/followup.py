@@ -8,9 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.db import added_once
 from bot.orders.models import OrderState, WorkOrder, WorkOrderFollower
 from bot.orders.service import RATING_MAX, OrderError
 
@@ -22,15 +22,7 @@ def follow(session: Session, order: WorkOrder, user_id: int, now: dt.datetime) -
     their own)."""
     if order.resident_id == user_id:
         return False
-    savepoint = session.begin_nested()
-    try:
-        session.add(WorkOrderFollower(order_id=order.id or 0, user_id=user_id, at=now))
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    return True
+    return added_once(session, WorkOrderFollower(order_id=order.id or 0, user_id=user_id, at=now))
 
 
 def rate(session: Session, order_id: int, resident_id: int, score: int) -> WorkOrder:

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
+from bot.db import added_once
 from bot.models import Community
 from bot.orders import service
 from bot.orders.categories import Category, named
@@ -132,15 +132,8 @@ def _fired(session: Session, order_id: int) -> set[str]:
 
 def _claim(session: Session, order: WorkOrder, step: Step, now: dt.datetime, sent: bool) -> bool:
     """Record the step as fired; False when another transaction fired it first."""
-    savepoint = session.begin_nested()
-    try:
-        session.add(WorkOrderTimer(order_id=order.id or 0, step=step.name, fired_at=now, sent=sent))
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    return True
+    fired = WorkOrderTimer(order_id=order.id or 0, step=step.name, fired_at=now, sent=sent)
+    return added_once(session, fired)
 
 
 def _act(

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.clock import Clock
+from bot.db import added_once
 from bot.outbox.models import Outbox
 from bot.types import Reply
 
@@ -45,12 +45,4 @@ class Notifier:
             user_id=user_id, kind=kind, dedupe_key=key, payload=payload, ref=ref,
             next_attempt_at=due or now, created_at=now,
         )  # fmt: skip
-        savepoint = session.begin_nested()
-        try:
-            session.add(row)
-            session.flush()
-        except IntegrityError:
-            savepoint.rollback()  # queued by a concurrent transaction: that one counts
-            return False
-        savepoint.commit()
-        return True
+        return added_once(session, row)  # False: queued by a concurrent transaction

@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.db import added_once
 from bot.files import private_dir
 from bot.orders.categories import Category
 from bot.reports.build import Report, make_report, write_charts, write_files
@@ -57,14 +57,8 @@ def make_and_store(
         community_id=community or DISTRICT, title=report.title, empty=report.empty,
         figures=figures_of(report), summary=report.summary, made_at=now,
     )  # fmt: skip
-    savepoint = session.begin_nested()
-    try:
-        session.add(row)
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()  # the same report, made at the same time elsewhere: that one
-        return None
-    savepoint.commit()
+    if not added_once(session, row):
+        return None  # the same report, made at the same time elsewhere: that one counts
     _write(row, report, folder)
     return row
 

@@ -37,8 +37,10 @@ class Scheduler:
 
     def _start(self) -> SchedulerService:
         sender = ConsoleSender(self.log, per_second=1000)
+        quiet = self.app.settings.reports.model_copy(update={"kinds": []})  # timers alone
+        settings = self.app.settings.model_copy(update={"reports": quiet})
         return SchedulerService(
-            self.app.engine, self.app.settings, clock=self.clock, senders={"console": sender}
+            self.app.engine, settings, clock=self.clock, senders={"console": sender}
         )
 
     def at(self, moment: dt.datetime, ticks: int = 2) -> None:
