@@ -1,7 +1,8 @@
 """工单: the open work orders of this staff member's communities by state, overdue ones in red
 (the category's time limits), filters by state and category, 接单 (the staff member takes it,
-首接负责), 办结 with a note, 不受理 with a reason, and each order's history — only through
-bot/orders' public functions (who may act is checked there too)."""
+首接负责), 转派 to a volunteer or staff member of its community, a note on the record, 办结 with
+a note, 不受理 with a reason, and each order's history — only through bot/orders' public
+functions (who may act is checked there too)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from starlette.responses import Response
 
 from bot.console.visit import Page, Visit, back, names, row_of
+from bot.orders import handover
 from bot.orders import service as orders
 from bot.orders.categories import Category, load_categories
 from bot.orders.models import OrderState, WorkOrder
@@ -77,6 +79,18 @@ def resolve(visit: Visit) -> Response:
         visit.now))  # fmt: skip
 
 
+def reassign(visit: Visit) -> Response:
+    return _act(visit, "order_reassign", lambda o: handover.reassign(
+        visit.session, visit.notifier, o.id, visit.staff.user_id, visit.form.get("who", ""),
+        visit.now)[0])  # fmt: skip
+
+
+def note(visit: Visit) -> Response:
+    said = visit.form.get("note", "")
+    return _act(visit, "order_note", lambda o: handover.add_note(
+        visit.session, o.id, visit.staff.user_id, said, visit.now))  # fmt: skip
+
+
 def reject(visit: Visit) -> Response:
     return _act(visit, "order_reject", lambda o: orders.reject(
         visit.session, visit.notifier, o.id, visit.staff.user_id, visit.form.get("note", ""),
@@ -89,6 +103,8 @@ ROUTES = [
     Page("POST", "/orders/{id}/accept", accept),
     Page("POST", "/orders/{id}/resolve", resolve),
     Page("POST", "/orders/{id}/reject", reject),
+    Page("POST", "/orders/{id}/reassign", reassign),
+    Page("POST", "/orders/{id}/note", note),
 ]
 
 
@@ -97,16 +113,19 @@ def _limits(visit: Visit) -> dict[str, Category]:
 
 
 def _late(order: WorkOrder, limits: dict[str, Category], now: dt.datetime) -> str:
-    """What is overdue: no one took it in time, or it is not done in time ("" when neither)."""
+    """What is overdue: no one took it in time, or it is not done in time ("" when neither).
+    The limits fixed at filing (working days), else the category's in calendar time."""
     limit = limits.get(order.category)
     if limit is None:
         return ""
-    if order.state == OrderState.SUBMITTED and now > order.created_at + dt.timedelta(
-        hours=limit.respond_hours
-    ):
+    respond = order.respond_due or order.created_at + dt.timedelta(hours=limit.respond_hours)
+    resolve = order.resolve_due or order.created_at + dt.timedelta(days=limit.resolve_days)
+    if order.state == OrderState.SUBMITTED and now > _aware(respond):
         return f"超过 {limit.respond_hours} 小时没人接单"
-    if order.state in (OrderState.ASSIGNED, OrderState.REOPENED) and now > (
-        order.created_at + dt.timedelta(days=limit.resolve_days)
-    ):
-        return f"超过 {limit.resolve_days} 天还没办结"
+    if order.state in (OrderState.ASSIGNED, OrderState.REOPENED) and now > _aware(resolve):
+        return f"超过 {limit.resolve_days} 个工作日还没办结"
     return ""
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -65,3 +65,30 @@ def test_staff_see_their_orders_overdue_in_red_take_and_resolve_one(
     assert web.get(f"{PREFIX}/orders/{theirs}").status_code == 403
     assert web.post(f"{PREFIX}/orders/{theirs}/accept", data={"csrf": token}).status_code == 403
     assert state_of(linli, theirs) == OrderState.SUBMITTED
+
+
+def test_staff_hand_an_order_on_and_note_on_its_record(
+    linli: App, web: TestClient, clock: Clock
+) -> None:
+    rita = person(linli, "rita", clock.now, community="suzhe")
+    order = filed(linli, rita, "suzhe", "楼道灯坏了", clock.now)
+    vera = person(linli, "vera", clock.now, "volunteer", community="suzhe")
+    pete = person(linli, "pete", clock.now, "volunteer", community="penglai")
+    cora = person(linli, "cora", clock.now, "staff", community="suzhe")
+    sign_in(web, linli, cora, clock.now)
+    token = csrf(web, f"/orders/{order}")
+    elsewhere = web.post(
+        f"{PREFIX}/orders/{order}/reassign", data={"csrf": token, "who": str(pete)}
+    )
+    assert elsewhere.status_code == 400  # a volunteer of another community: not theirs to own
+    web.post(f"{PREFIX}/orders/{order}/reassign", data={"csrf": token, "who": str(vera)})
+    with Session(linli.engine) as session:
+        found = session.get(WorkOrder, order)
+        assert found is not None
+        assert (found.state, found.owner_id) == (OrderState.ASSIGNED, vera)
+    empty = web.post(f"{PREFIX}/orders/{order}/note", data={"csrf": token, "note": " "})
+    assert empty.status_code == 400
+    web.post(f"{PREFIX}/orders/{order}/note", data={"csrf": token, "note": "已联系物业换灯泡"})
+    assert "已联系物业换灯泡" in web.get(f"{PREFIX}/orders/{order}").text
+    assert [r.after["owner"] for r in audited(linli, "order_reassign")] == [vera]
+    assert [r.target for r in audited(linli, "order_note")] == [f"order:{order}"]
