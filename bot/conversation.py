@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.models import Conversation
 
@@ -32,6 +33,25 @@ def start(
     else:
         conversation.flow, conversation.data, conversation.expires_at = flow, data, expires_at
         session.add(conversation)
+    session.flush()
+
+
+def start_many(
+    session: Session, data_by_user: Mapping[int, dict[str, Any]], flow: str,
+    expires_at: dt.datetime,
+) -> None:  # fmt: skip
+    """`start` for many users at once (a reminder to a whole activity): one read, one flush."""
+    users = list(data_by_user)
+    for chunk in range(0, len(users), 500):  # loaded into the session, found by `get` below
+        ids = users[chunk : chunk + 500]
+        session.exec(select(Conversation).where(col(Conversation.user_id).in_(ids))).all()
+    for user_id, data in data_by_user.items():
+        conversation = session.get(Conversation, user_id)
+        if conversation is None:
+            session.add(Conversation(user_id=user_id, flow=flow, data=data, expires_at=expires_at))
+        else:
+            conversation.flow, conversation.data, conversation.expires_at = flow, data, expires_at
+            session.add(conversation)
     session.flush()
 
 

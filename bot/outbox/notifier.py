@@ -5,17 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.outbox.models import Outbox
 from bot.types import Reply
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notice of a batch (`Notifier.send_many`): to whom, what kind, its key, the text."""
+
+    user_id: int
+    kind: str
+    key: str
+    replies: Sequence[Reply]
 
 
 class Notifier:
@@ -39,15 +50,38 @@ class Notifier:
         `ref` names what it belongs to ("shift:3"), for reports."""
         if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first() is not None:
             return False
-        payload: dict[str, Any] = {"replies": [{"text": r.as_text()} for r in replies]}
+        return self._queue(session, [self._row(Notice(user_id, kind, key, replies), due, ref)])
+
+    def send_many(self, session: Session, notices: Sequence[Notice]) -> int:
+        """Queue many notices in a few statements (a reminder to everyone in an activity);
+        a key queued before is skipped. Returns how many were queued."""
+        keys = [n.key for n in notices]
+        queued_before: set[str] = set()
+        for chunk in range(0, len(keys), 500):
+            taken = col(Outbox.dedupe_key).in_(keys[chunk : chunk + 500])
+            queued_before.update(session.exec(select(Outbox.dedupe_key).where(taken)).all())
+        fresh = [self._row(n) for n in notices if n.key not in queued_before]
+        if fresh and self._queue(session, fresh):
+            return len(fresh)
+        # one was queued by a concurrent transaction meanwhile: the rest one at a time
+        return sum(self._queue(session, [row]) for row in fresh) if len(fresh) > 1 else 0
+
+    def _row(
+        self, notice: Notice, due: dt.datetime | None = None, ref: str | None = None
+    ) -> Outbox:
+        payload: dict[str, Any] = {"replies": [{"text": r.as_text()} for r in notice.replies]}
         now = self.clock()
-        row = Outbox(
-            user_id=user_id, kind=kind, dedupe_key=key, payload=payload, ref=ref,
-            next_attempt_at=due or now, created_at=now,
+        return Outbox(
+            user_id=notice.user_id, kind=notice.kind, dedupe_key=notice.key, payload=payload,
+            ref=ref, next_attempt_at=due or now, created_at=now,
         )  # fmt: skip
+
+    @staticmethod
+    def _queue(session: Session, rows: list[Outbox]) -> bool:
+        """Insert the rows together, or none of them when one's key is taken."""
         savepoint = session.begin_nested()
         try:
-            session.add(row)
+            session.add_all(rows)
             session.flush()
         except IntegrityError:
             savepoint.rollback()  # queued by a concurrent transaction: that one counts
