@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -200,7 +200,7 @@ class Delivery:
         next group's 'sending' marks share a commit. Stops when told to, or when a row turns
         out not to be ours any more."""
         size, done = self._in_flight(lane, reach), 0
-        previous: list[tuple[_Claim, Result]] = []
+        previous: list[_Done] = []
         for start in range(0, len(lane), size):
             if stop():
                 break
@@ -210,7 +210,7 @@ class Delivery:
             for claim in marked:
                 result = self._deliver(claim, reach.get(claim.user_id))
                 self.metrics.deliveries.labels(result[3] or "none", result[1]).inc()
-                previous.append((claim, result))
+                previous.append((claim, result, self.clock()))
             done += len(marked)
             if len(marked) < len(group):
                 break
@@ -298,15 +298,17 @@ class Delivery:
         return claim.row_id, "sent", None, route, None
 
     def _settle(
-        self, previous: list[tuple[_Claim, Result]], upcoming: list[_Claim], now: dt.datetime
+        self, previous: list[_Done], upcoming: list[_Claim], now: dt.datetime
     ) -> list[_Claim]:
         """Record the previous outcomes and mark the upcoming rows 'sending', in one
         transaction. Returns the upcoming rows still ours (only those may be sent)."""
         if not previous and not upcoming:
             return []
         with session_scope(self.engine) as session:
-            for claim, result in previous:
-                self._record(session, claim, result, now)
+            self._record_finished(session, [d for d in previous if d[1][1] != "retry"], now)
+            for claim, result, _ in previous:
+                if result[1] == "retry":
+                    self._record_retry(session, claim, result, now)
             if not upcoming:
                 return []
             marked = set(session.scalars(
@@ -320,21 +322,39 @@ class Delivery:
             ).all())  # fmt: skip
             return [c for c in upcoming if c.row_id in marked]
 
-    def _record(self, session: Session, claim: _Claim, outcome: Result, now: dt.datetime) -> None:
-        row_id, status, error, channel, retry_after = outcome
+    @staticmethod
+    def _record_finished(session: Session, finished: list[_Done], now: dt.datetime) -> None:
+        """Sent or undeliverable: one statement for the group, without loading the rows (a
+        row recovered by another process meanwhile is not ours: it stays 'unknown')."""
+        if not finished:
+            return
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"), table.c.status == "sending",
+                table.c.claim == bindparam("b_claim"),
+            )
+            .values(
+                status=bindparam("b_status"), channel=bindparam("b_channel"),
+                last_error=bindparam("b_error"), claim=None, attempts=table.c.attempts + 1,
+                sent_at=bindparam("b_sent_at"),
+            )
+        )  # fmt: skip
+        session.connection().execute(statement, [
+            {"b_id": row_id, "b_claim": claim.claim, "b_status": status, "b_channel": channel,
+             "b_error": error, "b_sent_at": max(now, at) if status == "sent" else None}
+            for claim, (row_id, status, error, channel, _), at in finished
+        ])  # fmt: skip
+
+    def _record_retry(
+        self, session: Session, claim: _Claim, outcome: Result, now: dt.datetime
+    ) -> None:
+        row_id, _, error, channel, retry_after = outcome
         ours = (
             col(Outbox.id) == row_id, col(Outbox.status) == "sending",
             col(Outbox.claim) == claim.claim,
         )  # fmt: skip
-        if status != "retry":  # the common case, without loading the row
-            session.execute(
-                update(Outbox).where(*ours).values(
-                    status=status, channel=channel, last_error=error, claim=None,
-                    attempts=col(Outbox.attempts) + 1,
-                    sent_at=max(now, self.clock()) if status == "sent" else None,
-                )
-            )  # fmt: skip
-            return
         row = session.exec(select(Outbox).where(*ours)).first()
         if row is None:  # recovered by another process meanwhile: it says 'unknown'
             return
@@ -356,6 +376,9 @@ class _Claim:
     texts: list[str]
     kind: str
     claim: str  # the delivery run that holds it
+
+
+_Done = tuple[_Claim, Result, dt.datetime]  # a sent row, how it went, and when it finished
 
 
 def _identities(
