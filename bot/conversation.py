@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from bot.models import Conversation
@@ -41,17 +42,20 @@ def start_many(
     expires_at: dt.datetime,
 ) -> None:  # fmt: skip
     """`start` for many users at once (a reminder to a whole activity): one read, one flush."""
-    users = list(data_by_user)
-    for chunk in range(0, len(users), 500):  # loaded into the session, found by `get` below
-        ids = users[chunk : chunk + 500]
-        session.exec(select(Conversation).where(col(Conversation.user_id).in_(ids))).all()
-    for user_id, data in data_by_user.items():
-        conversation = session.get(Conversation, user_id)
-        if conversation is None:
-            session.add(Conversation(user_id=user_id, flow=flow, data=data, expires_at=expires_at))
-        else:
-            conversation.flow, conversation.data, conversation.expires_at = flow, data, expires_at
-            session.add(conversation)
+    users, found = list(data_by_user), {}
+    for chunk in range(0, len(users), 500):
+        ids = col(Conversation.user_id).in_(users[chunk : chunk + 500])
+        found.update({c.user_id: c for c in session.exec(select(Conversation).where(ids)).all()})
+    for conversation in found.values():
+        conversation.flow, conversation.expires_at = flow, expires_at
+        conversation.data = data_by_user[conversation.user_id]
+        session.add(conversation)
+    fresh = [
+        {"user_id": user_id, "flow": flow, "data": data, "expires_at": expires_at}
+        for user_id, data in data_by_user.items() if user_id not in found
+    ]  # fmt: skip
+    if fresh:  # one statement, no objects built: a reminder job starts hundreds
+        session.execute(insert(Conversation), fresh)
     session.flush()
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
@@ -109,12 +109,12 @@ def _run(
     # it was never due for someone who signed up after its time
     concerned = [r for r in _awaiting(session, found.id or 0, offset)
                  if not (late and r.created_at > due)]  # fmt: skip
-    session.add_all([
-        ReminderLog(
-            registration_id=r.id or 0, offset_minutes=offset, due_at=due, outcome=outcome,
-            recorded_at=now,
-        ) for r in concerned
-    ])  # fmt: skip
+    if concerned:
+        session.execute(insert(ReminderLog), [
+            {"registration_id": r.id, "offset_minutes": offset, "due_at": due,
+             "outcome": outcome, "recorded_at": now}
+            for r in concerned
+        ])  # fmt: skip
     if not late:  # queued together: one job reaches a whole activity (bench_reminders.py)
         messages.reminders(notifier, session, concerned, found, offset)
     session.add(ReminderRun(
@@ -129,13 +129,16 @@ def _run(
 
 def _awaiting(session: Session, activity_id: int, offset: float) -> list[Registration]:
     """Confirmed registrations that have no record for this offset yet."""
-    done = select(ReminderLog.registration_id).where(ReminderLog.offset_minutes == offset)
+    # correlated on the (registration, offset) unique index: not a scan of every log so far
+    done = select(ReminderLog.id).where(
+        ReminderLog.registration_id == Registration.id, ReminderLog.offset_minutes == offset
+    )
     return list(
         session.exec(
             select(Registration).where(
                 Registration.activity_id == activity_id,
                 Registration.status == Seat.CONFIRMED,
-                col(Registration.id).not_in(done),
+                ~done.exists(),
             )
         ).all()
     )
