@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -126,5 +127,65 @@ def test_two_workers_on_postgresql(tmp_path: Path) -> None:
             names = set(session.exec(select(SchedulerLease.name)).all())
         engine.dispose()
         assert "scheduler" not in names  # handed back on SIGTERM
+    finally:
+        drop_everything(PG_URL)
+
+
+def wechat_counts(text: str) -> tuple[float, float]:
+    """WeChat messages handled and webhook posts answered 200, as one /metrics scrape says."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    handled = answered = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.labels.get("channel") != "wechat":
+                continue
+            if sample.name == "linli_messages_total":
+                handled += sample.value
+            elif sample.name == "linli_webhook_seconds_count" and sample.labels["status"] == "200":
+                answered += sample.value
+    return handled, answered
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL test skipped: set LINLI_TEST_DATABASE_URL")
+def test_metrics_of_two_workers_add_up(tmp_path: Path) -> None:
+    """Each message goes on a connection whose process /readyz names first; once both have
+    answered some, every scrape, whichever process takes it, counts all of them."""
+    from tests.fakes.wechat_client import WeChatTestClient
+
+    drop_everything(PG_URL)
+    env = environment(tmp_path) | {
+        "LINLI_DATABASE_URL": PG_URL, "LINLI_WECHAT_ENABLED": "true", "LINLI_WECHAT_TOKEN": "tok",
+        "LINLI_WECHAT_APP_ID": "wxmetrics", "LINLI_WECHAT_APP_SECRET": "metrics-secret",
+        "LINLI_WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
+    }  # fmt: skip
+    base = f"http://127.0.0.1:{env['LINLI_SERVER_PORT']}"
+    answered: list[bool] = []  # for each message, whether the leader took it
+    numbers = iter(range(400))  # bounded; several at once, so that both processes accept some
+
+    def send_one(n: int) -> None:
+        with httpx.Client(trust_env=False, timeout=30) as http:  # one connection
+            leader = http.get(f"{base}/readyz").json()["scheduler"]["leader_here"]
+            client = WeChatTestClient(f"{base}/wechat", "tok", "wxmetrics", "a" * 43, "plain",
+                                      http=http)  # fmt: skip
+            assert client.send_text(f"o-m{n}", "你好", msg_id=7_000 + n).status_code == 200
+        answered.append(leader)
+
+    try:
+        with serving(env, "--workers", "2") as server:
+            wait_for(lambda: up(f"{base}/readyz"), 120)
+            wait_for(lambda: len(children(server.pid)) == 2, 60)
+            with ThreadPoolExecutor(8) as pool:
+                while min(answered.count(True), answered.count(False)) < 3:
+                    batch = [n for _, n in zip(range(8), numbers, strict=False)]
+                    if not batch:
+                        break
+                    list(pool.map(send_one, batch))
+            sent = len(answered)
+            assert min(answered.count(True), answered.count(False)) >= 3, answered
+            for _ in range(6):  # new connections: both processes answer some scrapes
+                with httpx.Client(trust_env=False, timeout=30) as http:
+                    assert wechat_counts(http.get(f"{base}/metrics").text) == (sent, sent)
     finally:
         drop_everything(PG_URL)
