@@ -327,6 +327,7 @@ def _serve_workers(settings: Settings, out: TextIO, workers: int) -> int:
         workers=workers,
         host=settings.server.host, port=settings.server.port, log_level="warning",
         lifespan="on", log_config=None,
+        timeout_worker_healthcheck=settings.server.worker_ping_seconds,
     )  # fmt: skip
     _announce(settings, out, f"，{workers} 个进程")
     with shared_across_processes():  # /metrics on any worker counts for all of them

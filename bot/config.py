@@ -104,6 +104,9 @@ class ServerSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # --workers: a worker that has not answered the supervisor's ping for this long (starting,
+    # or stuck) is replaced; uvicorn's 5 s killed workers still starting on a loaded machine
+    worker_ping_seconds: int = Field(60, ge=1)
 
 
 class ConsoleSettings(_Section):
