@@ -39,6 +39,21 @@ def test_sqlite_refuses_workers(tmp_path: Path) -> None:
     assert "SQLite has one writer at a time" in refused.stderr
 
 
+def test_the_workers_share_each_channels_rate() -> None:
+    """Every worker keeps its own bucket: N of them at the configured rate would send N times
+    as fast (bench_announcement.py measures the sum)."""
+    from bot.app import shared_rates
+
+    settings = load_settings(Path(os.devnull), environ={
+        "LINLI_WECHAT_PER_SECOND": "20", "LINLI_TELEGRAM_PER_SECOND": "24",
+        "LINLI_DELIVERY_CONSOLE_PER_SECOND": "40",
+    })  # fmt: skip
+    each = shared_rates(settings, 4)
+    assert (each.wechat.per_second, each.telegram.per_second) == (5, 6)
+    assert each.delivery.console_per_second == 10
+    assert settings.wechat.per_second == 20  # the given settings are left as they were
+
+
 def readiness(base: str) -> dict[str, object]:
     with httpx.Client(trust_env=False, timeout=10) as client:  # a new connection each time
         response = client.get(f"{base}/readyz")
