@@ -27,7 +27,7 @@ from bot.dispatcher import Dispatcher
 from bot.errors import UserFacingError
 from bot.intent import Intent
 from bot.kb.store import build_matcher, knowledge_version, seed_demo, stored_entries
-from bot.metrics.registry import Metrics
+from bot.metrics.registry import Metrics, shared_across_processes
 from bot.migrations import open_schema
 from bot.orders.categories import load_categories
 from bot.orders.deadlines import district_deadlines
@@ -332,13 +332,31 @@ def _serve_workers(settings: Settings, out: TextIO, workers: int) -> int:
         )
     build_app(settings, utcnow).engine.dispose()  # schema and demo data once, not raced for
     config = uvicorn.Config(
-        functools.partial(worker_app, settings), factory=True, workers=workers,
+        functools.partial(worker_app, shared_rates(settings, workers)), factory=True,
+        workers=workers,
         host=settings.server.host, port=settings.server.port, log_level="warning",
         lifespan="on", log_config=None,
+        timeout_worker_healthcheck=settings.server.worker_ping_seconds,
     )  # fmt: skip
     _announce(settings, out, f"，{workers} 个进程")
-    Multiprocess(config, sockets=[config.bind_socket()]).run()  # until SIGINT / SIGTERM
+    with shared_across_processes():  # /metrics on any worker counts for all of them
+        Multiprocess(config, sockets=[config.bind_socket()]).run()  # until SIGINT / SIGTERM
     return 0
+
+
+def shared_rates(settings: Settings, workers: int) -> Settings:
+    """Each of `workers` processes' settings: every channel's rate split between them (each
+    process keeps its own token bucket, and all of them deliver: together they keep the
+    configured rate; with one of them down, a little under it)."""
+    split = {
+        "wechat": {"per_second": settings.wechat.per_second / workers},
+        "telegram": {"per_second": settings.telegram.per_second / workers},
+        "delivery": {"console_per_second": settings.delivery.console_per_second / workers},
+    }
+    return settings.model_copy(
+        update={name: getattr(settings, name).model_copy(update=change)
+                for name, change in split.items()}
+    )  # fmt: skip
 
 
 def worker_app(settings: Settings) -> Starlette:

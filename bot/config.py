@@ -89,6 +89,9 @@ class DeliverySettings(_Section):
     backoff_seconds: float = Field(30, gt=0)  # doubled after each failed attempt
     console_per_second: float = Field(50, gt=0)
     workers: int = Field(4, ge=1, le=32)  # messages in flight at once (each channel's rate holds)
+    # a worker marks what its channel sends in this long 'sending' in one commit (at most 50):
+    # 1 at a time on WeChat's 20/s, more on a fast channel; what a crash can leave 'unknown'
+    in_flight_seconds: float = Field(0.1, ge=0)
 
 
 class SchedulerSettings(_Section):
@@ -102,6 +105,9 @@ class ServerSettings(_Section):
 
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    # --workers: a worker that has not answered the supervisor's ping for this long (starting,
+    # or stuck) is replaced; uvicorn's 5 s killed workers still starting on a loaded machine
+    worker_ping_seconds: int = Field(60, ge=1)
 
 
 class ConsoleSettings(_Section):

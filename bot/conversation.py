@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from bot.models import Conversation
 
@@ -32,6 +34,28 @@ def start(
     else:
         conversation.flow, conversation.data, conversation.expires_at = flow, data, expires_at
         session.add(conversation)
+    session.flush()
+
+
+def start_many(
+    session: Session, data_by_user: Mapping[int, dict[str, Any]], flow: str,
+    expires_at: dt.datetime,
+) -> None:  # fmt: skip
+    """`start` for many users at once (a reminder to a whole activity): one read, one flush."""
+    users, found = list(data_by_user), {}
+    for chunk in range(0, len(users), 500):
+        ids = col(Conversation.user_id).in_(users[chunk : chunk + 500])
+        found.update({c.user_id: c for c in session.exec(select(Conversation).where(ids)).all()})
+    for conversation in found.values():
+        conversation.flow, conversation.expires_at = flow, expires_at
+        conversation.data = data_by_user[conversation.user_id]
+        session.add(conversation)
+    fresh = [
+        {"user_id": user_id, "flow": flow, "data": data, "expires_at": expires_at}
+        for user_id, data in data_by_user.items() if user_id not in found
+    ]  # fmt: skip
+    if fresh:  # one statement, no objects built: a reminder job starts hundreds
+        session.execute(insert(Conversation), fresh)
     session.flush()
 
 

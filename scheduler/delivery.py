@@ -15,9 +15,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Protocol
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -32,6 +32,7 @@ from bot.outbox.models import Outbox
 
 logger = logging.getLogger(__name__)
 _BATCH = 200
+_IN_FLIGHT_MAX = 50  # rows marked 'sending' in one commit, at most
 _INTERRUPTED = "interrupted while sending"
 # (outbox row id, sent | undeliverable | retry, error, route taken, seconds the channel asked
 # us to wait before trying again)
@@ -101,9 +102,11 @@ def _never() -> bool:
 class Delivery:
     """Delivers due outbox rows. One instance runs in the process holding the scheduler lease.
 
-    A row goes pending → claimed (a batch, committed) → sending (committed just before its own
-    send) → its outcome. After a crash, claimed rows go back to pending and the rows caught
-    mid-send (at most one per worker) become 'unknown': never sent twice.
+    A row goes pending → claimed (a batch, committed) → sending (committed just before its
+    send, with the few next ones on a fast channel: `_in_flight`) → its outcome. After a crash,
+    claimed rows go back to pending and the rows caught mid-send (one per worker on WeChat,
+    what a worker sends in `in_flight_seconds` on a faster channel) become 'unknown': never
+    sent twice.
     """
 
     def __init__(
@@ -193,20 +196,35 @@ class Delivery:
         self, lane: list[_Claim], reach: dict[int, ChannelIdentity], now: dt.datetime,
         stop: Callable[[], bool],
     ) -> int:  # fmt: skip
-        """Send one lane's messages; each outcome and the next 'sending' mark share a commit.
-        Stops when told to, or when a row turns out not to be ours any more."""
-        previous: tuple[_Claim, Result] | None = None
-        for done, claim in enumerate(lane):
+        """Send one lane's messages a group at a time: the previous group's outcomes and the
+        next group's 'sending' marks share a commit. Stops when told to, or when a row turns
+        out not to be ours any more."""
+        size, done = self._in_flight(lane, reach), 0
+        previous: list[_Done] = []
+        for start in range(0, len(lane), size):
             if stop():
-                self._settle(previous, None, now)
-                return done
-            if not self._settle(previous, claim, now):
-                return done
-            result = self._deliver(claim, reach.get(claim.user_id))
-            self.metrics.deliveries.labels(result[3] or "none", result[1]).inc()
-            previous = claim, result
-        self._settle(previous, None, now)
-        return len(lane)
+                break
+            group = lane[start : start + size]
+            marked = self._settle(previous, group, now)
+            previous = []
+            for claim in marked:
+                result = self._deliver(claim, reach.get(claim.user_id))
+                self.metrics.deliveries.labels(result[3] or "none", result[1]).inc()
+                previous.append((claim, result, self.clock()))
+            done += len(marked)
+            if len(marked) < len(group):
+                break
+        self._settle(previous, [], now)
+        return done
+
+    def _in_flight(self, lane: list[_Claim], reach: dict[int, ChannelIdentity]) -> int:
+        """How many of a lane's rows are marked 'sending' in one commit: what the slowest of
+        its channels sends in `in_flight_seconds` at one worker's share of its rate. On
+        WeChat (20/s) that is 1: a crash leaves at most one message per worker 'unknown'; a
+        fast channel is not held to a commit a message."""
+        rates = [self.senders[i.channel].per_second for c in lane if (i := reach.get(c.user_id))]
+        share = min(rates, default=1.0) / self.settings.workers
+        return max(1, min(_IN_FLIGHT_MAX, int(share * self.settings.in_flight_seconds)))
 
     def _claim(self, now: dt.datetime, claim: str) -> list[_Claim]:
         """Mark a batch of due rows 'claimed' by this run (committed before anything is sent).
@@ -280,42 +298,63 @@ class Delivery:
         return claim.row_id, "sent", None, route, None
 
     def _settle(
-        self, previous: tuple[_Claim, Result] | None, upcoming: _Claim | None, now: dt.datetime
-    ) -> bool:
-        """Record the previous outcome and mark the upcoming row 'sending', in one transaction.
-        False when the upcoming row is no longer ours (then it must not be sent)."""
-        if previous is None and upcoming is None:
-            return True
+        self, previous: list[_Done], upcoming: list[_Claim], now: dt.datetime
+    ) -> list[_Claim]:
+        """Record the previous outcomes and mark the upcoming rows 'sending', in one
+        transaction. Returns the upcoming rows still ours (only those may be sent)."""
+        if not previous and not upcoming:
+            return []
         with session_scope(self.engine) as session:
-            if previous is not None:
-                self._record(session, *previous, now)
-            if upcoming is None:
-                return True
-            marked = session.execute(
+            self._record_finished(session, [d for d in previous if d[1][1] != "retry"], now)
+            for claim, result, _ in previous:
+                if result[1] == "retry":
+                    self._record_retry(session, claim, result, now)
+            if not upcoming:
+                return []
+            marked = set(session.scalars(
                 update(Outbox)
                 .where(
-                    col(Outbox.id) == upcoming.row_id, col(Outbox.status) == "claimed",
-                    col(Outbox.claim) == upcoming.claim,
+                    col(Outbox.id).in_([c.row_id for c in upcoming]),
+                    col(Outbox.status) == "claimed", col(Outbox.claim) == upcoming[0].claim,
                 )
                 .values(status="sending")
-            )  # fmt: skip
-            return bool(cast("CursorResult[Any]", marked).rowcount)
+                .returning(col(Outbox.id))
+            ).all())  # fmt: skip
+            return [c for c in upcoming if c.row_id in marked]
 
-    def _record(self, session: Session, claim: _Claim, outcome: Result, now: dt.datetime) -> None:
-        row_id, status, error, channel, retry_after = outcome
+    @staticmethod
+    def _record_finished(session: Session, finished: list[_Done], now: dt.datetime) -> None:
+        """Sent or undeliverable: one statement for the group, without loading the rows (a
+        row recovered by another process meanwhile is not ours: it stays 'unknown')."""
+        if not finished:
+            return
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"), table.c.status == "sending",
+                table.c.claim == bindparam("b_claim"),
+            )
+            .values(
+                status=bindparam("b_status"), channel=bindparam("b_channel"),
+                last_error=bindparam("b_error"), claim=None, attempts=table.c.attempts + 1,
+                sent_at=bindparam("b_sent_at"),
+            )
+        )  # fmt: skip
+        session.connection().execute(statement, [
+            {"b_id": row_id, "b_claim": claim.claim, "b_status": status, "b_channel": channel,
+             "b_error": error, "b_sent_at": max(now, at) if status == "sent" else None}
+            for claim, (row_id, status, error, channel, _), at in finished
+        ])  # fmt: skip
+
+    def _record_retry(
+        self, session: Session, claim: _Claim, outcome: Result, now: dt.datetime
+    ) -> None:
+        row_id, _, error, channel, retry_after = outcome
         ours = (
             col(Outbox.id) == row_id, col(Outbox.status) == "sending",
             col(Outbox.claim) == claim.claim,
         )  # fmt: skip
-        if status != "retry":  # the common case, without loading the row
-            session.execute(
-                update(Outbox).where(*ours).values(
-                    status=status, channel=channel, last_error=error, claim=None,
-                    attempts=col(Outbox.attempts) + 1,
-                    sent_at=max(now, self.clock()) if status == "sent" else None,
-                )
-            )  # fmt: skip
-            return
         row = session.exec(select(Outbox).where(*ours)).first()
         if row is None:  # recovered by another process meanwhile: it says 'unknown'
             return
@@ -337,6 +376,9 @@ class _Claim:
     texts: list[str]
     kind: str
     claim: str  # the delivery run that holds it
+
+
+_Done = tuple[_Claim, Result, dt.datetime]  # a sent row, how it went, and when it finished
 
 
 def _identities(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
@@ -105,17 +105,18 @@ def _run(
     """Queue (or, too late, record as missed) the reminder of every confirmed registration
     that has none for this offset; then record that the job ran. Returns the outcome and
     how many reminders it concerned."""
-    outcome, count = "missed" if late else "queued", 0
-    for registration in _awaiting(session, found.id or 0, offset):
-        if late and registration.created_at > due:
-            continue  # it was never due for someone who signed up after its time
-        count += 1
-        session.add(ReminderLog(
-            registration_id=registration.id or 0, offset_minutes=offset, due_at=due,
-            outcome=outcome, recorded_at=now,
-        ))  # fmt: skip
-        if not late:
-            messages.reminder(notifier, session, registration, found, offset)
+    outcome = "missed" if late else "queued"
+    # it was never due for someone who signed up after its time
+    concerned = [r for r in _awaiting(session, found.id or 0, offset)
+                 if not (late and r.created_at > due)]  # fmt: skip
+    if concerned:
+        session.execute(insert(ReminderLog), [
+            {"registration_id": r.id, "offset_minutes": offset, "due_at": due,
+             "outcome": outcome, "recorded_at": now}
+            for r in concerned
+        ])  # fmt: skip
+    if not late:  # queued together: one job reaches a whole activity (bench_reminders.py)
+        messages.reminders(notifier, session, concerned, found, offset)
     session.add(ReminderRun(
         activity_id=found.id or 0, offset_minutes=offset, due_at=due, outcome=outcome, ran_at=now,
     ))  # fmt: skip
@@ -123,18 +124,21 @@ def _run(
         logger.warning(
             "reminders %s due at %s recorded as missed", job_id(found.id or 0, offset), due
         )
-    return outcome, count
+    return outcome, len(concerned)
 
 
 def _awaiting(session: Session, activity_id: int, offset: float) -> list[Registration]:
     """Confirmed registrations that have no record for this offset yet."""
-    done = select(ReminderLog.registration_id).where(ReminderLog.offset_minutes == offset)
+    # correlated on the (registration, offset) unique index: not a scan of every log so far
+    done = select(ReminderLog.id).where(
+        ReminderLog.registration_id == Registration.id, ReminderLog.offset_minutes == offset
+    )
     return list(
         session.exec(
             select(Registration).where(
                 Registration.activity_id == activity_id,
                 Registration.status == Seat.CONFIRMED,
-                col(Registration.id).not_in(done),
+                ~done.exists(),
             )
         ).all()
     )

@@ -4,13 +4,14 @@ a cancelled or moved activity, a request to rate it. Each is queued in the outbo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from bot import conversation
 from bot.activities.models import Activity, Registration
-from bot.outbox.notifier import Notifier
+from bot.outbox.notifier import Notice, Notifier
 from bot.times import span, when
 from bot.types import Reply
 
@@ -30,6 +31,18 @@ def reminder(
 ) -> bool:
     """The reminder `offset` minutes before the start: what, when, where, and how to cancel:
     by replying "取消" while the cancel deadline leaves time to answer, else through staff."""
+    return reminders(notifier, session, [registration], activity, offset) == 1
+
+
+def reminders(
+    notifier: Notifier,
+    session: Session,
+    registrations: Sequence[Registration],
+    activity: Activity,
+    offset: float,
+) -> int:
+    """`reminder` for many registrations of one activity, queued together (a reminder job
+    reaches a whole activity at once). Returns how many were queued (not queued before)."""
     hours = offset / 60
     ahead = "明天" if hours >= 24 else f"{hours:g} 小时后" if hours >= 1 else f"{offset:g} 分钟后"
     can_cancel = activity.cancel_deadline - notifier.clock() >= CANCEL_ANSWER_TIME
@@ -44,12 +57,15 @@ def reminder(
         f"【{activity.title}】\n时间：{span(activity.starts_at, activity.ends_at, notifier.zone)}\n"
         f"地点：{activity.place}\n{how}"
     )
-    key = f"reminder:{registration.id}:{offset:g}"
-    if not can_cancel:
-        return notifier.send(session, registration.user_id, "reminder", key, [Reply(text)])
-    until = min(activity.starts_at, activity.cancel_deadline)
-    asked = Asked(REMINDER_FLOW, until, "reminder", key)
-    return _ask(notifier, session, registration, asked, text)
+    if can_cancel:  # the answer "取消" is read as this registration's
+        until = min(activity.starts_at, activity.cancel_deadline)
+        flows = {r.user_id: {"registration": r.id} for r in registrations}
+        conversation.start_many(session, flows, REMINDER_FLOW, until)
+    notices = [
+        Notice(r.user_id, "reminder", f"reminder:{r.id}:{offset:g}", [Reply(text)])
+        for r in registrations
+    ]
+    return notifier.send_many(session, notices)
 
 
 def waitlist_offer(

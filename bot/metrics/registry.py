@@ -1,13 +1,21 @@
 """What Linli counts for Prometheus (`/metrics` on `linli serve`): messages, the matcher's
-decisions and speed, outbox delivery, reminder lateness and webhook latency."""
+decisions and speed, outbox delivery, reminder lateness and webhook latency. With several
+worker processes the counts are shared through prometheus-client's multiprocess mode (files in
+PROMETHEUS_MULTIPROC_DIR): whichever worker is scraped answers for all of them."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from bot.types import Incoming, Outcome
@@ -16,6 +24,7 @@ logger = logging.getLogger(__name__)
 _FAST = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 _WEB = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 4.0, 5.0, 10.0)
 _LATE = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
+SHARED = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own name for the shared directory
 
 Reading = Callable[[], Mapping[str, float]]
 """A gauge's values by label, read when /metrics is scraped (e.g. outbox rows by status)."""
@@ -28,6 +37,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._gauges: list[Collector] = []
         r = self.registry
         self.messages = Counter(
             "linli_messages", "Messages handled, by channel and the intent that answered",
@@ -82,11 +92,43 @@ class Metrics:
 
     def watch(self, name: str, documentation: str, label: str, read: Reading) -> None:
         """Add a gauge whose values `read` gives when scraped (a state, not an event)."""
-        self.registry.register(_Gauge(name, documentation, label, read))
+        gauge = _Gauge(name, documentation, label, read)
+        self.registry.register(gauge)
+        self._gauges.append(gauge)
 
     def exposition(self) -> bytes:
-        """The text Prometheus scrapes."""
-        return generate_latest(self.registry)
+        """The text Prometheus scrapes: with several processes (PROMETHEUS_MULTIPROC_DIR set
+        before they started), the counts of all of them added up, and the gauges read once."""
+        shared = os.environ.get(SHARED)
+        if not shared:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, shared)  # type: ignore[no-untyped-call]
+        for gauge in self._gauges:
+            registry.register(gauge)
+        return generate_latest(registry)
+
+
+@contextlib.contextmanager
+def shared_across_processes() -> Iterator[Path]:
+    """For `linli serve --workers N`: the processes started inside the block count into one
+    directory (PROMETHEUS_MULTIPROC_DIR: the operator's, emptied first as prometheus-client
+    asks, or a temporary one removed after). Must be entered before the workers start: the
+    client picks its storage when it is first imported in a process."""
+    given = os.environ.get(SHARED)
+    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="linli-metrics-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):  # a previous run's counts are not this run's
+        stale.unlink()
+    os.environ[SHARED] = str(path)
+    try:
+        yield path
+    finally:
+        if given:
+            os.environ[SHARED] = given
+        else:
+            os.environ.pop(SHARED, None)
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class _Gauge(Collector):

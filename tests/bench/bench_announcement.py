@@ -1,17 +1,20 @@
-"""Queue and deliver one announcement to N WeChat followers (default 50,000) through the fake
-WeChat API on loopback, with no rate cap: seconds to queue, messages a second delivered with 1
-and 4 workers, duplicates (must be 0).
+"""One announcement to N WeChat followers (default 50,000) delivered by `linli serve` on
+PostgreSQL with 4 workers through the fake WeChat API on loopback, at the configured rate:
+seconds to queue, the rate the API received (target: within 10 % of `[wechat] per_second`),
+duplicates (must be 0). Without PostgreSQL, SQLite's one process.
 
-Run: python tests/bench/bench_announcement.py [--count 50000] [--database-url URL]
-(a database given by URL is emptied: use one of its own)
-Prints numbers; asserts nothing. Loopback only.
+Run: python tests/bench/bench_announcement.py [--count 50000] [--rate 400] [--workers 4]
+     [--database-url URL]
+(PostgreSQL: --database-url or LINLI_TEST_DATABASE_URL; that database is emptied.)
+Prints numbers; asserts nothing. Loopback only; stops by itself once everything is delivered
+or at the latest twice the time the rate needs, plus two minutes.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,41 +22,38 @@ from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import insert
-from sqlmodel import Session, SQLModel, func, select
+from sqlmodel import Session, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bot.announcements.delivery import start_due
-from bot.announcements.service import Draft, Target, create
-from bot.app import (
-    channel_senders,  # noqa: E402
-    open_database,  # noqa: E402
-)
+from bot.announcements.service import Draft, Target, create  # noqa: E402
+from bot.app import open_database  # noqa: E402
 from bot.clock import utcnow  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
-from bot.db import create_schema, session_scope  # noqa: E402
-from bot.models import ChannelIdentity, Community, User
-from bot.outbox.models import Outbox
-from bot.tables import TABLES
-from scheduler.delivery import Delivery  # noqa: E402
+from bot.db import session_scope  # noqa: E402
+from bot.models import ChannelIdentity, Community, User  # noqa: E402
+from bot.outbox.models import Outbox  # noqa: E402
+from tests.bench.serve import free_port  # noqa: E402
+from tests.conftest import drop_everything  # noqa: E402
 from tests.fakes.wechat_api import FakeWeChatAPI  # noqa: E402
+from tests.serving import start_serve, stop_serve  # noqa: E402
 
 
-def settings_for(home: Path, url: str, api: FakeWeChatAPI, workers: int) -> Settings:
-    env = {
-        "LINLI_HOME": str(home), "LINLI_DATABASE_URL": url, "LINLI_WECHAT_ENABLED": "true",
-        "LINLI_WECHAT_TOKEN": "tok",
-        "LINLI_WECHAT_APP_ID": "wxtest", "LINLI_WECHAT_APP_SECRET": "s3cret",
-        "LINLI_WECHAT_API_BASE": api.base_url, "LINLI_WECHAT_PER_SECOND": "100000",
-        "LINLI_DELIVERY_WORKERS": str(workers),
-    }  # fmt: skip
-    return load_settings(Path(os.devnull), environ=env)
+def environment(home: Path, url: str, api: FakeWeChatAPI, rate: float) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+    env.update({
+        "LINLI_HOME": str(home), "LINLI_DATABASE_URL": url, "LINLI_SERVER_PORT": str(free_port()),
+        "LINLI_KNOWLEDGE_LOAD_DEMO": "false", "LINLI_WECHAT_ENABLED": "true",
+        "LINLI_WECHAT_TOKEN": "tok", "LINLI_WECHAT_APP_ID": "wxtest",
+        "LINLI_WECHAT_APP_SECRET": "s3cret", "LINLI_WECHAT_API_BASE": api.base_url,
+        "LINLI_WECHAT_PER_SECOND": str(rate), "LINLI_DELIVERY_INTERVAL_SECONDS": "0.5",
+    })  # fmt: skip
+    return env
 
 
 def populate(settings: Settings, count: int) -> None:
+    """count WeChat followers in one community, and an announcement to it due now."""
     engine = open_database(settings)
-    SQLModel.metadata.drop_all(engine)  # a database given by URL is emptied first
-    create_schema(engine, TABLES)
     now = utcnow()
     with session_scope(engine) as session:
         session.add(Community(id="suzhe", name="苏辙社区"))
@@ -65,47 +65,82 @@ def populate(settings: Settings, count: int) -> None:
             {"channel": "wechat", "external_id": f"o{n:06d}", "user_id": n, "last_seen_at": now}
             for n in range(1, count + 1)
         ])  # fmt: skip
+    with session_scope(engine) as session:
+        draft = Draft("本周六上午社区广场义诊。", Target(communities=("suzhe",)), now)
+        create(session, draft, None, now, settings.announcements)
     engine.dispose()
 
 
-def run(count: int, url: str | None, workers: int) -> None:
+def run(name: str, url: str, workers: int, count: int, rate: float) -> None:
     with tempfile.TemporaryDirectory() as home, FakeWeChatAPI() as api:
-        settings = settings_for(Path(home), url or f"sqlite:///{home}/bench.db", api, workers)
+        env = environment(Path(home), url, api, rate)
+        settings = load_settings(Path(os.devnull), environ=env)
+        if not url.startswith("sqlite"):
+            drop_everything(url)
         populate(settings, count)
         engine = open_database(settings)
-        now = utcnow()
-        with session_scope(engine) as session:
-            draft = Draft("本周六上午社区广场义诊。", Target(communities=("suzhe",)), now)
-            create(session, draft, None, now, settings.announcements)
-        started = time.perf_counter()
-        queued = start_due(engine, now, settings.announcements)
-        queue_seconds = time.perf_counter() - started
-        delivery = Delivery(engine, channel_senders(engine, settings), settings.delivery, utcnow)
-        started = time.perf_counter()
-        sent = delivery.run_once(now + dt.timedelta(seconds=1))
-        send_seconds = time.perf_counter() - started
+        args = ("--workers", str(workers)) if workers > 1 else ()
+        started = time.monotonic()
+        with (Path(home) / "serve.log").open("w") as log:
+            server = start_serve(env, *args, stdout=log, stderr=subprocess.STDOUT)
+        deadline = started + 2 * count / rate + 120
+        queued_after = None
+        try:
+            while time.monotonic() < deadline and len(api.accepted_at) < count:
+                if server.poll() is not None:
+                    raise SystemExit(
+                        "linli serve stopped: " + (Path(home) / "serve.log").read_text()
+                    )
+                if queued_after is None and _queued(engine) >= count:
+                    queued_after = time.monotonic() - started
+                time.sleep(0.5)
+        finally:
+            stop_serve(server)
         with Session(engine) as session:
             statuses = dict(
                 session.exec(select(Outbox.status, func.count()).group_by(Outbox.status)).all()
             )
-        people = Counter(m["touser"] for m in api.custom_messages)
-        twice = sum(1 for n in people.values() if n > 1)
-        print(
-            f"workers={workers}: queued {queued} in {queue_seconds:.1f} s; delivered {sent} in "
-            f"{send_seconds:.1f} s = {sent / send_seconds:.0f}/s; statuses {statuses}; "
-            f"received twice: {twice}",
-            flush=True,
-        )
         engine.dispose()
+        report(name, workers, count, rate, api, statuses, queued_after)
+
+
+def _queued(engine: object) -> int:
+    with Session(engine) as session:  # type: ignore[arg-type]
+        return int(session.exec(select(func.count()).select_from(Outbox)).one())
+
+
+def report(
+    name: str, workers: int, count: int, rate: float, api: FakeWeChatAPI,
+    statuses: dict[str, int], queued_after: float | None,
+) -> None:  # fmt: skip
+    times = sorted(api.accepted_at)
+    people = Counter(m["touser"] for m in api.custom_messages)
+    twice = sum(1 for n in people.values() if n > 1)
+    got = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
+    verdict = "met" if abs(got - rate) <= 0.1 * rate and not twice else "NOT met"
+    queued = f"{queued_after:.0f} s" if queued_after is not None else "not all"
+    print(
+        f"{name}, {workers} worker{'s' if workers > 1 else ''}: {count} recipients queued "
+        f"{queued} after the start; the API received {len(times)} at {got:.0f}/s (configured "
+        f"{rate:g}/s: {got / rate:.0%}); received twice: {twice}; outbox {statuses}   "
+        f"[target within 10 % of the rate, 0 twice: {verdict}]",
+        flush=True,
+    )  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=50_000)
-    parser.add_argument("--database-url")
+    parser.add_argument("--rate", type=float, default=400, help="[wechat] per_second")
+    parser.add_argument("--workers", type=int, default=4, help="processes on PostgreSQL")
+    parser.add_argument("--database-url", default=os.environ.get("LINLI_TEST_DATABASE_URL", ""))
     args = parser.parse_args()
-    for workers in (1, 4):
-        run(args.count, args.database_url, workers)
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    if args.database_url:
+        run("PostgreSQL", args.database_url, args.workers, args.count, args.rate)
+    else:
+        home = Path(tempfile.mkdtemp(prefix="linli-bench-"))
+        run("SQLite", f"sqlite:///{home / 'bench.db'}", 1, args.count, args.rate)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
@@ -21,14 +20,15 @@ from bot import migrations
 from bot.activities.models import Activity, Registration
 from bot.app import open_database
 from bot.config import Settings, load_settings
-from bot.db import make_engine, session_scope
+from bot.db import make_engine
 from bot.migrations import SchemaNotCurrent, SchemaState
-from bot.models import ChannelIdentity, Community, User
+from bot.models import User
 from bot.tables import TABLES
 from tests.conftest import PG_URL, drop_everything
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LEGACY_DUMP = DATA / "schema_d4cdfe5.sql"  # made by tests/data/capture_schema.py at d4cdfe5
+LEGACY_PG_DUMP = DATA / "schema_d4cdfe5_pg.sql"  # by tests/data/capture_schema_pg.py there
 AT = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 skip_pg = pytest.mark.skipif(
@@ -51,42 +51,19 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def legacy_url(empty_url: str) -> str:
     """A database as the release before migrations left it, with a user, an activity and a
-    registration: on SQLite that release's own dump, on PostgreSQL the baseline migration's
-    schema (what that release's create_all made there, every constraint named the way the
-    naming convention does) without its version: the models' tables today have more."""
+    registration: that release's own dump on either database (made by its create_all:
+    tests/data/capture_schema.py, capture_schema_pg.py)."""
     if empty_url.startswith("sqlite"):
         with sqlite3.connect(empty_url.removeprefix("sqlite:///")) as db:
             db.executescript(LEGACY_DUMP.read_text(encoding="utf-8"))
         return empty_url
+    dump = LEGACY_PG_DUMP.read_text(encoding="utf-8").splitlines()
+    script = "\n".join(line for line in dump if not line.startswith("\\"))  # psql's own
     engine = make_engine(empty_url)
-    migrations.upgrade(engine, TABLES)
-    migrations.downgrade(engine, TABLES, migrations.BASELINE)
     with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE alembic_version")
-    SQLAlchemyJobStore(engine=engine).start(None, "default")  # type: ignore[arg-type]
-    _add_rows(engine)
+        connection.exec_driver_sql(script)
     engine.dispose()
     return empty_url
-
-
-def _add_rows(engine: Engine) -> None:
-    """The rows tests/data/capture_schema.py puts in the SQLite dump."""
-    start = dt.datetime(2026, 12, 5, 1, 30, tzinfo=dt.UTC)
-    with session_scope(engine) as session:
-        session.add(Community(id="suzhe", name="苏辙社区", street="苏祠街道"))
-        session.add(User(id=1, display_name="安安", community_id="suzhe", created_at=AT))
-        session.flush()
-        session.add(ChannelIdentity(channel="console", external_id="ann", user_id=1))
-        session.add(Activity(
-            id=1, title="周六上午广场义诊", community_id="suzhe", starts_at=start,
-            ends_at=start + dt.timedelta(hours=2), place="苏辙社区广场", capacity=20,
-            signup_deadline=start, cancel_deadline=start, created_at=AT, updated_at=AT,
-        ))  # fmt: skip
-        session.flush()
-        session.add(Registration(
-            id=1, activity_id=1, user_id=1, party=2, status="confirmed", name="安安",
-            phone="13800000000", created_at=AT, updated_at=AT,
-        ))  # fmt: skip
 
 
 def settings_for(url: str, tmp_path: Path, **database: object) -> Settings:

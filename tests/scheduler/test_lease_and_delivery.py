@@ -72,7 +72,9 @@ def rows(app: App) -> list[Outbox]:
 
 
 def settings(**changes: float) -> DeliverySettings:
-    return DeliverySettings.model_validate({"max_attempts": 3, "backoff_seconds": 10, **changes})
+    """One row marked 'sending' at a time (as on WeChat) unless `in_flight_seconds` says."""
+    base = {"max_attempts": 3, "backoff_seconds": 10, "in_flight_seconds": 0}
+    return DeliverySettings.model_validate(base | changes)
 
 
 def test_each_notice_is_queued_once_and_sent_once(app: App) -> None:
@@ -241,3 +243,26 @@ def test_a_database_error_mid_batch_leaves_nothing_held(
     monkeypatch.setattr(delivery, "_settle", settle)
     assert delivery.run_once(NOW) == 2
     assert [name for name, _ in sender.sent] == ["ann", "bob", "cat"]
+
+
+def test_a_fast_channel_marks_a_few_sending_at_once_and_a_crash_repeats_none(app: App) -> None:
+    """1000/s × 3 ms: three rows a commit. Taken over mid-group, the three the first process
+    had marked are 'unknown' (it sent them, once); the other two go out once, by the standby."""
+    for name in ("ann", "bob", "cat", "dan", "eve"):
+        queue(app, name, f"k-{name}")
+    marked: list[list[str]] = []
+    second = Recorder()
+    fast = settings(workers=1, in_flight_seconds=0.003)
+    standby = Delivery(app.engine, {"console": second}, fast, lambda: NOW)
+
+    def take_over() -> None:
+        marked.append([r.status for r in rows(app)])
+        standby.recover()
+        standby.run_once(NOW)
+
+    first = Overtaken(take_over)
+    Delivery(app.engine, {"console": first}, fast, lambda: NOW).run_once(NOW)
+    assert marked == [["sending"] * 3 + ["claimed"] * 2]
+    got = [name for name, _ in first.sent + second.sent]
+    assert sorted(got) == ["ann", "bob", "cat", "dan", "eve"]  # each once
+    assert [r.status for r in rows(app)] == ["unknown"] * 3 + ["sent"] * 2
