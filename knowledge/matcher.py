@@ -150,7 +150,17 @@ class Matcher:
             among: only consider these entry ids (used to resolve a clarify reply).
         """
         evidence = self.evidence(text, among)
-        calibration = self.calibration
+        return self.decide(evidence, self.calibration, self.thresholds, community)
+
+    def decide(
+        self,
+        evidence: Evidence,
+        calibration: Calibration,
+        thresholds: Thresholds,
+        community: str | None = None,
+    ) -> Match:
+        """Rank the candidates of `evidence` by `calibration` and decide by `thresholds`
+        (`match` with the matcher's own; `kb calibrate` tries others on the same evidence)."""
         ranked = []
         for number, features, question in evidence.candidates:
             entry = self.entries[number]
@@ -159,7 +169,7 @@ class Matcher:
                 score = min(1.0, score + _LOCAL_BONUS)
             ranked.append(Candidate(entry, score, features, question))
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return self._decide(ranked[:_MAX_CANDIDATES], evidence)
+        return _decide(ranked[:_MAX_CANDIDATES], evidence, calibration, thresholds)
 
     def evidence(self, text: str, among: Iterable[str] | None = None) -> Evidence:
         """What the index knows about each entry that may answer `text` (also used to fit
@@ -249,23 +259,25 @@ class Matcher:
         entry's questions nor its answer touch, else 0."""
         return 1.0 if query.kinds and not (query.kinds & self._entry_kinds[number]) else 0.0
 
-    def _decide(self, candidates: list[Candidate], evidence: Evidence) -> Match:
-        if not candidates:
-            return Match("fallback", 0.0, ())
-        top = candidates[0].score
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        confidence = self.calibration.confidence(
-            top, top - runner_up, evidence.unknown, candidates[0].features
-        )
-        limits = self.thresholds
-        share = top**2 / sum(c.score**2 for c in candidates[:3])
-        clear = share >= limits.min_share and evidence.specificity >= limits.min_specificity
-        if confidence >= limits.answer and clear:
-            return Match("answer", confidence, tuple(candidates))
-        if confidence >= limits.clarify:
-            likely = [c for c in candidates if c.score >= limits.suggestion_floor] or candidates
-            return Match("clarify", confidence, tuple(likely[: limits.suggestions]))
-        return Match("fallback", confidence, tuple(candidates))
+
+def _decide(
+    candidates: list[Candidate], evidence: Evidence, calibration: Calibration, limits: Thresholds
+) -> Match:
+    if not candidates:
+        return Match("fallback", 0.0, ())
+    top = candidates[0].score
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    confidence = calibration.confidence(
+        top, top - runner_up, evidence.unknown, candidates[0].features
+    )
+    share = top**2 / sum(c.score**2 for c in candidates[:3])
+    clear = share >= limits.min_share and evidence.specificity >= limits.min_specificity
+    if confidence >= limits.answer and clear:
+        return Match("answer", confidence, tuple(candidates))
+    if confidence >= limits.clarify:
+        likely = [c for c in candidates if c.score >= limits.suggestion_floor] or candidates
+        return Match("clarify", confidence, tuple(likely[: limits.suggestions]))
+    return Match("fallback", confidence, tuple(candidates))
 
 
 def _stable_hash(feature: str) -> int:
