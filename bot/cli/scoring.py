@@ -28,12 +28,13 @@ DECLINE = "fallback"
 SPOKEN = ("command", "chitchat")  # kinds whose `expect` names what should handle them
 OUTCOMES = ("right", "clarify", "fallback", "wrong")
 # what a command line's `expect` means, as the intents name their outcomes
+_SHIFTS = {"volunteers", "shift_list", "shift_refused", "shift_signup", "shift_confirm"}
 INTENTS = {
     "signup": {"signup", "activity_list", "activity_detail"},
     "cancel": {"cancel", "my_registrations"},
     "my_signups": {"my_registrations"},
     "reminder": {"reminder"},
-    "shift": {"volunteers", "shift_list", "shift_refused", "shift_signup", "shift_confirm"},
+    "shift": _SHIFTS,
     "checkin": {"checkin", "shift_checkin"},
     "help": {"help"},
     "social": {"smalltalk", "help"},
@@ -41,6 +42,14 @@ INTENTS = {
     "subscriptions": {"subscriptions"},
     "community": {"community"},
     "activities": {"activity_list", "activity_detail"},
+    # the same, as blind_v3's writer named them
+    "cancel_signup": {"cancel", "my_registrations"},
+    "reminders": {"reminder"},
+    "shifts": _SHIFTS,
+    "human": {"handoff"},
+    "notices": {"subscriptions", "notices"},  # notice settings, or the notices themselves
+    "report_problem": {"orders"},  # a work order: the form, or its first question
+    "my_reports": {"orders"},
 }
 _NOT_WORD = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 # a reply that says plainly it has no reliable answer (a knowledge entry may say so itself)
