@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.activities.demo import seed_activities
 from bot.app import App, build_dispatcher
-from bot.cli.scoring import Line, Scored, score
+from bot.cli.scoring import Line, Scored, labelled_records, score
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import create_schema, make_engine
@@ -25,7 +24,6 @@ from bot.tables import TABLES
 from bot.types import Incoming, Outcome
 from knowledge.calibration import Calibration
 from knowledge.fitting import fit_models, gather
-from knowledge.loader import read_text
 from knowledge.matcher import Matcher
 
 NON_ENTRY_LABELS = ("fallback", "help", "handoff")
@@ -73,17 +71,10 @@ class Report:
 def read_labelled(path: Path) -> list[Labelled]:
     """Read a JSONL file of {"text": ..., "expect": ...} lines (blank lines and # skipped)."""
     items = []
-    try:
-        text = read_text(path)
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: 不是 UTF-8 编码，请另存为 UTF-8 再试") from None
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, record in labelled_records(path):
         try:
-            record = json.loads(line)
             items.append(Labelled(str(record["text"]), str(record["expect"]), number))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise ValueError(f'{path}:{number}: 需要 {{"text": ..., "expect": ...}}') from exc
     return items
 

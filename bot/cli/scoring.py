@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.dispatcher import Dispatcher
 from bot.types import Incoming
@@ -77,21 +78,32 @@ class Scored:
     verdict: str
 
 
-def read_lines(path: Path) -> list[Line]:
-    """A blind set's lines ({"text", "kind", "expect", "holdout"} per line), numbered from 1."""
-    lines = []
+def labelled_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, record) of a JSONL file of labelled questions; blank lines and # skipped.
+
+    Raises:
+        ValueError: not UTF-8, or a line that is not JSON (the message names the file).
+    """
     try:
         text = read_text(path)
     except UnicodeDecodeError:
         raise ValueError(f"{path}: 不是 UTF-8 编码，请另存为 UTF-8 再试") from None
     for number, raw in enumerate(text.splitlines(), 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
+        if raw.strip() and not raw.lstrip().startswith("#"):
+            try:
+                yield number, json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: 不是一行 JSON") from exc
+
+
+def read_lines(path: Path) -> list[Line]:
+    """A blind set's lines ({"text", "kind", "expect", "holdout"} per line), numbered from 1."""
+    lines = []
+    for number, record in labelled_records(path):
         try:
-            record = json.loads(raw)
             fields = (str(record["text"]), str(record["kind"]), str(record["expect"]))
             lines.append(Line(number, *fields, bool(record.get("holdout", False))))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f'{path}:{number}: 需要 {{"text", "kind", "expect"}}') from exc
     return lines
 
