@@ -55,6 +55,7 @@ from intents.smalltalk import SmalltalkIntent
 from intents.staff import StaffIntent
 from intents.subscriptions import SubscriptionsIntent
 from knowledge.matcher import Matcher
+from knowledge.phrases import CommandPhrases, example_entries
 from scheduler.reminders import planned as planned_reminders
 
 if TYPE_CHECKING:
@@ -188,7 +189,10 @@ def build_dispatcher(
         FaqIntent(matcher, settings.staff, timeout, metrics),  # last: it claims what is left
     ]
     finishers = [notices.with_unread_note]
-    return Dispatcher(engine, intents, clock, finishers, observers=[metrics.handled])
+    rephrase = CommandPhrases(build_matcher(example_entries(), settings))
+    return Dispatcher(
+        engine, intents, clock, finishers, observers=[metrics.handled], rephrase=rephrase
+    )
 
 
 def build_metrics(engine: Engine) -> Metrics:

@@ -63,6 +63,9 @@ class KnowledgeSettings(_Section):
     answer_threshold: float = Field(0.6, ge=0, le=1)
     clarify_threshold: float = Field(0.5, ge=0, le=1)
     suggestions: int = Field(3, ge=1, le=5)
+    # the district's own calibration (`linli kb calibrate --write`); None: the data directory's
+    # calibration.json when there is one, else the one shipped with Linli
+    calibration: Path | None = None
 
 
 class ConversationSettings(_Section):

@@ -42,8 +42,12 @@ class Dispatcher:
         clock: Clock,
         finishers: Sequence[Finisher] = (),
         observers: Sequence[Observer] = (),
+        rephrase: Callable[[str], str | None] | None = None,
     ):
         self.engine = engine
+        # a message nothing could answer may be one of the commands in other words
+        # ("报了名去不了了" is "取消报名"): the wiring hands in what reads it that way
+        self.rephrase = rephrase
         self.observers = list(observers)
         self.intents = list(intents)
         self.clock = clock
@@ -119,6 +123,26 @@ class Dispatcher:
             if outcome is not None:
                 return outcome
             conversation.finish(ctx.session, ctx.user_id)  # not a reply to it: never trap
+        attempt = ctx.session.begin_nested()
+        outcome = self._claimed(ctx)
+        command = None
+        if self.rephrase is not None and outcome.intent == "fallback":
+            command = self.rephrase(ctx.text)
+        if command is None or command == ctx.text:
+            attempt.commit()
+            return outcome
+        attempt.rollback()  # the fallback's note for staff goes too, unless it stands
+        retry = ctx.session.begin_nested()
+        incoming = dataclasses.replace(ctx.incoming, text=command)
+        rephrased = self._claimed(dataclasses.replace(ctx, incoming=incoming))
+        if rephrased.intent not in ("fallback", "error"):
+            retry.commit()
+            return rephrased
+        retry.rollback()
+        return self._claimed(ctx)
+
+    def _claimed(self, ctx: Context) -> Outcome:
+        """The outcome of the first intent, in order, that claims the message."""
         for intent in self.intents:
             outcome = self._guarded(intent, ctx, lambda i=intent: i.handle(ctx))  # type: ignore[misc]
             if outcome is not None:

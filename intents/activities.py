@@ -15,7 +15,7 @@ from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.service import ActivityError
 from bot.config import ActivitySettings, VolunteerSettings
 from bot.intent import Context
-from bot.models import Conversation
+from bot.models import Community, Conversation
 from bot.outbox.notifier import Notifier
 from bot.shifts import hours as shift_hours
 from bot.times import span, when
@@ -56,6 +56,16 @@ _CANCEL = re.compile(
 )
 _CHECKIN = re.compile(r"^签到(\d{4,8})$")  # 6 digits; 4 from before the change
 _STARS = re.compile(r"^([1-5])(?:分|星)?(.*)$")
+
+
+def _besides(words: str, place: Community) -> str:
+    """What the words say besides the community's name: "苏辙那个地名是哪天搞的" asks about
+    one activity of 苏辙社区 (the knowledge base's), not for its list."""
+    for name in sorted([place.name, place.name.removesuffix("社区"), *place.aliases], key=len,
+                       reverse=True):  # fmt: skip
+        if name:
+            words = words.replace(name, "")
+    return words
 
 
 class ActivitiesIntent:
@@ -141,7 +151,7 @@ class ActivitiesIntent:
         days, rest = asked_days(text, ctx.now, self.zone)
         left = _FILLER.sub("", rest)
         place = named(ctx.session, left) if left else None
-        if not left or place is not None:
+        if not left or (place is not None and not _besides(left, place)):
             return self._list(ctx, text, days, place.id if place else None)
         return None
 

@@ -49,6 +49,10 @@ _GENERIC = re.compile(
     r"活动|社区|参加|报名|我们|一下|我想|我要|我|和|的|怎么|如何|了|能|吗|下次|这次"
 )
 _TITLE_MARKS = re.compile(r"[\W_]+")
+# someone else's sign-ups are not the sender's to see or change ("隔壁邻居报了哪些活动")
+_OTHERS = re.compile(
+    r"邻居|别人|他人|其他人|其他居民|所有人|全部人|每个人|大家的|他们|她们|他的|她的"
+)
 _REQUEST_MAX = 30  # a longer message is a question that mentions these words
 
 
@@ -67,6 +71,8 @@ def read(text: str) -> Request | None:
     """The request in a plain text, or None when it asks none of these."""
     text = _PARTICLES.sub("", _LEAD.sub("", _FILLERS.sub("", text)))
     if not text or len(text) > _REQUEST_MAX:
+        return None
+    if _OTHERS.search(text) and (_MINE.search(text) or _CANCEL.search(text)):
         return None
     if _CANCEL.search(text) and (_ABOUT_SIGNUP.search(text) or _short_cancel(text)):
         return Request("cancel", words=_rest(_CANCEL.sub("", text)))

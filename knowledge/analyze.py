@@ -56,6 +56,7 @@ class Analyzer:
         self.rewrites = rewrites
         self._kinds = [(kind, tuple(words)) for kind, words in (kinds or {}).items()]
         self._tokenizer = _load_tokenizer(cache_dir)
+        self._grammar, self._common = _function_characters(Path(self._tokenizer.dictionary))
 
     def add_words(self, words: Iterable[str]) -> None:
         """Teach the tokenizer names from the knowledge base (助老餐厅, 纱縠行 ...)."""
@@ -63,6 +64,42 @@ class Analyzer:
             text = normalize(word, self.rewrites)
             if len(text) >= 2:
                 self._tokenizer.add_word(text, freq=20000)
+
+    def names_in(self, titles: Iterable[str], texts: Iterable[str]) -> list[str]:
+        """The names a base keeps using that the tokenizer does not know (花呗, 星海卡).
+
+        A name is a run of 2 to 4 hanzi in a title that the tokenizer cuts into single
+        characters, none of them one jieba tags as grammar (是哪, 我想 are not names) and
+        neither end a character that common as a word of its own (苏辙是, 叫眉山), found
+        in `texts` (the base's questions) after two or more different characters and before
+        two or more: a stretch always seen in the same company ("年费是") is part of
+        something longer, not a word of its own.
+        """
+        candidates: set[str] = set()
+        for title in titles:
+            for run in self._hanzi_runs(title):
+                for part in _single_character_runs(self._tokenizer.lcut(run, HMM=False)):
+                    candidates.update(g for g in _grams(part) if not self._grammar.intersection(g))
+        if not candidates:
+            return []
+        before: dict[str, set[str]] = {c: set() for c in candidates}
+        after: dict[str, set[str]] = {c: set() for c in candidates}
+        for text in texts:
+            for run in self._hanzi_runs(text):
+                padded = f"^{run}$"
+                for gram in _grams(run):
+                    if gram in before:
+                        for at in _places(padded, gram):
+                            before[gram].add(padded[at - 1])
+                            after[gram].add(padded[at + len(gram)])
+        return sorted(
+            c
+            for c in candidates
+            if len(before[c]) >= 2 and len(after[c]) >= 2 and not self._common & {c[0], c[-1]}
+        )
+
+    def _hanzi_runs(self, text: str) -> list[str]:
+        return [r for r in _RUNS.findall(normalize(text, self.rewrites)) if r[0] >= "\u3400"]
 
     def analyze(self, raw: str) -> Analysis:
         """Normalise a text and extract its features."""
@@ -90,6 +127,53 @@ class Analyzer:
         compact = text.replace(" ", "")
         kinds = frozenset(k for k, cues in self._kinds if any(c in compact for c in cues))
         return Analysis(text, "".join(hanzi), " ".join(syllables), dict(features), words, kinds)
+
+
+# jieba's part-of-speech tags of function words: pronouns, particles, prepositions,
+# conjunctions, adverbs, numerals and measures, modal particles, locality words
+_GRAMMAR_TAGS = ("r", "u", "p", "c", "d", "m", "q", "y", "f", "e", "o")
+
+
+_COMMON = 40000  # a character this frequent as a word of its own (是, 叫, 能) ends no name
+
+
+def _function_characters(dictionary: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """The single characters the dictionary tags as function words (的, 哪, 我, 在 ...), and
+    those it counts so often as words of their own that a name neither starts nor ends
+    with them."""
+    grammar, common = set(), set()
+    for line in dictionary.read_text(encoding="utf-8").splitlines():
+        word, count, tag = (line.split(" ") + ["0", ""])[:3]
+        if len(word) == 1 and tag.startswith(_GRAMMAR_TAGS):
+            grammar.add(word)
+        if len(word) == 1 and int(count) >= _COMMON:
+            common.add(word)
+    return frozenset(grammar), frozenset(common)
+
+
+def _single_character_runs(cut: list[str]) -> list[str]:
+    """The stretches of a cut where every token is one character, 2 characters or longer."""
+    runs, current = [], ""
+    for token in [*cut, "  "]:
+        if len(token) == 1:
+            current += token
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = ""
+    return runs
+
+
+def _grams(run: str) -> set[str]:
+    return {run[i : i + n] for n in range(2, 5) for i in range(len(run) - n + 1)}
+
+
+def _places(text: str, part: str) -> list[int]:
+    places, at = [], text.find(part)
+    while at >= 0:
+        places.append(at)
+        at = text.find(part, at + 1)
+    return places
 
 
 def _add_hanzi(features: Counter[str], run: str, words: list[str]) -> None:

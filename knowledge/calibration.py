@@ -27,10 +27,13 @@ DEFAULT_PATH = Path(__file__).with_name("data") / "calibration.json"
 
 @dataclass(frozen=True)
 class Calibration:
-    """Weights (then a bias) of the candidate model and of the decision model."""
+    """Weights (then a bias) of the candidate model and of the decision model, and the
+    answer / clarify thresholds fitted with them (None: the configured ones apply)."""
 
     candidate: tuple[float, ...]
     decision: tuple[float, ...]
+    answer: float | None = None
+    clarify: float | None = None
 
     def candidate_probability(self, features: Sequence[float]) -> float:
         """How likely this candidate is the entry the resident wants."""
@@ -50,16 +53,24 @@ class Calibration:
             raise ValueError(f"{path}: candidate needs {len(CANDIDATE_FEATURES) + 1} weights")
         if len(decision) != len(DECISION_FEATURES) + 1:
             raise ValueError(f"{path}: decision needs {len(DECISION_FEATURES) + 1} weights")
-        return cls(candidate, decision)
+        limits = data.get("thresholds")
+        if limits is None:
+            return cls(candidate, decision)
+        answer, clarify = float(limits["answer"]), float(limits["clarify"])
+        if not 0 <= clarify <= answer <= 1:
+            raise ValueError(f"{path}: thresholds need 0 <= clarify <= answer <= 1")
+        return cls(candidate, decision, answer, clarify)
 
     def save(self, path: Path) -> None:
         """Write the weights as JSON, feature names alongside for people reading it."""
-        data = {
+        data: dict[str, object] = {
             "candidate_features": [*CANDIDATE_FEATURES, "bias"],
             "candidate": [round(w, 4) for w in self.candidate],
             "decision_features": [*DECISION_FEATURES, "bias"],
             "decision": [round(w, 4) for w in self.decision],
         }
+        if self.answer is not None and self.clarify is not None:
+            data["thresholds"] = {"answer": self.answer, "clarify": self.clarify}
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
@@ -75,7 +86,7 @@ def fit_logistic(
     y = np.asarray(labels, dtype=float)
     w = np.zeros(x.shape[1])
     penalty = np.eye(x.shape[1]) * l2
-    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    penalty[-1, -1] = 1e-6  # the bias is (all but) not shrunk; a fold with no rows stays solvable
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
         gradient = x.T @ (p - y) + penalty @ w

@@ -14,6 +14,7 @@ from knowledge.analyze import Analysis, Analyzer
 from knowledge.calibration import CANDIDATE_FEATURES, Calibration
 from knowledge.entry import Entry
 from knowledge.index import Doc, Index, QueryWeights
+from knowledge.normalize import normalize
 
 Decision = Literal["answer", "clarify", "fallback"]
 _RECALL_DOCS = 48
@@ -47,6 +48,7 @@ class Candidate:
     score: float  # probability that this is the entry the resident wants
     features: tuple[float, ...]  # see calibration.CANDIDATE_FEATURES
     question: str  # the entry's text that matched best
+    number: int = -1  # the entry's place in the matcher's list
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Evidence:
     candidates: list[tuple[int, tuple[float, ...], str]]  # (entry number, features, text)
     unknown: float  # share of the question's worth that no knowledge text has
     specificity: float = 1.0  # how telling the question's most telling known feature is
+    # entries that lack a name of the base the question uses (星海卡 asked, 星河卡's entry)
+    misnamed: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,19 @@ class Matcher:
         self.analyzer = analyzer
         self.thresholds = thresholds
         self.calibration = calibration or Calibration.load()
-        analyzer.add_words(k for e in self.entries for k in e.keywords)
+        # the base's own vocabulary weighs as words: its keywords, and the names its entries'
+        # titles keep using that the tokenizer would cut into characters (two product names
+        # one character apart are two words, not a shared character or two)
+        keywords = [k for e in self.entries for k in e.keywords]
+        analyzer.add_words(keywords)
+        titles = [*(e.question for e in self.entries), *keywords]
+        names = analyzer.names_in(titles, (q for e in self.entries for q in e.questions))
+        self.words = [*keywords, *names]
+        analyzer.add_words(self.words)
+        self._name_features = frozenset(
+            "w" + text for text in (normalize(w, analyzer.rewrites) for w in names)
+            if len(text) >= 2
+        ) - {"w" + normalize(k, analyzer.rewrites) for k in keywords}  # fmt: skip
         docs: list[Doc] = []
         self._doc_text: list[str] = []
         self._is_question: list[bool] = []  # a question or paraphrase, not a bare keyword
@@ -130,7 +146,7 @@ class Matcher:
         self, analyzer: Analyzer, thresholds: Thresholds, calibration: Calibration
     ) -> Matcher:
         """Give a matcher read back from a cache its analyzer and current settings."""
-        analyzer.add_words(k for e in self.entries for k in e.keywords)
+        analyzer.add_words(self.words)
         self.analyzer, self.thresholds, self.calibration = analyzer, thresholds, calibration
         return self
 
@@ -150,16 +166,26 @@ class Matcher:
             among: only consider these entry ids (used to resolve a clarify reply).
         """
         evidence = self.evidence(text, among)
-        calibration = self.calibration
+        return self.decide(evidence, self.calibration, self.thresholds, community)
+
+    def decide(
+        self,
+        evidence: Evidence,
+        calibration: Calibration,
+        thresholds: Thresholds,
+        community: str | None = None,
+    ) -> Match:
+        """Rank the candidates of `evidence` by `calibration` and decide by `thresholds`
+        (`match` with the matcher's own; `kb calibrate` tries others on the same evidence)."""
         ranked = []
         for number, features, question in evidence.candidates:
             entry = self.entries[number]
             score = calibration.candidate_probability(features)
             if community is not None and entry.community == community:
                 score = min(1.0, score + _LOCAL_BONUS)
-            ranked.append(Candidate(entry, score, features, question))
+            ranked.append(Candidate(entry, score, features, question, number))
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return self._decide(ranked[:_MAX_CANDIDATES], evidence)
+        return _decide(ranked[:_MAX_CANDIDATES], evidence, calibration, thresholds)
 
     def evidence(self, text: str, among: Iterable[str] | None = None) -> Evidence:
         """What the index knows about each entry that may answer `text` (also used to fit
@@ -191,7 +217,19 @@ class Matcher:
             (n, (*f, self._novelty(query, n), self._mismatch(query, n)), best_text[n][1])
             for n, f in per_entry.items()
         ]
-        return Evidence(candidates, unknown, specificity)
+        # a name the base learnt from its titles, asked, that some candidates lack while
+        # another has it: those are about something else (星河卡 for 星海卡)
+        named = [w for w in query.words if w in self._name_features]
+        lacking = {n for n in per_entry if named and not self._names_all(n, named)}
+        misnamed = frozenset(lacking) if len(lacking) < len(per_entry) else frozenset()
+        return Evidence(candidates, unknown, specificity, misnamed)
+
+    def _names_all(self, number: int, names: list[str]) -> bool:
+        """Whether entry `number` uses each of these names (by characters: two names of the
+        base that sound alike are still two names)."""
+        vocabulary, answer = self._vocabulary(number)
+        vocab = self.index.vocab
+        return all(vocab.get(n) in vocabulary or _stable_hash(n) in answer for n in names)
 
     def _doc_evidence(
         self, query: Analysis, weights: QueryWeights, doc_id: int, bm25: float
@@ -249,23 +287,30 @@ class Matcher:
         entry's questions nor its answer touch, else 0."""
         return 1.0 if query.kinds and not (query.kinds & self._entry_kinds[number]) else 0.0
 
-    def _decide(self, candidates: list[Candidate], evidence: Evidence) -> Match:
-        if not candidates:
-            return Match("fallback", 0.0, ())
-        top = candidates[0].score
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        confidence = self.calibration.confidence(
-            top, top - runner_up, evidence.unknown, candidates[0].features
-        )
-        limits = self.thresholds
-        share = top**2 / sum(c.score**2 for c in candidates[:3])
-        clear = share >= limits.min_share and evidence.specificity >= limits.min_specificity
-        if confidence >= limits.answer and clear:
-            return Match("answer", confidence, tuple(candidates))
-        if confidence >= limits.clarify:
-            likely = [c for c in candidates if c.score >= limits.suggestion_floor] or candidates
-            return Match("clarify", confidence, tuple(likely[: limits.suggestions]))
-        return Match("fallback", confidence, tuple(candidates))
+
+def _decide(
+    candidates: list[Candidate], evidence: Evidence, calibration: Calibration, limits: Thresholds
+) -> Match:
+    if not candidates:
+        return Match("fallback", 0.0, ())
+    top = candidates[0].score
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    confidence = calibration.confidence(
+        top, top - runner_up, evidence.unknown, candidates[0].features
+    )
+    share = top**2 / sum(c.score**2 for c in candidates[:3])
+    clear = share >= limits.min_share and evidence.specificity >= limits.min_specificity
+    # an entry about another name than the one asked is offered, never answered outright
+    clear = clear and candidates[0].number not in evidence.misnamed
+    if confidence >= limits.answer and clear:
+        return Match("answer", confidence, tuple(candidates))
+    if confidence >= limits.clarify:
+        likely = [c for c in candidates if c.score >= limits.suggestion_floor] or candidates
+        if candidates[0].number in evidence.misnamed:  # the entries of the name asked first
+            named = [c for c in candidates if c.number not in evidence.misnamed]
+            likely = [*named[:1], *(c for c in likely if c not in named[:1])]
+        return Match("clarify", confidence, tuple(likely[: limits.suggestions]))
+    return Match("fallback", confidence, tuple(candidates))
 
 
 def _stable_hash(feature: str) -> int:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_dispatcher
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.activities.demo import seed_activities
+from bot.app import App, build_dispatcher
+from bot.cli.scoring import Line, Scored, labelled_records, score
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import create_schema, make_engine
+from bot.dispatcher import Dispatcher
+from bot.models import Community
 from bot.tables import TABLES
 from bot.types import Incoming, Outcome
-from knowledge.calibration import Calibration, fit
-from knowledge.loader import read_text
+from knowledge.calibration import Calibration
+from knowledge.fitting import fit_models, gather
 from knowledge.matcher import Matcher
 
 NON_ENTRY_LABELS = ("fallback", "help", "handoff")
@@ -64,17 +71,10 @@ class Report:
 def read_labelled(path: Path) -> list[Labelled]:
     """Read a JSONL file of {"text": ..., "expect": ...} lines (blank lines and # skipped)."""
     items = []
-    try:
-        text = read_text(path)
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: 不是 UTF-8 编码，请另存为 UTF-8 再试") from None
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for number, record in labelled_records(path):
         try:
-            record = json.loads(line)
             items.append(Labelled(str(record["text"]), str(record["expect"]), number))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise ValueError(f'{path}:{number}: 需要 {{"text": ..., "expect": ...}}') from exc
     return items
 
@@ -85,29 +85,58 @@ def evaluate(matcher: Matcher, settings: Settings, items: Sequence[Labelled]) ->
     if unknown:
         lines = ", ".join(f"{i.line}:{i.expect}" for i in unknown[:10])
         raise ValueError(f"标注里有知识库中不存在的条目 id：{lines}")
-    with tempfile.TemporaryDirectory() as scratch:
-        engine = make_engine(f"sqlite:///{Path(scratch) / 'eval.db'}")
-        create_schema(engine, TABLES)
-        dispatcher = build_dispatcher(engine, lambda: matcher, settings, utcnow)
-        report = Report()
+    report = Report()
+    with scratch_dispatcher(matcher, settings) as dispatcher:
         for number, item in enumerate(items):
             outcome = dispatcher.handle(Incoming("eval", f"eval-{number}", item.text))
             _score(report, item, outcome)
-        engine.dispose()
     return report
+
+
+def evaluate_by_kind(app: App, settings: Settings, lines: Sequence[Line]) -> list[Scored]:
+    """Score a blind set (bot/cli/scoring.py) on a scratch database holding the app's
+    communities and, with the demo on, the demo activities, so commands find something."""
+    with Session(app.engine) as session:
+        communities = [Community.model_validate(c.model_dump()) for c in session.exec(
+            select(Community)).all()]  # fmt: skip
+
+    def furnish(engine: Engine) -> None:
+        with Session(engine) as session:
+            session.add_all(communities)
+            session.commit()
+        if settings.knowledge.load_demo:
+            seed_activities(engine, utcnow(), settings.zone)
+
+    with scratch_dispatcher(app.matcher, settings, furnish) as dispatcher:
+        return score(dispatcher, lines)
+
+
+@contextmanager
+def scratch_dispatcher(
+    matcher: Matcher, settings: Settings, furnish: Callable[[Engine], None] | None = None
+) -> Iterator[Dispatcher]:
+    """The whole dispatcher over `matcher`, on a SQLite database thrown away afterwards, so
+    an evaluation leaves no resident, question or sign-up in the district's own database."""
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = make_engine(f"sqlite:///{Path(scratch) / 'eval.db'}")
+        create_schema(engine, TABLES)
+        if furnish is not None:
+            furnish(engine)
+        try:
+            yield build_dispatcher(engine, lambda: matcher, settings, utcnow)
+        finally:
+            engine.dispose()
 
 
 def calibrate(matcher: Matcher, items: Sequence[Labelled]) -> Calibration:
     """Fit the matcher's confidence models on labelled questions (intent labels are skipped:
     greetings and handoffs never reach the matcher)."""
-    evidence = []
-    for item in items:
-        if item.expect in ("help", "handoff"):
-            continue
-        found = matcher.evidence(item.text)
-        candidates = [(matcher.entries[n].id, f) for n, f, _ in found.candidates]
-        evidence.append((candidates, found.unknown, item.expect))
-    return fit(evidence)
+    return fit_models(matcher, gather(matcher, matched(items)))
+
+
+def matched(items: Sequence[Labelled]) -> list[tuple[str, str]]:
+    """(question, expected id or "fallback") of the items the matcher decides."""
+    return [(i.text, i.expect) for i in items if i.expect not in ("help", "handoff")]
 
 
 def _score(report: Report, item: Labelled, outcome: Outcome) -> None:

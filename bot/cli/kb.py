@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 from bot.app import build_app, open_database
 from bot.cli.args import whole
 from bot.cli.desk import Subcommands
-from bot.cli.evaluation import calibrate, evaluate, read_labelled
+from bot.cli.evaluation import evaluate, evaluate_by_kind, matched, read_labelled
+from bot.cli.scoring import by_kind, headline, parts, read_lines, table
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.kb.models import UnansweredQuestion
@@ -34,7 +35,9 @@ from bot.kb.store import (
     stored_entries,
 )
 from knowledge.entry import Entry
+from knowledge.fitting import MIN_OUT_OF_SCOPE, Fitted, fit_all
 from knowledge.loader import KnowledgeError, load_files, load_rewrites_table
+from knowledge.matcher import Thresholds
 from knowledge.normalize import Rewrites, normalize
 
 _LIVE = Path()  # `--write` without a path: the calibration the app uses
@@ -63,14 +66,20 @@ def add_commands(commands: Subcommands) -> None:
     kb_eval = kb.add_parser("eval", help="用标注好的问题文件（JSONL）评测回答质量")
     kb_eval.add_argument("file", type=Path)
     kb_eval.add_argument("--json", action="store_true", help="输出 JSON 报告")
+    kb_eval.add_argument(
+        "--by-kind", action="store_true",
+        help="盲测集（text, kind, expect, holdout）：按类别统计对/澄清/兜底/错，留出部分单独报",
+    )  # fmt: skip
     kb_eval.set_defaults(run=_kb_eval)
 
     kb_calibrate = kb.add_parser("calibrate", help="用标注好的问题文件重新拟合置信度模型")
     kb_calibrate.add_argument("file", type=Path)
     kb_calibrate.add_argument(
         "--write", type=Path, nargs="?", const=_LIVE, metavar="PATH",
-        help="写入并启用（不写 PATH 为数据目录下的 calibration.json）；不加只报告，不写入",
+        help="写入并启用（不写 PATH：[knowledge] calibration，或数据目录下的 calibration.json）；"
+        "不加只报告，不写入",
     )  # fmt: skip
+    kb_calibrate.add_argument("--folds", type=whole(2, 20), default=5, help="交叉验证的折数")
     kb_calibrate.set_defaults(run=_kb_calibrate)
 
     unanswered = commands.add_parser("unanswered", help="工作人员：还没答上的问题和找人工的请求")
@@ -202,6 +211,8 @@ def _shared_questions(entries: Sequence[Entry]) -> list[str]:
 
 
 def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.by_kind:
+        return _kb_eval_by_kind(args, settings)
     app = build_app(settings, utcnow)
     try:
         items = read_labelled(args.file)
@@ -228,25 +239,58 @@ def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _kb_eval_by_kind(args: argparse.Namespace, settings: Settings) -> int:
+    app = build_app(settings, utcnow)
+    try:
+        lines = read_lines(args.file)
+    except (OSError, ValueError) as exc:
+        print(f"无法评测：{exc}", file=sys.stderr)
+        return 1
+    split = parts(evaluate_by_kind(app, settings, lines))
+    if args.json:
+        report = {name: {"rates": headline(part), "by_kind": by_kind(part)}
+                  for name, part in split.items()}  # fmt: skip
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
+    for name, part in split.items():
+        print("\n".join(table(name, part)), end="\n\n")
+    return 0
+
+
 def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings, utcnow)
     try:
-        items = read_labelled(args.file)
+        items = matched(read_labelled(args.file))
     except (OSError, ValueError) as exc:
         print(f"无法拟合：{exc}", file=sys.stderr)
         return 1
-    calibration = calibrate(app.matcher, items)
-    app.matcher.calibration = calibration
-    report = evaluate(app.matcher, settings, items)
-    for name, value in report.rates().items():
-        print(f"{name:>22}: {value:6.1%}")
+    fitted = fit_all(app.matcher, items, folds=args.folds)
+    _print_fitted(fitted, app.matcher.thresholds)
     if args.write is None:
-        print("只是试算，没有写入。要启用，请加 --write（写到数据目录的 calibration.json）。")
+        print("只是试算，没有写入。要启用，请加 --write"
+              "（写到 [knowledge] calibration，或数据目录的 calibration.json）。")  # fmt: skip
         return 0
     target = calibration_path(settings) if args.write == _LIVE else args.write
-    calibration.save(target)
+    fitted.calibration.save(target)
     print(f"已写入 {target}")
+    if target.resolve() != calibration_path(settings).resolve():
+        print(f'要让 Linli 用它，请在 config.toml 的 [knowledge] 里写 calibration = "{target}"')
     return 0
+
+
+def _print_fitted(fitted: Fitted, current: Thresholds) -> None:
+    held = fitted.held_out
+    print(f"{held.questions} 个问题，{fitted.folds} 折交叉验证："
+          "每折用其余问题拟合，在没见过的这一折上计分")  # fmt: skip
+    for name in ("top1", "top1_or_clarify", "out_of_scope_fallback", "confidently_wrong"):
+        print(f"{name:>22}: {getattr(held, name):6.1%}")
+    print(f"{'balanced':>22}: {held.balanced:6.1%}")
+    calibration = fitted.calibration
+    if fitted.thresholds_fitted:
+        print(f"阈值（拟合）：回答 ≥ {calibration.answer}，给选项 ≥ {calibration.clarify}")
+    else:
+        print(f"库外问题少于 {MIN_OUT_OF_SCOPE} 个，阈值没有拟合，沿用回答 ≥ {current.answer}、"
+              f"给选项 ≥ {current.clarify}")  # fmt: skip
 
 
 def _unanswered(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 import knowledge
 from bot.config import Settings
 from bot.db import session_scope
-from bot.errors import UserFacingError
+from bot.errors import ConfigError, UserFacingError
 from bot.kb.models import KnowledgeEntry, KnowledgeVersion
 from bot.models import Community as CommunityRow
 from knowledge.analyze import Analyzer
@@ -312,8 +312,33 @@ def stored_communities(session: Session) -> list[Community]:
 
 
 def calibration_path(settings: Settings) -> Path:
-    """Where `linli kb calibrate` writes a district's own calibration."""
-    return settings.home / "calibration.json"
+    """Where the district's own calibration is read from and `linli kb calibrate --write`
+    writes it: `[knowledge] calibration`, or calibration.json in the data directory."""
+    return settings.knowledge.calibration or settings.home / "calibration.json"
+
+
+def load_calibration(settings: Settings) -> Calibration:
+    """The district's calibration, or the one shipped with Linli when it has none. A
+    configured file that is missing or unreadable stops the start, with its name."""
+    own = calibration_path(settings)
+    if settings.knowledge.calibration is None and not own.exists():
+        return Calibration.load()
+    try:
+        return Calibration.load(own)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"[knowledge] calibration：读不了 {own}（{exc}）") from exc
+
+
+def thresholds(settings: Settings, calibration: Calibration) -> Thresholds:
+    """The configured thresholds; those fitted with the calibration where the configuration
+    does not set them itself."""
+    knobs = settings.knowledge
+    answer, clarify = knobs.answer_threshold, knobs.clarify_threshold
+    if calibration.answer is not None and "answer_threshold" not in knobs.model_fields_set:
+        answer = calibration.answer
+    if calibration.clarify is not None and "clarify_threshold" not in knobs.model_fields_set:
+        clarify = calibration.clarify
+    return Thresholds(answer=answer, clarify=clarify, suggestions=knobs.suggestions)
 
 
 def build_matcher(entries: Iterable[Entry], settings: Settings) -> Matcher:
@@ -324,22 +349,16 @@ def build_matcher(entries: Iterable[Entry], settings: Settings) -> Matcher:
         cache_dir=settings.home / "cache",
         kinds=load_question_kinds(),
     )
-    knobs = settings.knowledge
-    thresholds = Thresholds(
-        answer=knobs.answer_threshold,
-        clarify=knobs.clarify_threshold,
-        suggestions=knobs.suggestions,
-    )
-    own = calibration_path(settings)
-    calibration = Calibration.load(own) if own.exists() else Calibration.load()
+    calibration = load_calibration(settings)
+    limits = thresholds(settings, calibration)
     entries = list(entries)
     cache = settings.home / "cache" / f"matcher-{_fingerprint(entries)}.pickle"
     matcher = _cached(cache)
     if matcher is None:
-        matcher = Matcher(entries, analyzer, thresholds, calibration)
+        matcher = Matcher(entries, analyzer, limits, calibration)
         _keep(cache, matcher)
     else:
-        matcher.attach(analyzer, thresholds, calibration)
+        matcher.attach(analyzer, limits, calibration)
     # The index is built once and lives as long as the process: keep the garbage collector
     # from walking its millions of objects on every collection (p99 latency).
     gc.freeze()

@@ -203,3 +203,24 @@ def test_two_intents_may_not_own_one_flow(app: App) -> None:
 
     with pytest.raises(ValueError, match="'form' claimed by first and second"):
         Dispatcher(app.engine, [Owner("first"), Owner("second")], app.dispatcher.clock)
+
+
+def test_a_command_in_other_words_is_handled_as_the_command(app: App, text: Text) -> None:
+    # the example phrases (knowledge/data/intent_examples.yaml) read "我报的问题..." as "我的反映"
+    outcome = app.dispatcher.handle(text("我报的问题现在到哪一步了"))
+    assert outcome.intent == "orders"
+    assert "您还没有反映过问题" in outcome.replies[0].text
+    assert count(app, UnansweredQuestion) == 0  # the fallback's note for staff went with it
+
+
+def test_what_no_command_says_still_gets_the_honest_fallback(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("明天股市会涨吗"))
+    assert outcome.intent == "fallback"
+
+
+def test_a_rephrased_command_that_goes_nowhere_keeps_the_fallback(app: App, text: Text) -> None:
+    dispatcher = Dispatcher(app.engine, app.dispatcher.intents, app.dispatcher.clock,
+                            rephrase=lambda _: "一句谁也不认的话")  # fmt: skip
+    outcome = dispatcher.handle(text("区里的篮球场几点关门呀"))
+    assert outcome.intent == "fallback"
+    assert count(app, UnansweredQuestion) == 1  # logged once, for the words as typed

@@ -166,3 +166,50 @@ def test_a_bad_jsonl_line_is_named(run, tmp_path: Path) -> None:  # type: ignore
     assert refused.returncode == 1
     assert "base.jsonl:2" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_eval_by_kind_counts_each_kind_and_the_holdout_apart(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    blind = tmp_path / "blind.jsonl"
+    rows = [
+        {"text": "低保咋个申请", "kind": "dialect", "expect": "低保", "holdout": False},
+        {"text": "明天股市会涨吗", "kind": "oos", "expect": "fallback", "holdout": False},
+        {"text": "你好", "kind": "chitchat", "expect": "social", "holdout": False},
+        {"text": "今天天气怎么样", "kind": "oos", "expect": "fallback", "holdout": True},
+    ]
+    blind.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    result = run("kb", "eval", "--by-kind", "--json", str(blind))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["dev"]["by_kind"]["oos"] == {"right": 1, "clarify": 0, "fallback": 0, "wrong": 0}
+    assert report["dev"]["by_kind"]["chitchat"]["right"] == 1
+    assert set(report["holdout"]["by_kind"]) == {"oos"}  # the held-out line is counted apart
+    assert report["all"]["rates"]["out_of_scope_declined"] == 100.0
+    table = run("kb", "eval", "--by-kind", str(blind)).stdout
+    assert "== dev (3 lines)" in table
+    assert "== holdout (1 lines)" in table
+
+
+def test_a_calibration_written_is_read_through_the_setting(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(
+        '{"text": "低保咋个申请", "expect": "svc-dibao"}\n'
+        '{"text": "低保怎么办理", "expect": "svc-dibao"}\n'
+        '{"text": "明天股市会涨吗", "expect": "fallback"}\n',
+        encoding="utf-8",
+    )
+    target = tmp_path / "district" / "calibration.json"
+    written = run("kb", "calibrate", str(labelled), "--write", str(target))
+    assert written.returncode == 0, written.stderr
+    assert "交叉验证" in written.stdout  # held-out rates, not the fitted file's own
+    assert "calibration =" in written.stdout  # says how to make Linli read it
+    setting = {"LINLI_KNOWLEDGE_CALIBRATION": str(target)}
+    assert json.loads(run("ask", "--json", "低保咋个申请", env=setting).stdout)["intent"] == "faq"
+    data = json.loads(target.read_text(encoding="utf-8"))
+    data["thresholds"] = {"answer": 1.0, "clarify": 1.0}  # nothing is ever sure enough
+    target.write_text(json.dumps(data), encoding="utf-8")
+    strict = json.loads(run("ask", "--json", "低保咋个申请", env=setting).stdout)
+    assert strict["intent"] == "fallback"
+    assert json.loads(run("ask", "--json", "低保咋个申请").stdout)["intent"] == "faq"
+    missing = run("ask", "低保", env={"LINLI_KNOWLEDGE_CALIBRATION": str(tmp_path / "none.json")})
+    assert missing.returncode != 0
+    assert "none.json" in missing.stderr
