@@ -27,7 +27,9 @@ from tests.conftest import Clock
 @pytest.fixture
 def service(app: App, clock: Clock, tmp_path: Path) -> Iterator[SchedulerService]:
     sender = ConsoleSender(tmp_path / "console-outbox.jsonl", per_second=1000)
-    running = SchedulerService(app.engine, app.settings, clock=clock, senders={"console": sender})
+    quiet = app.settings.reports.model_copy(update={"kinds": []})  # the shifts' notices alone
+    settings = app.settings.model_copy(update={"reports": quiet})
+    running = SchedulerService(app.engine, settings, clock=clock, senders={"console": sender})
     yield running
     running.shutdown()
 
