@@ -164,8 +164,13 @@ class Console:
             logger.warning("console %s refused: no valid CSRF token", request.url.path)
             return self.refused(403, "这个表单已经失效了，请回到上一页刷新后再试。")
         now = self.clock()
-        with session_scope(self.app.engine) as session:  # short: the session's last use
-            staff = signin.current(session, token, now, self.idle)
+        try:
+            with session_scope(self.app.engine) as session:  # short: the session's last use
+                staff = signin.current(session, token, now, self.idle)
+        except signin.NotStaff as exc:
+            path, user = request.url.path, exc.user_id
+            logger.warning("console %s refused to user %s: not staff", path, user)
+            return self.refused(403, NOT_STAFF)
         if staff is None:
             return RedirectResponse(f"{PREFIX}/signin", status_code=303)
         # a page only reads: on SQLite it must not hold the write turn the residents'
@@ -243,6 +248,7 @@ class Console:
         ]
 
 
+NOT_STAFF = "您现在不是工作人员，没有后台权限。如有疑问，请联系社区管理员。"
 _UPLOAD_LIMIT = 5_000_000  # bytes of one uploaded file (a knowledge file)
 
 

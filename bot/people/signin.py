@@ -114,15 +114,29 @@ class Staff:
         return self.communities is None or (community is not None and community in self.communities)
 
 
+class NotStaff(Exception):
+    """A live session of someone who holds no staff role (any more): refused, not sent to
+    sign in again — signing in would not help them."""
+
+    def __init__(self, user_id: int):
+        super().__init__(f"user {user_id} holds no staff role")
+        self.user_id = user_id
+
+
 def current(session: Session, token: str, now: dt.datetime, idle: dt.timedelta) -> Staff | None:
     """The staff member a session token signs in, or None (no such session, signed out,
-    idle too long, or no longer staff). Roles are read afresh on every request."""
+    idle too long). Roles are read afresh on every request.
+
+    Raises:
+        NotStaff: the session is live but its holder is a resident now (the roles were
+            taken away).
+    """
     row = session.get(StaffSession, digest(token))
     if row is None or row.ended_at is not None or row.last_seen_at + idle <= now:
         return None
     places = roles.communities_of(session, row.user_id, roles.STAFF)
     if places is not None and not places:
-        return None  # the roles were taken away
+        raise NotStaff(row.user_id)
     if now - row.last_seen_at >= _TOUCH:
         row.last_seen_at = now
         session.add(row)

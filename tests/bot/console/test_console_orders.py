@@ -92,3 +92,18 @@ def test_staff_hand_an_order_on_and_note_on_its_record(
     assert "已联系物业换灯泡" in web.get(f"{PREFIX}/orders/{order}").text
     assert [r.after["owner"] for r in audited(linli, "order_reassign")] == [vera]
     assert [r.target for r in audited(linli, "order_note")] == [f"order:{order}"]
+
+
+def test_an_orders_photos_and_point_are_shown_to_its_staff(
+    linli: App, web: TestClient, clock: Clock
+) -> None:
+    rita = person(linli, "rita", clock.now, community="suzhe")
+    categories = load_categories(linli.settings.orders.categories)
+    photo = orders.Photo("wechat", "media-1", "https://mmbiz.qpic.cn/lamp")
+    report = orders.Report(categories[0].name, "路灯不亮", "东门", 30.04211, 103.83122, (photo,))
+    with session_scope(linli.engine) as session:
+        order = orders.submit(session, rita, "suzhe", report, categories, clock.now).id
+    sign_in(web, linli, person(linli, "cora", clock.now, "staff", community="suzhe"), clock.now)
+    page = web.get(f"{PREFIX}/orders/{order}").text
+    assert 'href="https://mmbiz.qpic.cn/lamp"' in page
+    assert "30.04211, 103.83122" in page

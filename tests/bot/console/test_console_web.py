@@ -286,7 +286,9 @@ def test_a_session_ends_on_sign_out_on_idle_and_when_the_role_goes(
     sign_in(web, linli, sam, clock.now)
     with session_scope(linli.engine) as session:
         roles.revoke(session, sam, "staff")
-    assert web.get(f"{PREFIX}/", follow_redirects=False).status_code == 303
+    refused = web.get(f"{PREFIX}/", follow_redirects=False)
+    assert refused.status_code == 403  # a resident now: signing in again would not help
+    assert "不是工作人员" in refused.text
     with session_scope(linli.engine) as session:
         roles.grant(session, sam, "staff")
     assert web.get(f"{PREFIX}/", follow_redirects=False).status_code == 200
