@@ -189,7 +189,7 @@ def build_dispatcher(
         FaqIntent(matcher, settings.staff, timeout, metrics),  # last: it claims what is left
     ]
     finishers = [notices.with_unread_note]
-    rephrase = CommandPhrases(build_matcher(example_entries(), settings))
+    rephrase = CommandPhrases(build_matcher(example_entries(), settings, name="commands"))
     return Dispatcher(
         engine, intents, clock, finishers, observers=[metrics.handled], rephrase=rephrase
     )

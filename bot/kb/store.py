@@ -341,9 +341,11 @@ def thresholds(settings: Settings, calibration: Calibration) -> Thresholds:
     return Thresholds(answer=answer, clarify=clarify, suggestions=knobs.suggestions)
 
 
-def build_matcher(entries: Iterable[Entry], settings: Settings) -> Matcher:
+def build_matcher(entries: Iterable[Entry], settings: Settings, name: str = "kb") -> Matcher:
     """The matcher over these entries, with the configured thresholds and the district's
-    calibration (or the one shipped with Linli)."""
+    calibration (or the one shipped with Linli). `name` keeps its cached index apart from
+    another matcher's (the knowledge base's, the commands' phrases'): a new index replaces
+    only an older one of the same name."""
     analyzer = Analyzer(
         Rewrites(load_rewrites_table()),
         cache_dir=settings.home / "cache",
@@ -352,7 +354,7 @@ def build_matcher(entries: Iterable[Entry], settings: Settings) -> Matcher:
     calibration = load_calibration(settings)
     limits = thresholds(settings, calibration)
     entries = list(entries)
-    cache = settings.home / "cache" / f"matcher-{_fingerprint(entries)}.pickle"
+    cache = settings.home / "cache" / f"matcher-{name}-{_fingerprint(entries)}.pickle"
     matcher = _cached(cache)
     if matcher is None:
         matcher = Matcher(entries, analyzer, limits, calibration)
@@ -388,7 +390,8 @@ def _cached(path: Path) -> Matcher | None:
 
 
 def _keep(path: Path, matcher: Matcher) -> None:
-    for old in path.parent.glob("matcher-*.pickle"):
+    name = path.name.rsplit("-", 1)[0]  # matcher-kb
+    for old in path.parent.glob(f"{name}-*.pickle"):
         old.unlink(missing_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")
     try:

@@ -133,12 +133,12 @@ def test_an_import_says_what_it_does_and_leaves_the_index_built(run, tmp_path: P
     assert "正在读取并检查 1 个文件" in done.stderr  # progress on stderr, the result on stdout
     assert "检索索引建好了" in done.stderr
     assert done.stdout.startswith("已导入 1 条知识")
-    cached = sorted((tmp_path / "home" / "cache").glob("matcher-*.pickle"))
+    cached = sorted((tmp_path / "home" / "cache").glob("matcher-kb-*.pickle"))
     assert len(cached) == 1
     built = cached[0].stat().st_mtime_ns
     asked = run("ask", "--json", "社区有免费无线网吗")
     assert "免费无线网" in asked.stdout
-    assert [p.stat().st_mtime_ns for p in (tmp_path / "home" / "cache").glob("matcher-*")] == [
+    assert [p.stat().st_mtime_ns for p in (tmp_path / "home" / "cache").glob("matcher-kb-*")] == [
         built
     ]  # the first question used the index the import built
 
