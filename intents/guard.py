@@ -59,7 +59,7 @@ def _only(
             _audit(ctx, f"{intent.name}:{_verb(ctx)}:refused")
             return Outcome("staff_refused", (Reply(REFUSAL),), confidence=1.0)
         outcome = command(intent, ctx, *args, **kwargs)
-        _audit(ctx, f"{intent.name}:{_verb(ctx)}")
+        _audit(ctx, f"{intent.name}:{_verb(ctx)}", after=_result(outcome))
         return outcome
 
     return guarded
@@ -69,6 +69,13 @@ def _verb(ctx: Context) -> str:
     """The command word a staff message starts with ("取消活动 5" -> 取消活动)."""
     found = _VERB.match(ctx.text)
     return found.group() if found else "?"
+
+
+def _result(outcome: Outcome) -> dict[str, Any]:
+    """What a command did, as the audit log keeps it: its outcome and the start of the reply
+    staff read (names there are masked already; mobile numbers are masked here)."""
+    said = outcome.replies[0].as_text() if outcome.replies else ""
+    return {"outcome": outcome.intent, "reply": mask_mobiles(said)[:300]}
 
 
 def audited(ctx: Context, action: str, target: str, after: dict[str, Any] | None = None) -> None:

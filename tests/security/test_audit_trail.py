@@ -58,6 +58,8 @@ def test_chat_staff_commands_and_refusals_are_audited(
     assert all(via == "chat" for via, *_ in found)
     done = [a for a in actions if a.startswith("staff:") and not a.endswith(":refused")]
     assert done == ["staff:活动名单", "staff:取消活动", "staff:确认"]
+    cancelled = next(r for r in rows(app) if r.action == "staff:确认")
+    assert "已取消" in cancelled.after["reply"]  # what the command did, as staff read it
 
 
 def test_cli_commands_that_worked_are_audited(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
