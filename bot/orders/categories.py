@@ -3,6 +3,7 @@ each with its time limits (to answer, to fix) and the words that suggest it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,17 +29,27 @@ class Category:
 
 
 def load_categories(path: Path | None = None) -> tuple[Category, ...]:
-    """The categories in `path` (the demo district's when None), in the file's order.
+    """The categories in `path` (the demo district's when None), in the file's order. The
+    file is parsed once while it stays the same: console pages and reports ask on every
+    request, and re-reading the YAML each time would be I/O for nothing.
 
     Raises:
         ValueError: the file lists none, a name twice, a name too long, or a limit that is
             not a positive whole number.
     """
-    doc = yaml.safe_load((path or DEMO).read_text(encoding="utf-8")) or {}
+    file = path or DEMO
+    seen = file.stat()
+    return _parsed(file, seen.st_mtime_ns, seen.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> tuple[Category, ...]:
+    """The file's categories, for one version of it (its modification time and size)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     found = tuple(_category(raw) for raw in doc.get("categories") or [])
     names = [c.name for c in found]
     if not found or len(set(names)) != len(names):
-        raise ValueError(f"工单类别文件 {path or DEMO} 没有类别，或有重名的类别")
+        raise ValueError(f"工单类别文件 {path} 没有类别，或有重名的类别")
     return found
 
 
