@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import Response
 
 from bot.console.visit import Page, Visit, back, names, row_of
-from bot.orders import handover
+from bot.orders import handover, sla
 from bot.orders import service as orders
 from bot.orders.categories import Category, load_categories
 from bot.orders.models import OrderState, WorkOrder
@@ -114,19 +114,11 @@ def _limits(visit: Visit) -> dict[str, Category]:
 
 
 def _late(order: WorkOrder, limits: dict[str, Category], now: dt.datetime) -> str:
-    """What is overdue: no one took it in time, or it is not done in time ("" when neither).
-    The limits fixed at filing (working days), else the category's in calendar time."""
-    limit = limits.get(order.category)
-    if limit is None:
+    """What is overdue, said for staff ("" when nothing): `bot.orders.sla`'s test against the
+    limits fixed at filing — the one the chat board and the morning digest use."""
+    if not sla.is_overdue(order, now):
         return ""
-    respond = order.respond_due or order.created_at + dt.timedelta(hours=limit.respond_hours)
-    resolve = order.resolve_due or order.created_at + dt.timedelta(days=limit.resolve_days)
-    if order.state == OrderState.SUBMITTED and now > _aware(respond):
-        return f"超过 {limit.respond_hours} 小时没人接单"
-    if order.state in (OrderState.ASSIGNED, OrderState.REOPENED) and now > _aware(resolve):
-        return f"超过 {limit.resolve_days} 个工作日还没办结"
-    return ""
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    limit = limits.get(order.category)
+    if order.state == OrderState.SUBMITTED and order.respond_due and order.respond_due < now:
+        return f"超过 {limit.respond_hours} 小时没人接单" if limit else "过了接单时限还没人接单"
+    return f"超过 {limit.resolve_days} 个工作日还没办结" if limit else "过了办结时限还没办结"
