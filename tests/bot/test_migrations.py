@@ -28,7 +28,7 @@ from tests.conftest import PG_URL, drop_everything
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 LEGACY_DUMP = DATA / "schema_d4cdfe5.sql"  # made by tests/data/capture_schema.py at d4cdfe5
-LEGACY_PG_DUMP = DATA / "schema_d4cdfe5_pg.sql"  # by tests/data/capture_schema_pg.py there
+LEGACY_PG_DUMP = DATA / "schema_d4cdfe5_pg.sql"  # by the same script, on PostgreSQL
 AT = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 skip_pg = pytest.mark.skipif(
@@ -52,7 +52,7 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def legacy_url(empty_url: str) -> str:
     """A database as the release before migrations left it, with a user, an activity and a
     registration: that release's own dump on either database (made by its create_all:
-    tests/data/capture_schema.py, capture_schema_pg.py)."""
+    tests/data/capture_schema.py, on SQLite and on PostgreSQL)."""
     if empty_url.startswith("sqlite"):
         with sqlite3.connect(empty_url.removeprefix("sqlite:///")) as db:
             db.executescript(LEGACY_DUMP.read_text(encoding="utf-8"))
