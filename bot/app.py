@@ -52,6 +52,7 @@ from intents.orders import OrdersIntent
 from intents.shifts import VolunteersIntent
 from intents.signin import SignInIntent
 from intents.smalltalk import SmalltalkIntent
+from intents.source import SourceIntent
 from intents.staff import StaffIntent
 from intents.subscriptions import SubscriptionsIntent
 from knowledge.matcher import Matcher
@@ -186,6 +187,7 @@ def build_dispatcher(
         # after every command ("确认", "活动 5" are theirs), before the matcher, which would
         # answer "再见" or "5" with whatever it finds closest
         SmalltalkIntent(),
+        SourceIntent(matcher),  # "出处" after an answer, before the matcher reads it as a question
         FaqIntent(matcher, settings.staff, timeout, metrics),  # last: it claims what is left
     ]
     finishers = [notices.with_unread_note]

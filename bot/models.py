@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -106,7 +106,10 @@ class Conversation(SQLModel, table=True):
 
 
 class ProcessedMessage(SQLModel, table=True):
-    """A message already handled, with the replies it got: a re-delivery gets them again."""
+    """A message already handled, with the replies it got: a re-delivery gets them again
+    (and "出处" finds the user's last answer by the index on user and time)."""
+
+    __table_args__ = (Index("ix_processedmessage_user_time", "user_id", "created_at"),)
 
     channel: str = Field(primary_key=True, max_length=16)
     msg_id: str = Field(primary_key=True, max_length=128)
