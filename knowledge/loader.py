@@ -103,6 +103,8 @@ def read_text(path: Path, limit: int = MAX_FILE_BYTES) -> str:
         OSError: not a regular file, or it cannot be read.
         ValueError: larger than `limit`, or not UTF-8.
     """
+    if not path.exists():
+        raise OSError(f"找不到 {path}，请检查文件名和路径")
     if not path.is_file():
         raise OSError(f"{path} 不是一个普通文件")
     with path.open("rb") as stream:

@@ -219,3 +219,10 @@ def test_a_message_id_reused_by_another_sender_gets_nothing_of_the_first(app: Ap
     assert other.replies == ()
     again = app.dispatcher.handle(Incoming("wechat", "o-ann", "低保怎么申请", msg_id="m-42"))
     assert again.text == first.text  # the real re-send still gets its answer
+
+
+def test_a_missing_knowledge_file_is_named_as_missing(linli: Run, tmp_path: Path) -> None:
+    code, _, err = linli("kb", "import", str(tmp_path / "nowhere.jsonl"))
+    assert code != 0
+    assert "找不到" in err
+    assert "nowhere.jsonl" in err
