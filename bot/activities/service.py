@@ -83,7 +83,7 @@ def problems(data: ActivityInput, now: dt.datetime, communities: Iterable[str]) 
     if unknown:
         found.append(f"不认识的对象标签：{'、'.join(unknown)}（可用：{'、'.join(AUDIENCES)}）")
     if [c for c in data.collect if c not in COLLECTABLE]:
-        found.append("要收集的信息只能是 name（姓名）和 phone（电话）")
+        found.append("要收集的信息只能是姓名（name）和电话（phone）")
     if data.status not in (Phase.DRAFT, Phase.PUBLISHED):
         found.append("状态只能是 draft 或 published")
     for label, deadline in (("报名截止", data.signup_deadline), ("取消截止", data.cancel_deadline)):

@@ -38,6 +38,7 @@ OPTIONAL = ("报名截止", "取消截止", "每人最多人数", "收集信息"
 COLUMNS = REQUIRED + OPTIONAL
 EXPORT_HEADER = ("序号", "姓名", "电话", "人数", "状态", "候补顺序", "报名时间", "评分", "评价")
 DISTRICT_WIDE = ("", "全区", "全部", "全区通用")
+COLLECT_LABELS = {"name": "姓名", "phone": "电话"}  # what staff read for what is collected
 _COLLECT_WORDS = {
     "姓名": "name",
     "名字": "name",

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from bot.activities import service as activities
 from bot.activities.models import Activity, Phase, Registration, Seat
 from bot.activities.sheets import (
+    COLLECT_LABELS,
     attendance_summary,
     export_registrations,
     read_activity,
@@ -37,7 +38,7 @@ FIELDS = (
     ("signup_deadline", "报名截止", "报名截止", "不写为开始时间"),
     ("cancel_deadline", "取消截止", "取消报名截止", "不写为开始前 2 小时"),
     ("max_party", "每人最多人数", "一次报名最多几人", "不写为 1"),
-    ("collect", "收集信息", "报名时收集", "如 name,phone"),
+    ("collect", "收集信息", "报名时收集", "如 姓名,电话；不写为都不收集"),
     ("description", "说明", "活动说明", ""),
 )
 _MAY_CLEAR = ("community", "audience", "collect", "description")  # blank means none
@@ -210,7 +211,8 @@ def _form_of(visit: Visit, current: Activity) -> dict[str, str]:
         "community": current.community_id or "", "audience": ",".join(current.audience),
         "signup_deadline": moment(current.signup_deadline),
         "cancel_deadline": moment(current.cancel_deadline), "max_party": str(current.max_party),
-        "collect": ",".join(current.collect), "description": current.description,
+        "collect": ",".join(COLLECT_LABELS.get(c, c) for c in current.collect),
+        "description": current.description,
     }  # fmt: skip
 
 
