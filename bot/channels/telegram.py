@@ -46,10 +46,11 @@ from bot.errors import ChannelError, Undeliverable
 from bot.identity import resolve_user
 from bot.models import ChannelIdentity
 from bot.outbox.models import Outbox
-from bot.types import Incoming, Outcome, Reply
+from bot.types import Attachment, Incoming, Outcome, Reply
 
 logger = logging.getLogger(__name__)
 CHANNEL = "telegram"
+_REFERENCE_MAX = 512  # a file_id kept for a photo, as WeChat's MediaId
 _LIMIT = 4000  # Telegram allows 4096 characters; escaping adds a few
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 # one rendered message: MarkdownV2 text and the buttons it carries
@@ -78,6 +79,8 @@ class TelegramChannel:
         app.add_handler(CommandHandler("cancel", self._on_command("算了"), filters=private))
         app.add_handler(CallbackQueryHandler(self._on_tap))
         app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, self._on_text))
+        app.add_handler(MessageHandler(private & filters.PHOTO, self._on_photo))
+        app.add_handler(MessageHandler(private & filters.LOCATION, self._on_location))
         app.add_handler(MessageHandler(groups, self._on_group))
 
     async def process(self, data: dict[str, Any]) -> None:
@@ -94,6 +97,26 @@ class TelegramChannel:
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.message is not None:
             await self._handle(update, update.message.text or "")
+
+    async def _on_photo(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A picture: its largest size's file_id only (the bytes are never fetched; a file
+        link would hold the bot's token), with its caption as the text."""
+        message = update.message
+        if message is not None and message.photo:
+            largest = message.photo[-1]
+            got = Attachment(media_id=largest.file_id[:_REFERENCE_MAX])
+            await self._handle(update, message.caption or "", kind="image", attachment=got)
+
+    async def _on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A shared point (a venue's title and address as its label)."""
+        message = update.message
+        if message is None or message.location is None:
+            return
+        where = message.location
+        label = " ".join(p for p in (message.venue.title, message.venue.address) if p) \
+            if message.venue else ""  # fmt: skip
+        got = Attachment(latitude=where.latitude, longitude=where.longitude, label=label[:200])
+        await self._handle(update, label, kind="location", attachment=got)
 
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         payload = context.args[0] if context.args else None
@@ -129,15 +152,16 @@ class TelegramChannel:
             logger.warning("telegram group note dropped: flood control")
 
     async def _handle(
-        self, update: Update, text: str, kind: str = "text", event_key: str | None = None
-    ) -> None:
+        self, update: Update, text: str, kind: str = "text", event_key: str | None = None,
+        attachment: Attachment | None = None,
+    ) -> None:  # fmt: skip
         """Dispatch a private chat's message as its sender's and send the answer there."""
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None:
             return  # nobody to answer (no sender on the update)
         incoming = Incoming(
             CHANNEL, str(user.id), text, kind=kind, event_key=event_key,
-            msg_id=f"u{update.update_id}",
+            msg_id=f"u{update.update_id}", attachment=attachment,
         )  # fmt: skip
         outcome = await asyncio.to_thread(self.dispatcher.handle, incoming)
         await self.render(chat.id, outcome, incoming)

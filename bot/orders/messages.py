@@ -113,8 +113,8 @@ def detail(session: Session, order: WorkOrder, zone: ZoneInfo) -> str:
     """An order as its community's staff and volunteers read it in chat ("工单 N"): what,
     where, who reported it (masked), the owner, the limits, the photos' links, the record."""
     photos = session.exec(
-        select(WorkOrderPhoto.url).where(WorkOrderPhoto.order_id == order.id)
-        .order_by(col(WorkOrderPhoto.id))
+        select(WorkOrderPhoto.url, WorkOrderPhoto.channel)
+        .where(WorkOrderPhoto.order_id == order.id).order_by(col(WorkOrderPhoto.id))
     ).all()  # fmt: skip
     events = session.exec(
         select(WorkOrderEvent).where(WorkOrderEvent.order_id == order.id)
@@ -128,12 +128,17 @@ def detail(session: Session, order: WorkOrder, zone: ZoneInfo) -> str:
         f"负责人：{in_chat(session, order.owner_id) if order.owner_id else '还没人接单'}",
         f"时限：{_at(order.respond_due, zone)} 前响应，{_at(order.resolve_due, zone)} 前办结",
     ]  # fmt: skip
-    lines += [f"照片 {n}：{url}" for n, url in enumerate(photos, 1) if url]
+    lines += [f"照片 {n}：{url or _NO_LINK.get(channel, '（没有链接）')}"
+              for n, (url, channel) in enumerate(photos, 1)]  # fmt: skip
     lines += [
         f"· {_at(e.at, zone)} {OrderState.label_of(e.after)}" + (f"：{e.note}" if e.note else "")
         for e in events
     ]
     return "\n".join(lines)
+
+
+# a photo whose channel gives no link Linli may show (Telegram's file links hold the token)
+_NO_LINK = {"telegram": "（Telegram 发来的，原图在报修人的 Telegram 对话里）"}
 
 
 def _at(when: dt.datetime | None, zone: ZoneInfo) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,16 +27,25 @@ from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.kb.store import seed_demo
+from bot.orders.models import WorkOrder, WorkOrderPhoto
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
 from bot.people import invites
 from bot.people.models import UserRole
+from bot.people.roles import grant
 from bot.types import Reply
 from knowledge.matcher import Matcher
 from scheduler.delivery import Delivery
 from tests.e2e.test_wechat import AES_KEY, fire
 from tests.fakes import LocalServer
-from tests.fakes.telegram_api import FakeBotAPI, callback_update, command_update, text_update
+from tests.fakes.telegram_api import (
+    FakeBotAPI,
+    callback_update,
+    command_update,
+    location_update,
+    photo_update,
+    text_update,
+)
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.fakes.wechat_client import WeChatTestClient
 
@@ -64,6 +74,12 @@ class Rig:
             update = command_update(self.next_id, chat, command, payload or None)
         else:
             update = text_update(self.next_id, chat, text)
+        assert self.post(update).status_code == 200
+        return self.api.sent[before:]
+
+    def send(self, update: dict[str, object]) -> list[dict[str, object]]:
+        """Post a prepared update (a photo, a location) and return the bot's answers."""
+        before = len(self.api.sent)
         assert self.post(update).status_code == 200
         return self.api.sent[before:]
 
@@ -230,3 +246,35 @@ def test_linked_identities_share_my_signups(rig: Rig) -> None:
             assert "云朵灯手工" in on_telegram
             assert "云朵灯手工" in on_wechat
     json.dumps({})
+
+
+def test_a_report_takes_a_photo_and_a_location(rig: Rig) -> None:
+    """A photo's file_id (never its bytes or a link with the token) and a shared venue join
+    a report as in WeChat; staff of the community see the point and that a photo came."""
+    assert "苏辙社区的居民" in text(rig.say(51, "我住苏辙社区"))
+    assert "方面的问题吗" in text(rig.say(51, "门口路灯坏了，晚上不亮"))
+    assert "在哪里" in text(rig.say(51, "是"))
+    rig.next_id += 1
+    photo = text(rig.send(photo_update(rig.next_id, 51, "AgAD-light", caption="就是这盏")))
+    assert "收到照片（共 1 张）" in photo
+    rig.next_id += 1
+    where = text(rig.send(location_update(rig.next_id, 51, 30.0421, 103.8312, "小区东门")))
+    assert "收到位置：小区东门" in where
+    assert "照片：1 张" in where
+    number = int(re.search(r"编号 (\d+)", text(rig.say(51, "确认"))).group(1))  # type: ignore[union-attr]
+    with Session(rig.app.engine) as session:
+        order = session.get(WorkOrder, number)
+        assert order is not None
+        assert (round(order.latitude or 0, 4), round(order.longitude or 0, 4)) == (
+            30.0421,
+            103.8312,
+        )
+        stored = session.exec(select(WorkOrderPhoto)).one()
+        assert (stored.channel, stored.media_id, stored.url) == ("telegram", "AgAD-light-1280", "")
+        staff = resolve_user(session, "telegram", "52", utcnow())
+        grant(session, staff.id or 0, "staff", "suzhe")
+        session.commit()
+    shown = text(rig.say(52, f"工单 {number}")).replace("\\", "")  # MarkdownV2 escapes
+    assert "定位 30.04210,103.83120" in shown
+    assert "照片 1：（Telegram 发来的" in shown
+    assert TOKEN not in shown

@@ -567,6 +567,36 @@ def text_update(
     return {"update_id": update_id, "message": message}
 
 
+def photo_update(update_id: int, chat_id: int, file_id: str, caption: str | None = None) -> Json:
+    """A picture as Telegram sends it: several sizes, the largest last, each with its ids."""
+    sizes = [
+        {"file_id": f"{file_id}-{side}", "file_unique_id": f"u-{file_id}-{side}",
+         "width": side, "height": side * 3 // 4, "file_size": side * 90}
+        for side in (90, 320, 1280)
+    ]  # fmt: skip
+    message: Json = {
+        "message_id": update_id, "from": _user(chat_id, None, "测试"),
+        "chat": _chat(chat_id, "测试"), "date": int(time.time()), "photo": sizes,
+    }  # fmt: skip
+    if caption:
+        message["caption"] = caption
+    return {"update_id": update_id, "message": message}
+
+
+def location_update(
+    update_id: int, chat_id: int, latitude: float, longitude: float, venue: str | None = None
+) -> Json:
+    """A shared location; with `venue`, a place picked from the map (title and address)."""
+    point = {"latitude": latitude, "longitude": longitude}
+    message: Json = {
+        "message_id": update_id, "from": _user(chat_id, None, "测试"),
+        "chat": _chat(chat_id, "测试"), "date": int(time.time()), "location": point,
+    }  # fmt: skip
+    if venue:
+        message["venue"] = {"location": point, "title": venue, "address": ""}
+    return {"update_id": update_id, "message": message}
+
+
 def _entity(text: str, kind: str, start: int, end: int) -> Json:
     """An entity over text[start:end]; Telegram counts offsets in UTF-16 code units."""
     offset = len(text[:start].encode("utf-16-le")) // 2

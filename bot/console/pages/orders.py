@@ -52,7 +52,7 @@ def detail(visit: Visit, problems: list[str] | None = None, status: int = 200) -
         "order.html", status=status, order=order, events=events, actors=actors, owner=owner,
         OrderState=OrderState, problems=problems or [], labels=LABELS,
         late=_late(order, _limits(visit), visit.now),
-        photos=[p for p in orders.photos_of(visit.session, order.id or 0) if p.url],
+        photos=orders.photos_of(visit.session, order.id or 0),
     )  # fmt: skip
 
 
