@@ -8,7 +8,9 @@ PostgreSQL server's own CPU is not in it) and the SQL statements the app sent (a
 Run: python tests/bench/profile_webhook.py [--messages 2000] [--database-url URL]
      [--mode plain|safe] [--profile out.prof]
 (default: a fresh SQLite file; a PostgreSQL database given is emptied). The first
-`--warmup` messages (default 200) are not counted. Prints numbers; asserts nothing.
+`--warmup` messages (default 200) are not counted. The same number of GET /healthz through
+the same client follows: the client's and the framework's part of the CPU figure. Prints
+numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from bot.clock import utcnow  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from tests.bench.bench_webhook import QUESTIONS  # noqa: E402
 from tests.conftest import drop_everything  # noqa: E402
-from tests.fakes.wechat_client import WeChatTestClient, message_xml  # noqa: E402
+from tests.fakes.wechat_client import Mode, WeChatTestClient, message_xml  # noqa: E402
 
 AES_KEY = base64.b64encode(b"linli-bench-key-0123456789abcdef").decode().rstrip("=")
 
@@ -115,6 +117,13 @@ class InlineExecutor(concurrent.futures.Executor):
         return future
 
 
+async def bare(app: Any, count: int) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://linli") as http:
+        for _ in range(count):
+            (await http.get("/healthz")).raise_for_status()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
@@ -131,11 +140,12 @@ def main() -> None:
     settings = settings_for(url, home, args.mode)
     linli = build_app(settings, utcnow)
     if args.profile:  # the work in the main thread, where cProfile sees it
-        web_module.ThreadPoolExecutor = InlineExecutor  # type: ignore[misc, assignment]
+        setattr(web_module, "ThreadPoolExecutor", InlineExecutor)  # noqa: B010
     web = web_module.create_web_app(linli)
     statements = Statements()
     statements.listen(linli.engine)
-    client = WeChatTestClient("http://linli/wechat", "tok", "wxbench", AES_KEY, args.mode)  # type: ignore[arg-type]
+    mode: Mode = "safe" if args.mode == "safe" else "plain"
+    client = WeChatTestClient("http://linli/wechat", "tok", "wxbench", AES_KEY, mode)
     asyncio.run(send_all(web, client, args.warmup, 0))
     statements.by_kind.clear()
     statements.texts.clear()
@@ -149,14 +159,22 @@ def main() -> None:
         profiler.dump_stats(args.profile)
     cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
     n = args.messages
-    print(f"{url.split(':')[0]} {args.mode}: {n} messages, CPU {cpu / n * 1000:.2f} ms/message, "
-          f"wall {wall / n * 1000:.2f} ms/message, statements {statements.total() / n:.2f}/message")  # fmt: skip
+    print(
+        f"{url.split(':')[0]} {args.mode}: {n} messages, CPU {cpu / n * 1000:.2f} ms/message, "
+        f"wall {wall / n * 1000:.2f} ms/message, statements {statements.total() / n:.2f}/message"
+    )
     kinds = ", ".join(f"{k} {v / n:.2f}" for k, v in statements.by_kind.most_common())
     print(f"  by kind: {kinds}")
-    print("  ([name]: not statements; on PostgreSQL [begin], [commit], [rollback] and a "
-          "[checkout]'s ping are each a round trip too)")
+    print(
+        "  ([name]: not statements; on PostgreSQL [begin], [commit], [rollback] and a "
+        "[checkout]'s ping are each a round trip too)"
+    )
     for text, times in statements.texts.most_common(args.top):
         print(f"  {times / n:6.2f}  {text}")
+    started_cpu = time.process_time()
+    asyncio.run(bare(web, n))  # the client's and the framework's share of the figure above
+    print(f"  /healthz through the same client: CPU "
+          f"{(time.process_time() - started_cpu) / n * 1000:.2f} ms/request")  # fmt: skip
     linli.engine.dispose()
 
 
