@@ -11,6 +11,7 @@ import functools
 import signal
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, TextIO
@@ -26,7 +27,13 @@ from bot.db import make_engine, read_only
 from bot.dispatcher import Dispatcher
 from bot.errors import UserFacingError
 from bot.intent import Intent
-from bot.kb.store import build_matcher, knowledge_version, seed_demo, stored_entries
+from bot.kb.store import (
+    build_matcher,
+    knowledge_version,
+    local_changes,
+    seed_demo,
+    stored_entries,
+)
 from bot.metrics.registry import Metrics, shared_across_processes
 from bot.migrations import open_schema
 from bot.orders.categories import load_categories
@@ -67,6 +74,8 @@ if TYPE_CHECKING:
     from bot.types import Outcome
     from scheduler.delivery import Sender
 
+KNOWLEDGE_CHECK_SECONDS = 1.0  # how stale another process's knowledge edit can be here
+
 __all__ = ["App", "build_app", "open_database", "open_for_staff", "planned_reminders", "serve"]
 
 
@@ -80,6 +89,8 @@ class App:
     dispatcher: Dispatcher
     _: KW_ONLY  # the rest by name: two ints or objects side by side are easy to swap
     version: int = 0  # the stored base's version the matcher was built from
+    _next_check: float = field(default=0.0, repr=False)  # time.monotonic() of the next read
+    _changes_seen: int = field(default=-1, repr=False)  # local_changes() at the last read
     metrics: Metrics = field(default_factory=Metrics)  # what its dispatcher counts into
     _reloading: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -90,8 +101,15 @@ class App:
             self.matcher = build_matcher(stored_entries(session), self.settings)
 
     def current_matcher(self) -> Matcher:
-        """The matcher, rebuilt first when the stored base has changed since it was built
-        (by the console, `kb import`, another process): one small read per question."""
+        """The matcher, rebuilt first when the stored base has changed since it was built:
+        at once after a change this process made (the console, `kb import`), within
+        KNOWLEDGE_CHECK_SECONDS after another process's (one small read at most that often,
+        not one a question)."""
+        now, changes = time.monotonic(), local_changes()
+        if now < self._next_check and changes == self._changes_seen:
+            return self.matcher
+        # noted before the read: a change committed after it is noticed next time
+        self._next_check, self._changes_seen = now + KNOWLEDGE_CHECK_SECONDS, changes
         with Session(read_only(self.engine)) as session:
             stored = knowledge_version(session)
         if stored != self.version:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Integer, event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import UOWTransaction
 from sqlmodel import Session, SQLModel, create_engine
@@ -30,7 +31,9 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     """Create an engine; for SQLite, create the folder and turn on WAL and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_engine(url, echo=echo)
+        _IdlePing(engine).listen()
+        return engine
     if (
         parsed.database
         and parsed.database != ":memory:"
@@ -57,6 +60,39 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+IDLE_PING_SECONDS = 10.0  # a server connection idle longer is checked before it is used
+_IDLE_SINCE = "linli_idle_since"
+
+
+class _IdlePing:
+    """pool_pre_ping's check, but only for a connection that sat idle in the pool (the
+    server may have closed it meanwhile): one a message gave back a moment ago is in use,
+    and a ping on every checkout is one more round trip for every transaction. A broken
+    connection found here is replaced, as pool_pre_ping does (SQLAlchemy's documented
+    recipe: raise DisconnectionError at checkout)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def listen(self) -> None:
+        """Hook the check into the engine's pool."""
+        event.listen(self.engine.pool, "checkin", self.checkin)
+        event.listen(self.engine.pool, "checkout", self.checkout)
+
+    def checkin(self, _dbapi: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checkout(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return  # new, or given back a moment ago
+        try:
+            self.engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - whatever the driver raises, it is gone
+            raise DisconnectionError("connection lost while idle in the pool") from exc
 
 
 _READ_ONLY = "linli_read_only"

@@ -30,6 +30,10 @@ Finisher = Callable[[Context, Outcome], Outcome]
 notices"): the wiring hands them in, so the core knows no domain."""
 Observer = Callable[[Incoming, Outcome], None]
 """Told of every message and its outcome after it was handled (the metrics count them)."""
+Peek = Callable[[Session], bool]
+"""A yes-or-no question a channel asks of the database in the message's own transaction
+(WeChat: did another process already queue this message's answer?): one more read there
+instead of a transaction of its own."""
 
 
 class Dispatcher:
@@ -62,39 +66,44 @@ class Dispatcher:
 
     def handle(self, incoming: Incoming) -> Outcome:
         """Handle one message once; a re-delivered message gets the stored outcome."""
-        outcome = self._handle(incoming)
+        return self.handle_peeking(incoming, None)[0]
+
+    def handle_peeking(self, incoming: Incoming, peek: Peek | None) -> tuple[Outcome, bool | None]:
+        """`handle`, and the answer to `peek` read in the same transaction, after the
+        message was handled or found handled (None: not asked, or the database refused)."""
+        outcome, peeked = self._handle(incoming, peek)
         for observe in self.observers:
             observe(incoming, outcome)
-        return outcome
+        return outcome, peeked
 
-    def _handle(self, incoming: Incoming) -> Outcome:
+    def _handle(self, incoming: Incoming, peek: Peek | None) -> tuple[Outcome, bool | None]:
         if not 0 < len(incoming.user_key) <= MAX_KEY or len(incoming.msg_id or "") > MAX_KEY:
             logger.warning("%s message refused: sender or message id empty or too long",
                            incoming.channel)  # fmt: skip
-            return Outcome("refused", ())
+            return Outcome("refused", ()), None
         if len(incoming.text) > MAX_TEXT:
             incoming = _shortened(incoming)
         for attempt in range(_ATTEMPTS):
             try:
-                return self._handle_once(incoming)
+                return self._handle_once(incoming, peek)
             except OperationalError:  # the database is down, read-only or full: nothing stored
                 logger.exception(
                     "message from %s not handled: the database refused", incoming.channel
                 )
-                return Outcome("error", (Reply(APOLOGY),))
+                return Outcome("error", (Reply(APOLOGY),)), None
             except IntegrityError:
                 # Another process handled the same message id, or created the same user, first.
-                stored = self._stored(incoming)
+                stored = self._stored(incoming, peek)
                 if stored is not None:
                     return stored
                 logger.info("retrying message after a concurrent write (attempt %s)", attempt + 1)
-        return Outcome("error", (Reply(APOLOGY),))
+        return Outcome("error", (Reply(APOLOGY),)), None
 
-    def _handle_once(self, incoming: Incoming) -> Outcome:
+    def _handle_once(self, incoming: Incoming, peek: Peek | None) -> tuple[Outcome, bool | None]:
         with session_scope(self.engine) as session:
             stored = self._lookup(session, incoming)
             if stored is not None:
-                return stored
+                return stored, _peeked(session, peek)
             now = self.clock()
             seen_at = incoming.received_at or now
             user = resolve_user(session, incoming.channel, incoming.user_key, seen_at, seen=True)
@@ -113,7 +122,7 @@ class Dispatcher:
                     )
                 )
                 session.flush()
-            return outcome
+            return outcome, _peeked(session, peek)
 
     def _route(self, ctx: Context) -> Outcome:
         pending = conversation.pending(ctx.session, ctx.user_id, ctx.now)
@@ -177,9 +186,14 @@ class Dispatcher:
             return Outcome("refused", (), replayed=True)
         return dataclasses.replace(Outcome.from_json(done.outcome), replayed=True)
 
-    def _stored(self, incoming: Incoming) -> Outcome | None:
+    def _stored(self, incoming: Incoming, peek: Peek | None) -> tuple[Outcome, bool | None] | None:
         with Session(self.engine) as session:
-            return self._lookup(session, incoming)
+            stored = self._lookup(session, incoming)
+            return None if stored is None else (stored, _peeked(session, peek))
+
+
+def _peeked(session: Session, peek: Peek | None) -> bool | None:
+    return None if peek is None else peek(session)
 
 
 def _shortened(incoming: Incoming) -> Incoming:

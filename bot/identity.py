@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.models import ChannelIdentity, User
 
@@ -28,8 +28,12 @@ def resolve_user(
     A concurrent first contact from another process raises IntegrityError at flush; the
     dispatcher retries and then finds the user.
     """
-    identity = find_identity(session, channel, external_id)
-    user = session.get(User, identity.user_id) if identity is not None else None
+    found = session.exec(
+        select(ChannelIdentity, User)
+        .join(User, col(User.id) == ChannelIdentity.user_id, isouter=True)
+        .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    ).first()  # the identity and its user in one round trip
+    identity, user = found if found is not None else (None, None)
     if identity is None or user is None:
         user = User(created_at=now)
         session.add(user)

@@ -188,9 +188,13 @@ class Responder:
     def _work(self, incoming: Incoming) -> Done:
         """Handle the message (once: the dispatcher dedupes by MsgId in every process), and
         see whether another process already gave up on it."""
-        outcome = self.dispatcher.handle(incoming)
-        with Session(self.engine) as session:
-            return Done(outcome, _late_row(session, incoming) is not None)
+        outcome, late = self.dispatcher.handle_peeking(
+            incoming, functools.partial(_is_late, incoming)
+        )
+        if late is None:  # not read with the message (the database refused it): on its own
+            with Session(self.engine) as session:
+                late = _is_late(incoming, session)
+        return Done(outcome, late)
 
     def _store_late(self, incoming: Incoming, done: Done) -> None:
         """Queue the answer as a customer-service message, once in every process."""
@@ -226,6 +230,10 @@ def _late_key(incoming: Incoming) -> str:
 
 def _late_row(session: Session, incoming: Incoming) -> Outbox | None:
     return session.exec(select(Outbox).where(Outbox.dedupe_key == _late_key(incoming))).first()
+
+
+def _is_late(incoming: Incoming, session: Session) -> bool:
+    return _late_row(session, incoming) is not None
 
 
 def _succeeded(work: asyncio.Future[Done]) -> bool:

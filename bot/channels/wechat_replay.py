@@ -61,12 +61,17 @@ class NonceLedger:
         """
         with session_scope(self.engine) as session:
             self._prune(session)
+            taken: dict[tuple[str, str], str] = {}
             for start in range(0, len(claims), _CHUNK):
-                self._insert_new(session, claims[start : start + _CHUNK])
-            taken = self._digests(session, claims)
+                taken.update(self._insert_new(session, claims[start : start + _CHUNK]))
+            # a pair already there (a re-send, or a replay): whose message took it
+            taken.update(
+                self._digests(session, [c for c in claims if (c.timestamp, c.nonce) not in taken])
+            )
         return [taken.get((c.timestamp, c.nonce)) == c.digest for c in claims]
 
-    def _insert_new(self, session: Session, claims: Sequence[Claim]) -> None:
+    def _insert_new(self, session: Session, claims: Sequence[Claim]) -> dict[tuple[str, str], str]:
+        """Insert the pairs not taken yet; the ones inserted, with their message's digest."""
         rows = {
             (c.timestamp, c.nonce): {
                 "timestamp": c.timestamp, "nonce": c.nonce, "digest": c.digest,
@@ -77,13 +82,16 @@ class NonceLedger:
         dialect = session.get_bind().dialect.name
         insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(WeChatNonce).values(list(rows.values()))
-        session.connection().execute(
-            statement.on_conflict_do_nothing(index_elements=["timestamp", "nonce"])
+        inserted = session.connection().execute(
+            statement.on_conflict_do_nothing(index_elements=["timestamp", "nonce"]).returning(
+                WeChatNonce.timestamp, WeChatNonce.nonce, WeChatNonce.digest
+            )
         )
+        return {(row.timestamp, row.nonce): row.digest for row in inserted}
 
     def _digests(self, session: Session, claims: Sequence[Claim]) -> dict[tuple[str, str], str]:
         nonces = sorted({c.nonce for c in claims})
-        taken: dict[tuple[str, str], str] = {}
+        taken: dict[tuple[str, str], str] = {}  # none asked: no statement at all
         for start in range(0, len(nonces), _CHUNK):
             chosen = nonces[start : start + _CHUNK]
             rows = session.exec(select(WeChatNonce).where(col(WeChatNonce.nonce).in_(chosen)))

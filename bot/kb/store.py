@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -139,6 +139,20 @@ def remove_entries(engine: Engine, ids: Sequence[str]) -> list[Entry]:
     return gone
 
 
+_changes_here = 0  # knowledge changes this process committed (see local_changes)
+
+
+def local_changes() -> int:
+    """How many knowledge changes this process has committed: a free signal that the stored
+    version moved, so the matcher need not read it to notice its own process's edits."""
+    return _changes_here
+
+
+def _changed_here(_session: Session) -> None:
+    global _changes_here  # a counter only ever moved on: no lock needed to read it
+    _changes_here += 1
+
+
 def knowledge_version(session: Session) -> int:
     """The stored base's version: moves on with every change (0 before the first)."""
     row = session.get(KnowledgeVersion, 1)
@@ -147,7 +161,9 @@ def knowledge_version(session: Session) -> int:
 
 def bump_version(session: Session) -> int:
     """Move the version on, in the caller's transaction (the change and its stamp commit
-    together); every process's matcher notices on its next message."""
+    together); this process's matcher notices on its next message, every other process's
+    within KNOWLEDGE_CHECK_SECONDS (bot/app.py)."""
+    event.listen(session, "after_commit", _changed_here, once=True)
     row = session.get(KnowledgeVersion, 1, with_for_update=True)
     if row is None:
         row = KnowledgeVersion(id=1, version=0)
