@@ -33,7 +33,7 @@ _SETTINGS = re.compile(
 # the settings are shown, so the resident chooses what stops (reminders are not notices)
 _NOTICE_WORDS = re.compile(r"通知|公告|推送|消息")
 _SETTINGS_SAID = re.compile(
-    r"不想(再)?收|不要(再)?(发|推)|别(再)?(发|推)|关掉|关了|关闭|关上|(怎么|咋个?|如何)关|"
+    r"不想(再)?收|(不要|别)(再)?(给我)?(发|推)|不收|只(想)?(看|收|要)|频繁|关掉|关了|关闭|关上|(怎么|咋个?|如何)关|"
     r"退订|取消订阅|太多了?|少(点|一点|发)|想(要)?收|接收|订阅"
 )
 _SAID_MAX = 30
