@@ -29,13 +29,14 @@ from intents.phrases import plain
 FLOW = "work_order"
 RATING_FLOW = "work_order_rating"
 _START = re.compile(
-    r"^(我要|我想|帮我)?(报修|报个修|反映(个|一个|一下)?问题|反映个事|反映情况|提个问题)$"
+    r"^(我要|我想|帮我)?(报修|报个修|反映(个|一个|一下)?问题|反映个事|反映情况|提个问题|投诉|"
+    r"投诉一下|投诉个事)$"
 )
 # a problem told in a sentence: "楼道灯坏了好几天了", "小区门口垃圾好久没人收"
 _PROBLEM = re.compile(
     r"坏了|坏掉|不亮|不能用|用不了|没人管|没人收|没人修|没人处理|好几天|好久|漏水|堵了|堵住|"
     r"太吵|吵得|扰民|乱扔|乱堆|乱停|破了|松了|松动|掉了|塌了|有隐患|很危险|太脏|好臭|"
-    r"臭得很|臭死了|臭烘烘|发臭|脏得很|脏死了|横流|到处流|冒水|积水|渗水|不见了"
+    r"臭得很|臭死了|臭烘烘|发臭|脏得很|脏死了|横流|到处流|冒水|积水|渗水|不见了|一直闪|闪个不停"
 )
 _QUESTION = re.compile(r"[?？]|吗|怎么|咋|如何|谁|哪|什么|啥|为什么|能不能|可不可以|是不是")
 _SAID_MAX = 60  # a longer message is more than a report in passing: the matcher's

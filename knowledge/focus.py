@@ -57,8 +57,11 @@ _TAIL_COURTESY = re.compile(r"(谢谢你?了?|麻烦你?了|麻烦您了|辛苦�
 
 # voice typing's fillers ("那个蟆颐津嗯就是…"); a text with nothing else is left as it is
 _ASR_FILLERS = re.compile(
-    r"嗯+就是|嗯+|呃+|^额+|^那个|就是说|(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
+    r"嗯+就是|嗯+|呃+|^额+|^然后(就是)?(那个)?|^那个|就是说|"
+    r"(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
 )
+# voice typing says a name twice ("苏祠街道苏祠街道办事处在哪里"): once is enough
+_REPEATED = re.compile(r"([\u4e00-\u9fff]{2,8})\1+")
 _STORY = 40  # characters: a message this long tells circumstances around its request
 _REMARK = 5
 _CONTENT = 3
@@ -126,7 +129,7 @@ def focus(text: str) -> Focus:
     """
     simplified = to_simplified(text)
     clauses = _clauses(simplified)
-    kept = [_ASR_FILLERS.sub("", k) for k in map(_kept, clauses) if k]
+    kept = [_REPEATED.sub(r"\1", _ASR_FILLERS.sub("", k)) for k in map(_kept, clauses) if k]
     kept = [k for k in kept if k]
     if any(_asks(c) for c in kept):  # "他不信": a short remark beside the question
         kept = [c for c in kept if _asks(c) or not _remark(c)]

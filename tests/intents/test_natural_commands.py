@@ -35,6 +35,15 @@ SAID = {
     "你叫什么名字呀": "smalltalk",
     "吃饭了没有": "smalltalk",
     "你在忙啥呢": "smalltalk",
+    # more of the same, in other words
+    "你有啥本事": "help",
+    "我想投诉": "orders",
+    "单元门口的灯一直闪": "orders",
+    "讲座快开始的时候记得告诉我": "reminder",
+    "社区公告我不想要了": "subscriptions",
+    "有没有新的通知": "notices",
+    "我想和社区干部说话": "handoff",
+    "这个月有哪些活动": "activity_list",
 }
 
 

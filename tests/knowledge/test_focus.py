@@ -64,3 +64,7 @@ def test_the_question_and_its_context_are_told_apart() -> None:
 
 def test_a_short_request_beside_context_is_a_command_not_a_question() -> None:
     assert focus("我住苏辙社区，帮我报个名").ask == ""
+
+
+def test_a_name_said_twice_by_voice_typing_counts_once() -> None:
+    assert focus("然后那个助老餐厅助老餐厅几点开门").text == "助老餐厅几点开门"
