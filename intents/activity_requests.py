@@ -27,22 +27,29 @@ _MINE = re.compile(
 )
 _CANCEL = re.compile(
     r"取消|退掉|退了(?!休)|退报名|把名退|退名|撤销|不去|去不了|去不成|来不了|参加不了|不想去|"
-    r"不能参加|参加不成|不想参加|不参加|退出"
+    r"不能参加|参加不成|不想参加|不参加|退出|能退|可以退|退不|退得|退吗|划掉"
 )
 _SHORT_CANCEL = 8  # "不去了", "我去不成了": a sign-up is what is meant; "退出" alone is not
-_ABOUT_SIGNUP = re.compile(r"报名|报的|活动")
+_ABOUT_SIGNUP = re.compile(r"报名|报的|活动|报了|的名|名字")
 _SIGNUP = re.compile(
     r"(我|帮我|给我|替我|俺)?(也)?(要|想)?(报名|报个名|报一个名|报上|报|参加|预约)|算我一个"
 )
 _HOW = re.compile(r"(怎么|如何|咋)(报名|参加|报)|(报名|参加)(怎么|咋)")
 _HOW_COME = re.compile(r"怎么|咋|如何|为什么|为啥")
 _ASKING = re.compile(
-    r"(哪|什么|多少|几点|几号|谁|为什么|是不是|截止|条件|要求|吗$|费用|收费|名单|电话|导出|所有|数据)"
+    r"(哪|什么|多少|几点|几号|谁|为什么|是不是|截止|条件|要求|吗$|费用|收费|名单|电话|导出|所有|数据|"
+    r"有没有|有没得|有啥|适合)"
 )
 # the resident asks to be reminded ("社区会提醒老人体检吗" asks about something else)
 _REMIND = re.compile(
-    r"提醒我|提醒一下|设置提醒|设提醒|通知我|叫我一声|告诉我一声|到时候?叫我|提前.{0,4}(提醒|通知|告诉)"
+    r"提醒我|提醒一下|设置提醒|设提醒|通知我|叫我一声|告诉我一声|到时候?叫我|提前.{0,4}(提醒|通知|告诉)|"
+    r"(喊|叫)我(一声|一下)|前.{0,6}(喊|叫)我|到时候?(喊|叫)我|记得(跟|和|给)?我说|记得告诉我|"
+    r"跟我说一声|(发|给我发)(个|一个|条)?提醒|"
+    r"提醒.{0,3}(关|不要|不需要|别发|取消)|关.{0,2}提醒|活动提醒|提醒功能|提醒(怎么|咋)|开始前.{0,6}(发|说|告诉|通知|叫|喊)"
 )
+# a reminder at an offset of the resident's own ("活动前一个小时", "提前一天")
+_OWN_OFFSET = re.compile(r"(前|提前)(\d{1,2}|[一两二三四五六半])(个)?(小时|钟头|天|分钟)")
+_REMINDERS_OFF = re.compile(r"提醒.{0,3}(关|不要|不需要|别发|取消)|关.{0,2}提醒")
 _OWN_TIME = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})点|早上|晚上|中午|下午|明天|后天")
 _CHECKIN = re.compile(r"签到|签个到")  # bare "签到" is small talk's: it asks for the code
 _GENERIC = re.compile(
@@ -65,6 +72,7 @@ class Request:
     ordinal: int | None = None
     words: str = ""
     own_time: bool = False  # a reminder at a time of the resident's own ("明天早上八点")
+    off: bool = False  # the resident wants no reminders ("把活动提醒关了")
 
 
 def read(text: str) -> Request | None:
@@ -79,7 +87,9 @@ def read(text: str) -> Request | None:
     if _MINE.search(text):
         return Request("mine")
     if _REMIND.search(text):
-        return Request("reminder", own_time=bool(_OWN_TIME.search(text)) and "活动" not in text)
+        own = bool(_OWN_TIME.search(text)) and "活动" not in text
+        own = own or bool(_OWN_OFFSET.search(text))
+        return Request("reminder", own_time=own, off=bool(_REMINDERS_OFF.search(text)))
     if _CHECKIN.search(text) and text != "签到" and not re.search(r"\d", text):
         return Request("checkin")
     if _HOW.search(text):

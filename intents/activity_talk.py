@@ -28,6 +28,10 @@ REMINDERS = (
     "报了名的活动，开始前{offsets}我会自动发消息提醒您，不用另外设置 😊\n"
     "发“我的报名”可以看报了哪些。"
 )
+REMINDERS_OFF = (
+    "活动提醒没法单独关掉 🙏 提醒只发给您报了名的活动；不打算去的话发“取消报名”，"
+    "那个活动就不会再提醒了。"
+)
 _SEARCHED = 100  # open activities a title is looked for among
 
 
@@ -45,6 +49,8 @@ class NaturalRequests:
             return self.intent.mine(ctx)
         if request.kind == "cancel":
             return self._cancel(ctx, request.words)
+        if request.kind == "reminder" and request.off:
+            return _say(REMINDERS_OFF, "reminder")
         if request.kind == "reminder":
             return _say((OWN_TIME if request.own_time else "") + self._reminders(), "reminder")
         if request.kind == "checkin":

@@ -21,9 +21,29 @@ _ASK = re.compile(
     r"^我(是|属于)(哪个|什么)社区(的)?$"
 )
 _I_LIVE_IN = re.compile(
-    r"^(我是|我住|我住在|我在|住在|我家在|(?:帮我)?(?:改成|换成|换到|切换到|设为|设成))"
-    r"(.{2,10}?)(社区)?(的|人|居民)?$"
+    r"^(我是|我住|我住在|我在|住在|我家在|我现在住在?|我现在在|现在住在?|"
+    r"(?:帮我)?(?:改成|换成|换到|切换到|设为|设成))(.{2,10}?)(社区)?(的|人|居民)?了?$"
 )
+
+
+# choosing in a sentence: "怎么修改我所在的社区", "选择我的社区" (not "社区换届", "选社区干部")
+_CHOOSE = re.compile(
+    r"(选|选择|换|换个|换一个|切换|设置|改|修改|更改|变更|绑定|重新选|重选)(一下)?"
+    r"(我的|我所在的?|我住的|所在的?|所属的?|我家的?)?社区"
+    r"(?!干部|书记|主任|工作|服务|活动|医院|食堂|餐厅|卫生|选举|换届)|社区(选|填|设|绑)错"
+)
+_CHOOSE_MAX = 16
+# a community named with what to do with it: "我搬家了，把社区换成文忠街社区", "我是上游社区的
+# 居民，帮我绑定"
+_SET_TO = re.compile(
+    r"(换成|改成|改为|换到|切换到|设为|设成|搬到|搬去|搬来|绑定)(.{2,10}?)(社区|$)"
+)
+_MEMBER_BIND = re.compile(
+    r"(我是|我住|我住在|我在|我家在|住在)(.{2,10}?)社区的?(居民|人)?"
+    r"(帮我|给我|请|麻烦)?(绑定|绑上|绑|设置|登记|选上)(一下)?$"
+)
+_SET_MAX = 30
+_ASKING = re.compile(r"吗|么|哪|什么|啥|几|活动|是不是")  # "活动换到上游社区了吗" asks
 
 
 class CommunityIntent:
@@ -39,11 +59,13 @@ class CommunityIntent:
     def handle(self, ctx: Context) -> Outcome | None:
         """ "选社区" starts the choice; "我是苏辙社区的" makes it at once."""
         text = plain(ctx.text)
-        if _ASK.match(text):
-            return self.offer(ctx, "请选择您住的社区，回复数字就行：")
-        said = _I_LIVE_IN.match(text)
+        said = _I_LIVE_IN.match(text) or _said_with_a_name(text)
         found = named(ctx.session, said.group(2)) if said else None
-        return self._set(ctx, found) if found is not None else None
+        if found is not None:
+            return self._set(ctx, found)
+        if _ASK.match(text) or (len(text) <= _CHOOSE_MAX and _CHOOSE.search(text)):
+            return self.offer(ctx, "请选择您住的社区，回复数字就行：")
+        return None
 
     def offer(self, ctx: Context, opening: str) -> Outcome:
         """Ask which community, as numbered choices (also used by the follow welcome)."""
@@ -75,6 +97,13 @@ class CommunityIntent:
         conversation.finish(ctx.session, ctx.user_id)
         text = f"好的，已记下您是{community.name}的居民 🏠 发“活动”看看社区最近的活动吧。"
         return Outcome(self.name, (Reply(text),), confidence=1.0)
+
+
+def _said_with_a_name(text: str) -> re.Match[str] | None:
+    """ "把社区换成文忠街社区", "我是上游社区的居民帮我绑定": the name is group 2."""
+    if len(text) > _SET_MAX or _ASKING.search(text):
+        return None
+    return _MEMBER_BIND.search(text) or _SET_TO.search(text)
 
 
 def _all(ctx: Context) -> Sequence[Community]:

@@ -43,6 +43,9 @@ _PUBLIC = re.compile(
     r"(社区|居委会|街道|办事处|服务中心|中心|餐厅|食堂|医院|卫生|诊所|派出所|物业|网格员|"
     r"工作人员|书记|主任|热线|窗口|部门|政府|办公室|学校|银行|公司)"
 )
+_AGREE_FLOOR = 0.25  # the whole message's best must be at least this likely to be agreed with
+# the asking clause alone points elsewhere when its own best is at least this likely
+_ELSEWHERE_FLOOR = 0.4
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:社区|街道|镇|村)")
 LOGGED = "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏"
 ELSEWHERE = (
@@ -116,18 +119,26 @@ class FaqIntent:
 
     def _best_reading(self, ctx: Context, found: Focus) -> tuple[str, Match]:
         """The focused question's match; when it is not an answer, the first reading that is
-        one: the asking clauses alone, then the message as typed (a self-introduction may
-        have named the place: "我住文安西路社区，社区有啥特色")."""
-        first = self._matcher().match(found.text, community=ctx.user.community_id)
+        one: the asking clauses alone, the message as typed (a self-introduction may have
+        named the place: "我住文安西路社区，社区有啥特色"), the asking clause with the topic
+        words of the clauses beside it, then a clause the whole message agrees with."""
+        matcher, community = self._matcher(), ctx.user.community_id
+        first = matcher.match(found.text, community=community)
         if first.decision == "answer":
             return found.text, first
         typed = ctx.text if _places(ctx.text) - _places(found.text) else ""
         for reading in dict.fromkeys((found.asked, typed)):
             if reading and reading != found.text:
-                match = self._matcher().match(reading, community=ctx.user.community_id)
+                match = matcher.match(reading, community=community)
                 if match.decision == "answer":
                     return reading, match
-        return found.text, first
+        asked = matcher.match(found.ask, community=community) if found.ask else None
+        if (topical := _with_topics(matcher, found)) and asked is not None:
+            match = matcher.match(topical, community=community)
+            if match.decision == "answer" and not _elsewhere(asked, match):
+                return topical, match
+        agreed = _agreed(matcher, found, first, asked, community)
+        return (found.text, agreed) if agreed is not None else (found.text, first)
 
     def _several(self, ctx: Context, questions: tuple[str, ...]) -> Outcome | None:
         """Each question on its own; None unless the first is answered outright."""
@@ -220,6 +231,38 @@ class FaqIntent:
                 created_at=ctx.now,
             )
         )
+
+
+def _with_topics(matcher: Matcher, found: Focus) -> str:
+    """The asking clause led by the telling words of the clauses beside it: "听人说可以申请
+    低保，……社区能不能帮我们去申请" asks "低保，社区能不能帮我们去申请"."""
+    if not found.ask:
+        return ""
+    words = [w for c in found.context for w in matcher.topics(c) if w not in found.ask]
+    return "，".join([*dict.fromkeys(words), found.ask]) if words else ""
+
+
+def _elsewhere(asked: Match, reading: Match) -> bool:
+    """Whether the asking clause alone points clearly at another entry than `reading`'s."""
+    if asked.best is None or reading.best is None or asked.confidence < _ELSEWHERE_FLOOR:
+        return False
+    return asked.best.entry.id != reading.best.entry.id
+
+
+def _agreed(
+    matcher: Matcher, found: Focus, whole: Match, asked: Match | None, community: str | None
+) -> Match | None:
+    """A clause answered outright by the entry the whole message ranks first, when the
+    asking clause does not point clearly elsewhere; None otherwise."""
+    if asked is None or whole.confidence < _AGREE_FLOOR or _elsewhere(asked, whole):
+        return None
+    best = whole.best
+    assert best is not None  # a confidence above the floor has a candidate
+    for clause in (found.ask, *found.context):
+        match = asked if clause == found.ask else matcher.match(clause, community=community)
+        if match.decision == "answer" and match.best and match.best.entry.id == best.entry.id:
+            return match
+    return None
 
 
 def _places(text: str) -> set[str]:

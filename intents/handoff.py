@@ -12,10 +12,12 @@ from bot.models import Conversation
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 
-_PERSON = r"(人工|真人|活人|工作人员|客服|网格员|书记|主任|负责人|管事的|社区的人|人来|人说|个人)"
+_PERSON = (
+    r"(人工|真人|活人|工作人员|客服|网格员|书记|主任|负责人|管事的|社区的人|人来|人说|个人|干部)"
+)
 _ASK = r"(找|转|要|联系|接|叫|换|喊|让|请|跟|和|同|给我|我想|能不能|可以|有没有)"
 _HANDOFF = re.compile(
-    rf"({_ASK}(个|一个|位|一位)?{_PERSON}|^{_PERSON}(服务|帮忙|帮助)?$|人工服务|人工客服|转人工|"
+    rf"({_ASK}(一下)?(个|一个|位|一位)?(社区的?)?{_PERSON}|^{_PERSON}(服务|帮忙|帮助)?$|人工服务|人工客服|转人工|"
     r"不想(跟|和)?机器人|听不懂|说不清楚|投诉你|rengong|zhenren|kefu)"
 )
 _HANDOFF_MAX = 30  # a long message that mentions 工作人员 is a question, not a request

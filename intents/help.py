@@ -45,7 +45,7 @@ _HELP = re.compile(
     r"(帮助|help|bangzhu|菜单|功能|说明|教程|使用方法|怎么用|如何使用|怎么使用|不会用|教教我|"
     r"你是谁|你是什么|你是哪个|你叫什么|你是干什么|你有什么用|你们?(都|还|到底)?(能|会|可以)|"
     r"(能|可以)问(你)?(些|哪些|什么)|能问哪些|问些什么|这个是干什么|这是干什么|这个机器人|"
-    r"机器人会|能帮我做什么|可以做什么|能做什么|能干什么|会干什么|会做什么)"
+    r"机器人会|能帮我做什么|可以做什么|能做什么|能干什么|会干什么|会做什么|(有|会)(什么|些)?(本事|本领))"
 )
 # Once the help words and the words for "you / this assistant" are taken out, a request for
 # help has nothing left; "医保卡怎么用" keeps 医保卡, "老年人可以做什么体检" keeps 老年人体检.
@@ -53,7 +53,7 @@ _ABOUT_WORDS = (
     "你们 你 您 这个 这 小助手 助手 邻里 小邻 机器人 公众号 帮助 help bangzhu 菜单 功能 说明 "
     "介绍 教程 使用 方法 怎么 如何 不会 教教 请问 我想 想 知道 问问 一下 到底 都 还 些 啥 什么 "
     "哪些 哪个 是 谁 叫 干 做 用 能 会 可以 帮 我 有 问题 问 回答 答 新来的 刚来 晓得 不 咋 的 "
-    "嘛 呢 吗 啊 呀 哦 吧 了 妳 " + _GREETING[1:-1].replace("|", " ")
+    "嘛 呢 吗 啊 呀 哦 吧 了 妳 本事 本领 " + _GREETING[1:-1].replace("|", " ")
 )
 _ABOUT_ME = re.compile("|".join(sorted(set(re.findall(r"\S+", _ABOUT_WORDS)), key=len)[::-1]))
 _HELP_MAX = 16  # longer messages that mention 功能 etc. are real questions

@@ -10,7 +10,11 @@ from bot.outbox import notices
 from bot.types import Outcome, Reply
 from intents.phrases import plain
 
-_ASK = re.compile(r"^(通知|我的通知|未读通知|看通知|查看通知|消息通知)$")
+_ASK = re.compile(
+    r"^(通知|我的通知|未读通知|看通知|查看通知|消息通知|"
+    r"(有没有|有没得|有啥|看看|看下|查一下|查看)(我的|新的?|未读的?)?通知(没有|吗|没)?|"
+    r"(我的|新的?|未读的?)?通知(在哪|在哪里|在哪儿|去哪|到哪)(看|查|找)?)$"
+)
 
 
 class NoticesIntent:

@@ -29,16 +29,25 @@ from intents.phrases import plain
 FLOW = "work_order"
 RATING_FLOW = "work_order_rating"
 _START = re.compile(
-    r"^(我要|我想|帮我)?(报修|报个修|反映(个|一个|一下)?问题|反映个事|反映情况|提个问题)$"
+    r"^(我要|我想|帮我)?(报修|报个修|反映(个|一个|一下)?问题|反映个事|反映情况|提个问题|投诉|"
+    r"投诉一下|投诉个事)$"
 )
 # a problem told in a sentence: "楼道灯坏了好几天了", "小区门口垃圾好久没人收"
 _PROBLEM = re.compile(
     r"坏了|坏掉|不亮|不能用|用不了|没人管|没人收|没人修|没人处理|好几天|好久|漏水|堵了|堵住|"
-    r"太吵|吵得|扰民|乱扔|乱堆|乱停|破了|松了|松动|掉了|塌了|有隐患|很危险|太脏|好臭"
+    r"太吵|吵得|扰民|乱扔|乱堆|乱停|破了|松了|松动|掉了|塌了|有隐患|很危险|太脏|好臭|"
+    r"臭得很|臭死了|臭烘烘|发臭|脏得很|脏死了|横流|到处流|冒水|积水|渗水|不见了|一直闪|闪个不停"
 )
 _QUESTION = re.compile(r"[?？]|吗|怎么|咋|如何|谁|哪|什么|啥|为什么|能不能|可不可以|是不是")
 _SAID_MAX = 60  # a longer message is more than a report in passing: the matcher's
 _MINE = re.compile(r"^(我的反映|我反映的问题|我的报修|我的工单|反映进度|报修进度)$")
+# the resident's own report, asked after in a sentence: "我提交的那个投诉有进展没"
+_MINE_SAID = re.compile(
+    r"^(我|我们)?(上次|上回|之前|前几天|前天|昨天)?(提交|反映|投诉|报修|报|提|反馈)(的|了|过)?.{0,8}"
+    r"(进展|进度|结果|回复|回音|有人管|有人修|有人处理|处理得?(怎么样|咋样|如何)|怎么样了|咋样了|"
+    r"到哪一步|到哪了|修(好)?了?(没有|没|吗))"
+)
+_MINE_MAX = 30
 _CONFIRM = re.compile(r"^(已解决|解决了|确认解决|已经解决了?)\s*(\d{1,9})?$")
 _REOPEN = re.compile(
     r"^(没解决|没有解决|还没解决|未解决|没修好|还是坏的)\s*(\d{1,9})?\s*(.*)$", re.S
@@ -85,7 +94,7 @@ class OrdersIntent:
         """Claim the commands above and problems told in a sentence."""
         text, raw = plain(ctx.text), ctx.text
         try:
-            if _MINE.match(text):
+            if _MINE.match(text) or _asks_after_mine(text):
                 return self._mine(ctx)
             if _CONFIRM.match(raw) or _REOPEN.match(raw):
                 return self._answer(ctx)
@@ -313,6 +322,13 @@ class OrdersIntent:
 
 
 _PLACE_QUESTION = "在哪里？比如“3栋2单元楼道”“小区东门”。不清楚的话回复“跳过”。"
+
+
+def _asks_after_mine(text: str) -> bool:
+    """ "我反映的事办得怎么样了": the resident's own reports, not their sign-ups."""
+    if len(text) > _MINE_MAX or "活动" in text or "名" in text:
+        return False
+    return bool(_MINE_SAID.search(text))
 
 
 def _said_a_problem(raw: str, text: str) -> bool:

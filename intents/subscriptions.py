@@ -29,6 +29,14 @@ _SETTINGS = re.compile(
     r"^(通知设置|公告设置|订阅设置|设置通知|设置一下通知|(怎么|如何)设置通知|通知设置在哪(里)?|"
     r"我想(只)?收(哪些|些)?通知|选(一下)?通知)$"
 )
+# notice settings asked in a sentence ("社区通知我不想收了，咋个关", "公告太多了能少点不"):
+# the settings are shown, so the resident chooses what stops (reminders are not notices)
+_NOTICE_WORDS = re.compile(r"通知|公告|推送|消息")
+_SETTINGS_SAID = re.compile(
+    r"不想(再)?收|(不要|别)(再)?(给我)?(发|推)|不收|只(想)?(看|收|要)|频繁|关掉|关了|关闭|关上|(怎么|咋个?|如何)关|"
+    r"退订|取消订阅|太多了?|少(点|一点|发)|(想|要)(要)?收|接收|订阅|不要了|不想要"
+)
+_SAID_MAX = 30
 _DONE = re.compile(r"^(好了|好|完成|可以了|就这样|结束|退出|算了)[啊吧了呀]*$")
 STOPPED = (
     "已为您退订社区公告，以后不再推送 🙏 您报名的活动、接的班次，提醒照常发。想再收到，回复“订阅”。"
@@ -55,7 +63,7 @@ class SubscriptionsIntent:
             for row in self._muted(ctx):
                 ctx.session.delete(row)
             return _say("已恢复！社区公告会照常发给您 😊 发“通知设置”可以只选想看的类别。")
-        if _SETTINGS.match(text):
+        if _SETTINGS.match(text) or _settings_said(text):
             return self._show(ctx, "您现在收到的公告类别：")
         return None
 
@@ -112,6 +120,14 @@ class SubscriptionsIntent:
         elif not muted and row is not None:
             ctx.session.delete(row)
         ctx.session.flush()
+
+
+def _settings_said(text: str) -> bool:
+    """Notice settings asked in the resident's words; a reminder or a question about who
+    sends the notices is not."""
+    if len(text) > _SAID_MAX or "提醒" in text or not _NOTICE_WORDS.search(text):
+        return False
+    return bool(_SETTINGS_SAID.search(text))
 
 
 def _say(text: str) -> Outcome:

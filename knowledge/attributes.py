@@ -57,7 +57,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "permission", "相关规定",
         re.compile(r"能不能|可不可以|让不让|准不准|允不允许|可以.{1,8}吗"),
-        re.compile(r"可以|不可以|不能|禁止|允许|不准"),
+        re.compile(r"可以|不可以|不能|禁止|允许|不准|委托|代办|代为"),
     ),
     Attribute(
         "economy", "经济数据",

@@ -18,6 +18,11 @@ _ASKS = re.compile(
     r"可以|要不要|会不会|对不对|想问|想了解|想知道|问问|问一下|讲讲|说说|讲一下|说一下|介绍|告诉|"
     r"查一下|查查|帮我|给我|请|想报|报名|取消|退掉|提醒|登记|参加|办理|申请|要带|需要)"
 )
+# words that make a clause a question, not a request ("帮我报个名" asks nothing to look up)
+_QUESTION = re.compile(
+    r"(吗|么|呢|什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥|是不是|有没有|没得|能不能|"
+    r"可不可以|要不要|会不会|对不对|想问|想了解|想知道|(不|没|没有)$)"
+)
 # a whole clause of courtesy or greeting: nothing to match
 _COURTESY = re.compile(
     r"^(同志|老师|师傅|小邻|小助手|邻里|工作人员|领导|书记|美女|帅哥|小妹|小伙子|妹儿|你|您|你们)*"
@@ -29,7 +34,8 @@ _COURTESY = re.compile(
 # who is speaking and their circumstances, when the clause asks nothing
 _ABOUT_ME = re.compile(
     r"^(我|俺|咱|我们|我家|我们家|家里|屋头|老伴|我老伴|老头子|老太婆|子女|孩子|娃儿|儿子|女儿|"
-    r"孙子|孙女|外孙|外孙女|外婆|外公|爷爷|奶奶|今年|平时|以前|现在|身体|户口|住在|退休)"
+    r"孙子|孙女|外孙|外孙女|外婆|外公|爷爷|奶奶|今年|平时|以前|现在|身体|户口|住在|住|退休|姓|"
+    r"我姓|家住)"
 )
 # a polite lead-in that carries no content ("麻烦你给我讲讲" keeps 讲讲, which asks)
 _LEAD_IN = re.compile(
@@ -37,9 +43,9 @@ _LEAD_IN = re.compile(
 )
 # a request with no content of its own: "麻烦你给我讲讲", "帮我们说说到底是怎么回事", "是真的吗"
 _REQUEST_ONLY = re.compile(
-    r"^(请|麻烦)?(你|您)?(能否|能不能|可不可以|可以)?(给|帮|跟)?(我|我们)?(讲讲|讲一下|说说|说一下|"
+    r"^(请|麻烦)?(你|您)?(能否|能不能|可不可以|可以|能)?(给|帮|跟)?(我|我们)?(讲讲|讲一下|说说|说一下|"
     r"讲|说|告诉|查一下|查查|介绍一下|解释一下|解答一下)?(我|我们)?(一下)?(到底)?(是)?"
-    r"(怎么回事|是真的吗|是不是真的|真的吗|对不对|对吗|吧|嘛|呢)?$"
+    r"(怎么回事|是真的吗|是不是真的|真的吗|对不对|对吗|吧|嘛|呢|吗)?$"
 )
 # reported speech: "我外孙问我眉山为什么叫眉山" asks "眉山为什么叫眉山"
 _REPORTED = re.compile(
@@ -51,8 +57,12 @@ _TAIL_COURTESY = re.compile(r"(谢谢你?了?|麻烦你?了|麻烦您了|辛苦�
 
 # voice typing's fillers ("那个蟆颐津嗯就是…"); a text with nothing else is left as it is
 _ASR_FILLERS = re.compile(
-    r"嗯+就是|嗯+|呃+|^额+|^那个|就是说|(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
+    r"嗯+就是|嗯+|呃+|^额+|^然后(就是)?(那个)?|^那个|就是说|"
+    r"(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
 )
+# voice typing says a name twice ("苏祠街道苏祠街道办事处在哪里"): once is enough
+_REPEATED = re.compile(r"([\u4e00-\u9fff]{2,8})\1+")
+_STORY = 40  # characters: a message this long tells circumstances around its request
 _REMARK = 5
 _CONTENT = 3
 _PERSON = re.compile(r"^(他|她|他们|她们|我|我们|人家|大家)")
@@ -65,6 +75,10 @@ class Focus:
     text: str
     questions: tuple[str, ...]
     asked: str = ""  # the clauses that ask, alone, when context clauses were kept beside them
+    # the last clause that asks, and the clauses kept beside it ("听人说可以申请低保" names
+    # what "社区能不能帮我们去申请" asks about)
+    ask: str = ""
+    context: tuple[str, ...] = ()
 
 
 def _clauses(text: str) -> list[str]:
@@ -115,7 +129,7 @@ def focus(text: str) -> Focus:
     """
     simplified = to_simplified(text)
     clauses = _clauses(simplified)
-    kept = [_ASR_FILLERS.sub("", k) for k in map(_kept, clauses) if k]
+    kept = [_REPEATED.sub(r"\1", _ASR_FILLERS.sub("", k)) for k in map(_kept, clauses) if k]
     kept = [k for k in kept if k]
     if any(_asks(c) for c in kept):  # "他不信": a short remark beside the question
         kept = [c for c in kept if _asks(c) or not _remark(c)]
@@ -123,7 +137,12 @@ def focus(text: str) -> Focus:
         return Focus(text.strip(), _questions(simplified))
     asking = [c for c in kept if _asks(c)]
     alone = "，".join(asking) if asking and len(asking) < len(kept) else ""
-    return Focus("，".join(kept), _questions(simplified), alone)
+    # a short message that only requests is a command ("我住上游社区，帮我报个名"); a long one
+    # that tells its story and ends "帮我查一下…" asks what it requests
+    questions = [c for c in asking if _QUESTION.search(c) or len(simplified) >= _STORY]
+    ask = questions[-1] if questions and len(kept) > 1 else ""
+    context = tuple(c for c in kept if c != ask) if ask else ()
+    return Focus("，".join(kept), _questions(simplified), alone, ask, context)
 
 
 def _questions(simplified: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,15 @@ _RECALL_DOCS = 48
 _MAX_CANDIDATES = 8
 _LOCAL_BONUS = 0.02  # the resident's own community wins a tie
 _BALANCE = CANDIDATE_FEATURES.index("balance")
-_VOCAB_CACHE = 20000  # entries whose vocabularies are kept between questions
+_VOCAB_CACHE = 20000
+# a context clause's word names a topic when few knowledge texts use it (0..1 idf share) ...
+_TOPIC_SHARE = 0.75
+# ... and it is not a word of talk itself ("但是", "自己", "真的")
+_DISCOURSE = re.compile(
+    r"但是|可是|还有|自己|可以|真的|一个|一些|现在|以前|以后|时候|已经|知道|晓得|不是|就是|还是|"
+    r"这个|那个|一下|怎么|什么|为了|因为|所以|然后|好像|听说|觉得|一直|几次|好几|几年|今年|去年|"
+    r"前年|我们|你们|他们|她们|大家|人家|老伴|东西|事情|地方|这里|那里|这边|那边|起来|回来"
+)  # entries whose vocabularies are kept between questions
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,11 @@ class Matcher:
             "w" + text for text in (normalize(w, analyzer.rewrites) for w in names)
             if len(text) >= 2
         ) - {"w" + normalize(k, analyzer.rewrites) for k in keywords}  # fmt: skip
+        # the base's own names and keywords, as word features: the topics a text names
+        self._topic_features = frozenset(
+            "w" + text for text in (normalize(w, analyzer.rewrites) for w in self.words)
+            if len(text) >= 2
+        )  # fmt: skip
         docs: list[Doc] = []
         self._doc_text: list[str] = []
         self._is_question: list[bool] = []  # a question or paraphrase, not a bare keyword
@@ -154,6 +168,22 @@ class Matcher:
         """The entry with this id, if the base has it."""
         number = self._by_id.get(entry_id)
         return None if number is None else self.entries[number]
+
+    def topics(self, text: str) -> list[str]:
+        """The words of `text` that name something the knowledge texts talk about: the
+        base's own keywords and names ("低保", "助老餐厅"), and words of two or more
+        characters that few of its texts use ("漏水", "过期"), in order: what a context
+        clause contributes to the question beside it."""
+        words = self.analyzer.analyze(text).words
+        return [feature[1:] for feature in words if self._topic(feature)]
+
+    def _topic(self, feature: str) -> bool:
+        if feature in self._topic_features:
+            return True
+        word = feature[1:]
+        if len(word) < 2 or _DISCOURSE.fullmatch(word) or feature not in self.index.vocab:
+            return False
+        return self.index.idf_share(feature) >= _TOPIC_SHARE
 
     def match(
         self, text: str, community: str | None = None, among: Iterable[str] | None = None

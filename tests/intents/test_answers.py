@@ -33,6 +33,30 @@ def test_a_long_polite_message_is_answered_like_its_question(
 
 
 @pytest.mark.parametrize(
+    ("long", "short"),
+    [("您好同志，我和老伴都八十多了，儿女都在外地打工。前几天听邻居讲可以申请高龄津贴，可我们腿脚"
+      "不好走不动，社区能不能帮忙代办？麻烦您了。", "高龄津贴怎么申请"),
+     ("你好，我们家是外地来眉山的，我跟着儿子过来带孙子。听人讲要办居住证，但是我不识字，"
+      "该带些啥子东西？麻烦你了。", "居住证要带什么材料")],
+)  # fmt: skip
+def test_context_clauses_name_what_the_question_asks_about(
+    app: App, text: Text, long: str, short: str
+) -> None:
+    expected = app.dispatcher.handle(text(short, user="brief"))
+    outcome = app.dispatcher.handle(text(long))
+    assert (outcome.intent, outcome.answer_id) == ("faq", expected.answer_id)
+
+
+def test_a_context_clause_does_not_answer_a_question_about_something_else(
+    app: App, text: Text
+) -> None:
+    outcome = app.dispatcher.handle(
+        text("同志你好，我住在蓬莱社区，老伴腿脚不好。想问一下明天眉山会不会下雨？谢谢。")
+    )
+    assert outcome.answer_id != "comm-penglai"
+
+
+@pytest.mark.parametrize(
     ("question", "named"),
     [
         ("三苏祠门票多少钱", "三苏祠的票价和收费"),

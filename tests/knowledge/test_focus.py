@@ -54,3 +54,17 @@ def test_the_asking_clauses_are_offered_alone_beside_their_context() -> None:
     found = focus("同志你好，课本里学了苏轼的诗，他问我苏轼是哪一年出生的，谢谢！")
     assert found.text == "课本里学了苏轼的诗，苏轼是哪一年出生的"
     assert found.asked == "苏轼是哪一年出生的"
+
+
+def test_the_question_and_its_context_are_told_apart() -> None:
+    found = focus("你好，我姓王，住在苏辙社区。听邻居讲可以申请高龄津贴，社区能不能帮忙代办？")
+    assert found.ask == "社区能不能帮忙代办"
+    assert found.context == ("听邻居讲可以申请高龄津贴",)
+
+
+def test_a_short_request_beside_context_is_a_command_not_a_question() -> None:
+    assert focus("我住苏辙社区，帮我报个名").ask == ""
+
+
+def test_a_name_said_twice_by_voice_typing_counts_once() -> None:
+    assert focus("然后那个助老餐厅助老餐厅几点开门").text == "助老餐厅几点开门"

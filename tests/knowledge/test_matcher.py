@@ -94,3 +94,9 @@ def test_confidence_is_a_probability_and_ranks_agree(demo_matcher: Matcher) -> N
     scores = [c.score for c in match.candidates]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_topics_are_the_bases_own_words_not_words_of_talk(demo_matcher: Matcher) -> None:
+    topics = demo_matcher.topics("听邻居讲可以申请高龄津贴，但是我自己真的跑不动")
+    assert "高龄津贴" in topics
+    assert not {"可以", "但是", "自己", "真的"} & set(topics)
