@@ -20,7 +20,7 @@ _ASK = re.compile(
     r"^(?:我叫什么|我叫啥|我的名字|我叫什么名字|我叫啥名字|我的名字是什么|你知道我是谁吗?)$"
 )
 # "我叫了外卖", "我叫不出名字": a verb, not a name, follows 叫
-_NOT_AFTER_JIAO = re.compile(r"^(了|过|不|着|车|人|醒|他|她|它|你|您)")
+_NOT_AFTER_JIAO = re.compile(r"^(了|过|不|着|车|人|醒|他|她|它|你|您|一声|一下)")
 _POLITE_TAIL = re.compile(r"[啊呀吧哈啦嘛哦呢]+$")
 
 

@@ -46,3 +46,14 @@ def test_choosing_in_ones_own_words(app: App, text: Callable[..., Incoming]) -> 
         assert app.dispatcher.handle(text(said, user="dan")).intent == "community", said
     assert "蓬莱社区" in app.dispatcher.handle(text("帮我改成蓬莱社区", user="dan")).text
     assert community_of(app, "dan") == "penglai"
+
+
+def test_the_command_with_the_name_sets_it_at_once(app: App, text: Callable[..., Incoming]) -> None:
+    for said, community in (("选社区 苏辙社区", "苏辙社区"), ("选社区文忠街", "文忠街社区")):
+        outcome = app.dispatcher.handle(text(said))
+        assert outcome.intent == "community"
+        assert f"已记下您是{community}的居民" in outcome.text
+
+
+def test_asking_to_be_called_is_not_a_name(app: App, text: Callable[..., Incoming]) -> None:
+    assert app.dispatcher.handle(text("叫我一声")).intent != "names"
