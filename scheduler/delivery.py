@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -32,6 +32,7 @@ from bot.outbox.models import Outbox
 
 logger = logging.getLogger(__name__)
 _BATCH = 200
+_WINDOW = 4  # a claim looks for unlocked users among this many batches of due rows
 _IN_FLIGHT_MAX = 50  # rows marked 'sending' in one commit, at most
 _INTERRUPTED = "interrupted while sending"
 # (outbox row id, sent | undeliverable | retry, error, route taken, seconds the channel asked
@@ -231,38 +232,49 @@ class Delivery:
 
         Several processes may deliver at once (PostgreSQL): a user's rows are claimed together
         by one run, and only when none of theirs is in flight elsewhere, so each user's
-        messages still go in order. Their user rows are locked (`SKIP LOCKED`: another
-        claimer takes other users meanwhile), then the in-flight check is read again, after
-        the lock, where any claim committed before it is seen."""
-        with session_scope(self.engine) as session:
-            due = (col(Outbox.status) == "pending", col(Outbox.next_attempt_at) <= now)
-            first = (
-                select(Outbox.user_id).where(*due)
-                .order_by(col(Outbox.next_attempt_at), col(Outbox.id)).limit(_BATCH)
+        messages still go in order. Up to a batch of users with nothing in flight, among the
+        next few batches' due rows, are locked (`SKIP LOCKED`: another claimer locks the next
+        ones meanwhile instead of finding them all taken); then one `UPDATE ... RETURNING`
+        claims their due rows, the in-flight check read again after the lock, where any claim
+        committed before it is seen.
+        """
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        users_table = User.__table__  # type: ignore[attr-defined]
+        due = (table.c.status == "pending", table.c.next_attempt_at <= now)
+        other = table.alias("elsewhere")
+        busy = other.c.status.in_(("claimed", "sending"))
+        with self.engine.begin() as connection:
+            window = (  # a range of the due index (an anti-join here would sort every due row)
+                select(table.c.user_id).where(*due)
+                .order_by(table.c.next_attempt_at, table.c.id).limit(_WINDOW * _BATCH)
             )  # fmt: skip
-            users = session.exec(
-                select(User.id).where(col(User.id).in_(first.scalar_subquery()))
-                .with_for_update(skip_locked=True)
+            idle = ~select(other.c.id).where(other.c.user_id == users_table.c.id, busy).exists()
+            users = connection.scalars(
+                select(users_table.c.id)
+                .where(users_table.c.id.in_(window.scalar_subquery()), idle)
+                .limit(_BATCH).with_for_update(skip_locked=True)
             ).all()  # fmt: skip
-            busy = set(session.exec(
-                select(Outbox.user_id).where(
-                    col(Outbox.user_id).in_(users), col(Outbox.status).in_(("claimed", "sending"))
-                )
-            ).all())  # fmt: skip
-            rows = session.exec(
-                select(Outbox)
-                .where(*due, col(Outbox.user_id).in_(set(users) - busy))
-                .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
-                .limit(_BATCH)
-                .with_for_update()
-            ).all()
-            claimed = []
-            for row in rows:
-                row.status, row.claim = "claimed", claim
-                session.add(row)
-                texts = [str(r["text"]) for r in row.payload.get("replies", [])]
-                claimed.append(_Claim(row.id or 0, row.user_id, texts, row.kind, claim))
-            return claimed
+            if not users:
+                return []
+            in_flight = select(other.c.id).where(other.c.user_id == table.c.user_id, busy)
+            batch = (
+                select(table.c.id)
+                .where(*due, table.c.user_id.in_(users), ~in_flight.exists())
+                .order_by(table.c.next_attempt_at, table.c.id).limit(_BATCH)
+                .with_for_update(of=table)
+            )  # fmt: skip
+            rows = connection.execute(
+                update(table).where(table.c.id.in_(batch.scalar_subquery()))
+                .values(status="claimed", claim=claim)
+                .returning(table.c.id, table.c.user_id, table.c.kind, table.c.payload,
+                           table.c.next_attempt_at)
+            ).all()  # fmt: skip
+        rows = sorted(rows, key=lambda r: (r.next_attempt_at, r.id))  # RETURNING has no order
+        return [
+            _Claim(r.id, r.user_id, [str(x["text"]) for x in r.payload.get("replies", [])],
+                   r.kind, claim)
+            for r in rows
+        ]  # fmt: skip
 
     def _release(self, claim: str) -> None:
         """After a batch: its rows never tried are pending again; a row left 'sending' (an
@@ -324,28 +336,29 @@ class Delivery:
 
     @staticmethod
     def _record_finished(session: Session, finished: list[_Done], now: dt.datetime) -> None:
-        """Sent or undeliverable: one statement for the group, without loading the rows (a
-        row recovered by another process meanwhile is not ours: it stays 'unknown')."""
-        if not finished:
-            return
+        """Sent or undeliverable: one statement per outcome of the group (usually one: all
+        sent), without loading the rows (a row recovered by another process meanwhile is not
+        ours: it stays 'unknown'). A group's sent rows share the time its last send finished:
+        a group is what a worker sends in `in_flight_seconds`, so that is how close it is."""
+        outcomes: dict[tuple[str, str | None, str | None], list[int]] = {}
+        finished_at = now
+        for _, (row_id, status, error, channel, _), at in finished:
+            outcomes.setdefault((status, channel, error), []).append(row_id)
+            finished_at = max(finished_at, at)
         table = Outbox.__table__  # type: ignore[attr-defined]
-        statement = (
-            update(table)
-            .where(
-                table.c.id == bindparam("b_id"), table.c.status == "sending",
-                table.c.claim == bindparam("b_claim"),
-            )
-            .values(
-                status=bindparam("b_status"), channel=bindparam("b_channel"),
-                last_error=bindparam("b_error"), claim=None, attempts=table.c.attempts + 1,
-                sent_at=bindparam("b_sent_at"),
-            )
-        )  # fmt: skip
-        session.connection().execute(statement, [
-            {"b_id": row_id, "b_claim": claim.claim, "b_status": status, "b_channel": channel,
-             "b_error": error, "b_sent_at": max(now, at) if status == "sent" else None}
-            for claim, (row_id, status, error, channel, _), at in finished
-        ])  # fmt: skip
+        for (status, channel, error), ids in outcomes.items():
+            session.connection().execute(
+                update(table)
+                .where(
+                    table.c.id.in_(ids), table.c.status == "sending",
+                    table.c.claim == finished[0][0].claim,
+                )
+                .values(
+                    status=status, channel=channel, last_error=error, claim=None,
+                    attempts=table.c.attempts + 1,
+                    sent_at=finished_at if status == "sent" else None,
+                )
+            )  # fmt: skip
 
     def _record_retry(
         self, session: Session, claim: _Claim, outcome: Result, now: dt.datetime

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -80,7 +81,7 @@ def run(name: str, url: str, workers: int, count: int, rate: float) -> None:
         populate(settings, count)
         engine = open_database(settings)
         args = ("--workers", str(workers)) if workers > 1 else ()
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), _cpu()
         with (Path(home) / "serve.log").open("w") as log:
             server = start_serve(env, *args, stdout=log, stderr=subprocess.STDOUT)
         deadline = started + 2 * count / rate + 120
@@ -102,6 +103,19 @@ def run(name: str, url: str, workers: int, count: int, rate: float) -> None:
             )
         engine.dispose()
         report(name, workers, count, rate, api, statuses, queued_after)
+        fake, serve = (after - before for after, before in zip(_cpu(), cpu_before, strict=True))
+        sent = max(1, len(api.accepted_at))
+        print(f"  CPU: linli serve's processes {serve:.1f} s ({1000 * serve / sent:.2f} ms a "
+              f"message), this process with the fake API {fake:.1f} s ({1000 * fake / sent:.2f} "
+              f"ms a message); the database's own not counted", flush=True)  # fmt: skip
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process (the fake API's server thread, polling) and of the
+    finished child processes (linli serve and its workers, once stopped)."""
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return mine.ru_utime + mine.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _queued(engine: object) -> int:
