@@ -14,7 +14,8 @@ from bot.models import UTCDateTime, when
 class Outbox(SQLModel, table=True):
     """A message to push to a user (not a reply): delivered by the delivery job, once."""
 
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    # the claim reads due rows in (next_attempt_at, id) order: the index gives it unsorted
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     kind: str = Field(max_length=32)  # reminder | waitlist_offer | activity_cancelled | ...
