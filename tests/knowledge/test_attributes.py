@@ -39,3 +39,18 @@ def test_the_subject_is_the_words_before_the_ask_when_no_name_fits() -> None:
 def test_a_date_is_stated_by_a_year_or_a_dynasty() -> None:
     assert unstated("三苏祠是什么时候重建的", HISTORY) is None
     assert unstated("创特色什么时候验收", "以社会工作服务体系为支撑。") is not None
+
+
+def test_a_current_office_holder_is_stated_only_by_a_name_after_the_title() -> None:
+    leaders = "区里由区委书记、区长任双组长；街道由党工委书记、主任任双组长。"
+    assert unstated("现在的东坡区区委书记叫什么名字", leaders) is not None
+    assert unstated("三苏祠博物馆现在的馆长是谁", HISTORY) is not None
+    assert unstated("苏辙社区书记是谁", "苏辙社区党委书记是王雅沁。") is None
+    assert asked("东坡岛现在叫什么") is None  # the place's name, not a person's
+
+
+def test_the_next_time_is_not_the_last_time() -> None:
+    held = "这是上游社区11月办的环保手工活动。"
+    assert unstated("云朵灯活动下一次什么时候办", held) is not None
+    assert unstated("云朵灯活动啥时候办的", held) is None
+    assert unstated("义诊下次啥时候", "下一期计划于3月在蓬莱社区举办。") is None
