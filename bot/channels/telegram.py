@@ -113,8 +113,8 @@ class TelegramChannel:
         if message is None or message.location is None:
             return
         where = message.location
-        label = " ".join(p for p in (message.venue.title, message.venue.address) if p) \
-            if message.venue else ""  # fmt: skip
+        venue = message.venue
+        label = " ".join(p for p in (venue.title, venue.address) if p) if venue else ""
         got = Attachment(latitude=where.latitude, longitude=where.longitude, label=label[:200])
         await self._handle(update, label, kind="location", attachment=got)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlmodel import Session, select
 
 from bot.app import App
-from bot.models import ChannelIdentity, User
 from bot.types import Incoming
+from tests.intents.test_community import community_of
 
 Text = Callable[..., Incoming]
 
@@ -70,15 +69,6 @@ def test_reminders_cannot_be_turned_off_alone(app: App, text: Text) -> None:
     assert "取消报名" in reply
 
 
-def _community(app: App, user: str) -> str | None:
-    with Session(app.engine) as session:
-        return session.exec(
-            select(User.community_id)
-            .join(ChannelIdentity)
-            .where(ChannelIdentity.external_id == user)
-        ).first()
-
-
 @pytest.mark.parametrize(
     ("said", "community"),
     [
@@ -91,9 +81,9 @@ def test_a_community_named_with_what_to_do_is_set(
     app: App, text: Text, said: str, community: str
 ) -> None:
     assert app.dispatcher.handle(text(said, user="mover")).intent == "community"
-    assert _community(app, "mover") == community
+    assert community_of(app, "mover") == community
 
 
 def test_asking_whether_something_moved_sets_nothing(app: App, text: Text) -> None:
     app.dispatcher.handle(text("讲座换到苏辙社区了吗", user="asker"))
-    assert _community(app, "asker") is None
+    assert community_of(app, "asker") is None
