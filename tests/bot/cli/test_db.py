@@ -7,11 +7,15 @@ import os
 import pty
 import sqlite3
 import stat
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot import migrations
+from bot.db import make_engine
+from bot.tables import TABLES
 from tests.bot.cli.test_main import run  # noqa: F401  (the CLI fixture)
 from tests.bot.test_migrations import LEGACY_DUMP
 
@@ -63,14 +67,25 @@ def test_downgrade_asks_in_a_script_and_goes_one_step_with_yes(run, tmp_path: Pa
     assert json.loads(run("db", "current", "--json").stdout)["current"] == head
 
 
-def test_downgrade_stops_at_the_first_migration_and_on_an_empty_database(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_downgrade_stops_at_the_first_migration_and_on_an_empty_database(  # type: ignore[no-untyped-def]
+    run,  # noqa: F811
+    tmp_path: Path,
+) -> None:
     empty = run("db", "downgrade", "--yes")
     assert empty.returncode == 1
     assert "没有这一版邻里能撤销的迁移" in empty.stderr
     assert run("db", "upgrade").returncode == 0
-    while (previous := migrations.step_back(current(run))[0]) is not None:
-        assert run("db", "downgrade", "--yes").returncode == 0
-        assert current(run) == previous
+    # every migration's own downgrade, walked in this process (a command each would take a
+    # minute); the command's one step is test_downgrade_asks_in_a_script_and_goes_one_step...
+    engine = make_engine(f"sqlite:///{tmp_path / 'home' / 'linli.db'}")
+    try:
+        at = migrations.head()
+        while (previous := migrations.step_back(at)[0]) is not None:
+            at = str(migrations.downgrade(engine, TABLES, "-1").current)
+            assert at == previous
+    finally:
+        engine.dispose()
+    assert current(run) == migrations.BASELINE
     first = run("db", "downgrade", "--yes")
     assert first.returncode == 1
     assert "再往回就是删掉所有表和数据，不做" in first.stderr
@@ -104,15 +119,20 @@ def test_backup_copies_a_live_sqlite_database(run, tmp_path: Path) -> None:  # t
     live = sqlite3.connect(tmp_path / "home" / "linli.db", isolation_level=None)
     live.execute("BEGIN IMMEDIATE")  # a writer in the middle of its transaction
     live.execute("UPDATE user SET display_name = 'not yet committed'")
+    backups = tmp_path / "home" / "backups"
     try:
-        made = run("backup", "--json")
+        making = run.start("backup", "--json")
+        # the copy is made while the writer holds its lock; then the writer commits nothing
+        # (the command's audit line waits for the lock a real writer soon lets go of)
+        wait_for(lambda: copied(backups) or making.poll() is not None)
     finally:
         live.execute("ROLLBACK")
         live.close()
-    assert made.returncode == 0, made.stderr
-    record = json.loads(made.stdout)
+    out, err = making.communicate(timeout=120)
+    assert making.returncode == 0, err
+    record = json.loads(out)
     copy = Path(record["path"])
-    assert copy.parent == tmp_path / "home" / "backups"
+    assert copy.parent == backups
     assert record["bytes"] == copy.stat().st_size > 0
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     with sqlite3.connect(copy) as db:
@@ -126,6 +146,19 @@ def test_backup_copies_a_live_sqlite_database(run, tmp_path: Path) -> None:  # t
     assert "已经存在，不覆盖" in again.stderr
     named = run("backup", "--out", str(tmp_path / "mine.db"))
     assert named.stdout.startswith(f"已备份到 {tmp_path / 'mine.db'}（")
+
+
+def copied(folder: Path) -> bool:
+    """Whether a backup in `folder` has its pages (the file is made empty first)."""
+    return any(f.stat().st_size > 0 for f in folder.glob("*.db"))
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    """Wait until `condition()`; a generous bound only catches a hang."""
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert time.monotonic() < deadline, "still waiting after 120 s"
+        time.sleep(0.05)
 
 
 def test_backup_on_postgresql_points_to_pg_dump(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

@@ -21,16 +21,26 @@ def run(tmp_path: Path, cache_home: Path):  # type: ignore[no-untyped-def]
     for cached in (cache_home / "cache").glob("jieba*"):
         (home / "cache" / cached.name).symlink_to(cached)
 
+    def environ(env: dict[str, str] | None) -> dict[str, str]:
+        found = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
+        return {**found, "LINLI_HOME": str(home), **(env or {})}
+
     def call(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-             stdin_fd: int | None = None):  # type: ignore[no-untyped-def]  # fmt: skip
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
-        environ.update({"LINLI_HOME": str(home), **(env or {})})
+             stdin_fd: int | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
         given = {"stdin": stdin_fd} if stdin_fd is not None else {"input": stdin}
         return subprocess.run(
             [sys.executable, "-m", "bot", *args],
-            capture_output=True, text=True, env=environ, timeout=120, cwd=tmp_path, **given,
+            capture_output=True, text=True, env=environ(env), timeout=120, cwd=tmp_path, **given,
         )  # fmt: skip
 
+    def start(*args: str) -> subprocess.Popen[str]:
+        """The same command, not waited for."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, text=True, env=environ(None), cwd=tmp_path,
+        )  # fmt: skip
+
+    call.start = start  # type: ignore[attr-defined]
     return call
 
 
