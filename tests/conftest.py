@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (LINLI_TEST_CLOCK_DAYS) run only the tests that live on the test clock: the others do not
     depend on the day and already ran."""
     first = {name: rank for rank, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: first.get(item.path.name, len(first)))  # stable: else as collected
+    tests = Counter(item.path for item in items)
+    # then the files with most tests first, as xdist would (its own reordering is turned off
+    # in pyproject.toml: it put a file of one long test last)
+    items.sort(key=lambda item: (first.get(item.path.name, len(first)), -tests[item.path]))
     if not os.environ.get("LINLI_TEST_CLOCK_DAYS", "").strip():
         return
     kept = [item for item in items if _on_the_test_clock(item)]
