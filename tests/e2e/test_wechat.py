@@ -191,6 +191,42 @@ def test_reminders_inside_and_outside_the_window(rig: Rig) -> None:
     assert template["template_id"] == "TPL-REMINDER"
 
 
+def test_five_customer_messages_a_window_then_templates(rig: Rig) -> None:
+    """WeChat allows five customer-service messages after a resident's last message: one
+    sent before she wrote does not count (though after another resident of the batch wrote),
+    one after it does; the batch counts its own sends, the next batch on from the database."""
+    client = rig.client("safe")
+    for openid in ("o-fay", "o-eve"):
+        text_of(client, client.send_text(openid, "你好"))
+    notifier = Notifier(rig.app.settings.zone, utcnow)
+    with session_scope(rig.app.engine) as session:
+        fay, eve = (
+            session.exec(select(ChannelIdentity).where(ChannelIdentity.external_id == o)).one()
+            for o in ("o-fay", "o-eve")
+        )
+        assert eve.last_seen_at is not None
+        fay.last_seen_at = eve.last_seen_at - dt.timedelta(hours=1)
+        session.add(fay)
+        for n, minutes in enumerate((-5, 1)):
+            at = eve.last_seen_at + dt.timedelta(minutes=minutes)
+            session.add(Outbox(user_id=eve.user_id, kind="reminder", dedupe_key=f"old-{n}",
+                               status="sent", channel="wechat", sent_at=at,
+                               next_attempt_at=at, created_at=at))  # fmt: skip
+        notifier.send(session, fay.user_id, "reminder", "fay", [Reply("给小菲")])
+        for n in range(6):
+            notifier.send(session, eve.user_id, "reminder", f"new-{n}", [Reply(f"第{n}条")])
+        eve_id = eve.user_id
+    assert rig.deliver() == 7
+    with session_scope(rig.app.engine) as session:
+        notifier.send(session, eve_id, "reminder", "new-6", [Reply("第6条")])
+    assert rig.deliver() == 1
+    custom = [m["text"]["content"] for m in rig.api.custom_messages if m["touser"] == "o-eve"]
+    assert custom == ["第0条", "第1条", "第2条", "第3条"]  # and the one after she wrote
+    templates = [m["data"]["first"]["value"] for m in rig.api.template_messages]
+    assert templates == ["第4条", "第5条", "第6条"]
+    assert [m["touser"] for m in rig.api.custom_messages].count("o-fay") == 1
+
+
 def test_no_template_means_recorded_and_told_next_time(rig: Rig) -> None:
     rig.app.settings.wechat.templates.clear()
     client = rig.client("plain")

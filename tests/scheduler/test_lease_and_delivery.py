@@ -48,6 +48,9 @@ class Recorder:
         self.blocked = blocked
         self.sent: list[tuple[str, str]] = []
 
+    def prepare(self, identities: Sequence[ChannelIdentity]) -> None:
+        pass
+
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         if identity.external_id == self.blocked:
             raise Undeliverable("the user blocked the account")

@@ -43,6 +43,9 @@ class Log:
         self.mine = 0
         self._lock = threading.Lock()
 
+    def prepare(self, identities: Sequence[ChannelIdentity]) -> None:
+        pass
+
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         if self.gate is not None:
             self.gate.pass_through(self)

@@ -361,6 +361,9 @@ class FakeSender:
         self.gone = gone
         self.sent: list[tuple[str, str]] = []
 
+    def prepare(self, identities: Sequence[ChannelIdentity]) -> None:
+        pass
+
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         if identity.external_id == self.gone:
             raise Undeliverable("the resident unfollowed the account")
