@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from bot.db import insert_rows
 from bot.models import Conversation
 
 
@@ -55,7 +55,7 @@ def start_many(
         for user_id, data in data_by_user.items() if user_id not in found
     ]  # fmt: skip
     if fresh:  # one statement, no objects built: a reminder job starts hundreds
-        session.execute(insert(Conversation), fresh)
+        insert_rows(session, Conversation, fresh)
     session.flush()
 
 

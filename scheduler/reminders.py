@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from bot.activities import messages
 from bot.activities.models import Activity, Phase, Registration, ReminderLog, ReminderRun, Seat
-from bot.db import session_scope
+from bot.db import insert_rows, session_scope
 from bot.outbox.notifier import Notifier
 from scheduler.runtime import Runtime
 
@@ -110,7 +110,7 @@ def _run(
     concerned = [r for r in _awaiting(session, found.id or 0, offset)
                  if not (late and r.created_at > due)]  # fmt: skip
     if concerned:
-        session.execute(insert(ReminderLog), [
+        insert_rows(session, ReminderLog, [
             {"registration_id": r.id, "offset_minutes": offset, "due_at": due,
              "outcome": outcome, "recorded_at": now}
             for r in concerned

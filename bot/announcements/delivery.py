@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, insert, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -24,7 +24,7 @@ from bot.announcements.service import (
     recipients_filter,
 )
 from bot.config import AnnouncementSettings
-from bot.db import session_scope
+from bot.db import insert_rows, session_scope
 from bot.models import User
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
@@ -137,7 +137,7 @@ def _queue_batch(
         if not out
     ]  # fmt: skip
     if rows:
-        session.execute(insert(Outbox), rows)
+        insert_rows(session, Outbox, rows)
     announcement.status = Stage.SENDING
     announcement.recipients += len(rows)
     announcement.opted_out += len(users) - len(rows)

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.clock import Clock
-from bot.db import added_once
+from bot.db import added_once, insert_rows
 from bot.outbox.models import Outbox
 from bot.types import Reply
 
@@ -75,7 +74,7 @@ class Notifier:
         ]  # fmt: skip
         savepoint = session.begin_nested()
         try:  # one statement, no objects built: a reminder job queues hundreds
-            session.execute(insert(Outbox), rows)
+            insert_rows(session, Outbox, rows)
         except IntegrityError:
             savepoint.rollback()  # one was queued by a concurrent transaction meanwhile
             return sum(self.send(session, n.user_id, n.kind, n.key, n.replies) for n in fresh)
