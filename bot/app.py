@@ -23,7 +23,7 @@ from bot.activities import service as activities
 from bot.activities.demo import seed_activities
 from bot.clock import Clock, utcnow
 from bot.config import Settings
-from bot.db import make_engine, read_only
+from bot.db import read_only
 from bot.dispatcher import Dispatcher
 from bot.errors import UserFacingError
 from bot.intent import Intent
@@ -35,13 +35,12 @@ from bot.kb.store import (
     stored_entries,
 )
 from bot.metrics.registry import Metrics, shared_across_processes
-from bot.migrations import open_schema
 from bot.orders.categories import load_categories
 from bot.orders.deadlines import district_deadlines
 from bot.outbox import notices
 from bot.outbox.models import depth as outbox_depth
 from bot.outbox.notifier import Notifier
-from bot.tables import TABLES
+from bot.tables import open_database, open_for_staff
 from intents.activities import ActivitiesIntent
 from intents.activity_seats import SeatOfferIntent
 from intents.announcements import AnnouncementsIntent
@@ -117,31 +116,6 @@ class App:
                 if stored != self.version:
                     self.reload_knowledge()
         return self.matcher
-
-
-def open_database(settings: Settings) -> Engine:
-    """The engine for the configured database, its schema at this Linli's version: an empty
-    database gets it, an older one is refused unless `auto_upgrade` (bot/migrations).
-
-    Raises:
-        SchemaNotCurrent: the database is not at this version; the message says what to do.
-    """
-    engine = make_engine(settings.database_url, echo=settings.database.echo)
-    try:
-        open_schema(engine, TABLES, auto_upgrade=settings.database.auto_upgrade)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
-
-
-def open_for_staff(settings: Settings) -> Engine:
-    """The database as a staff command finds it: the schema, and the demo district's
-    communities on a first start (as `linli chat` would load them)."""
-    engine = open_database(settings)
-    if settings.knowledge.load_demo:
-        seed_demo(engine, utcnow().astimezone(settings.zone).date())
-    return engine
 
 
 def build_app(settings: Settings, clock: Clock) -> App:

@@ -1,16 +1,24 @@
 """Every table Linli has, in one explicit list: what the migrations are compared against
 (and `create_schema` creates on a scratch database). A new domain's table is added here
 (tests/test_layout.py checks that nothing is missing) and its migration written
-(`linli db revision`; tests/bot/test_migrations.py checks that none is missing)."""
+(`linli db revision`; tests/bot/test_migrations.py checks that none is missing). Also the
+database opened at their schema, for the commands that need no more of the wiring (which
+loads every intent and the matcher: bot/app.py)."""
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from bot.activities.models import Activity, Registration, ReminderLog, ReminderRun
 from bot.announcements.models import Announcement, NoticeOptOut
 from bot.channels.models import AccessToken, WeChatNonce
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.db import make_engine
 from bot.kb.models import KnowledgeEntry, KnowledgeVersion, UnansweredQuestion
+from bot.kb.store import seed_demo
+from bot.migrations import open_schema
 from bot.models import (
     ChannelIdentity,
     Community,
@@ -65,3 +73,28 @@ TABLES: tuple[type[SQLModel], ...] = (
     # reports
     MadeReport,
 )  # fmt: skip
+
+
+def open_database(settings: Settings) -> Engine:
+    """The engine for the configured database, its schema at this Linli's version: an empty
+    database gets it, an older one is refused unless `auto_upgrade` (bot/migrations).
+
+    Raises:
+        SchemaNotCurrent: the database is not at this version; the message says what to do.
+    """
+    engine = make_engine(settings.database_url, echo=settings.database.echo)
+    try:
+        open_schema(engine, TABLES, auto_upgrade=settings.database.auto_upgrade)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def open_for_staff(settings: Settings) -> Engine:
+    """The database as a staff command finds it: the schema, and the demo district's
+    communities on a first start (as `linli chat` would load them)."""
+    engine = open_database(settings)
+    if settings.knowledge.load_demo:
+        seed_demo(engine, utcnow().astimezone(settings.zone).date())
+    return engine

@@ -137,6 +137,7 @@ _GRAMMAR_TAGS = ("r", "u", "p", "c", "d", "m", "q", "y", "f", "e", "o")
 _COMMON = 40000  # a character this frequent as a word of its own (是, 叫, 能) ends no name
 
 
+@lru_cache(maxsize=1)  # the same dictionary for both matchers: read once
 def _function_characters(dictionary: Path) -> tuple[frozenset[str], frozenset[str]]:
     """The single characters the dictionary tags as function words (的, 哪, 我, 在 ...), and
     those it counts so often as words of their own that a name neither starts nor ends
@@ -206,7 +207,20 @@ def _word_sound(word: str) -> tuple[str, ...]:
 
 
 def _load_tokenizer(cache_dir: Path) -> jieba.Tokenizer:
-    """A jieba tokenizer on a trimmed copy of its dictionary, cached in `cache_dir` (not /tmp)."""
+    """A jieba tokenizer of its own (its matcher teaches it the base's words) on a trimmed
+    copy of jieba's dictionary, cached in `cache_dir` (not /tmp)."""
+    trimmed = _trimmed_dictionary(cache_dir)
+    frequencies, total = _prefix_dictionary(trimmed)
+    tokenizer = jieba.Tokenizer(dictionary=str(trimmed))
+    tokenizer.tmp_dir = str(cache_dir)
+    # what initialize() would read from the same file again; a copy, as add_word changes it
+    tokenizer.FREQ, tokenizer.total = dict(frequencies), total
+    tokenizer.initialized = True
+    return tokenizer
+
+
+def _trimmed_dictionary(cache_dir: Path) -> Path:
+    """The most frequent words of jieba's dictionary, written once into `cache_dir`."""
     jieba.setLogLevel(logging.WARNING)
     cache_dir.mkdir(parents=True, exist_ok=True)
     trimmed = cache_dir / f"jieba-dict-{_DICT_WORDS}.txt"
@@ -217,7 +231,15 @@ def _load_tokenizer(cache_dir: Path) -> jieba.Tokenizer:
         partial = trimmed.with_suffix(".part")
         partial.write_text("".join(" ".join(r) + "\n" for r in rows[:_DICT_WORDS]), "utf-8")
         partial.replace(trimmed)
-    tokenizer = jieba.Tokenizer(dictionary=str(trimmed))
-    tokenizer.tmp_dir = str(cache_dir)
-    tokenizer.initialize()
-    return tokenizer
+    return trimmed
+
+
+@lru_cache(maxsize=1)
+def _prefix_dictionary(trimmed: Path) -> tuple[dict[str, int], int]:
+    """jieba's prefix dictionary of `trimmed` and its total count, read once a process: the
+    knowledge base's and the commands' matchers each start a tokenizer from a copy of it
+    (~0.1 s a load otherwise). Never handed out itself: tokenizers learn words into theirs."""
+    reader = jieba.Tokenizer(dictionary=str(trimmed))
+    reader.tmp_dir = str(trimmed.parent)
+    reader.initialize()
+    return reader.FREQ, reader.total

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -289,9 +290,17 @@ def demo_files() -> list[Path]:
 _LANGUAGE = Path(__file__).with_name("data") / "synonyms.yaml"
 
 
+@functools.lru_cache(maxsize=1)
+def _language() -> dict[str, Any]:
+    """synonyms.yaml as read once a process (both matchers read its rewrites and kinds:
+    four parses of ~10 ms otherwise). Callers copy out of it, never change it."""
+    doc: dict[str, Any] = yaml.safe_load(_LANGUAGE.read_text(encoding="utf-8")) or {}
+    return doc
+
+
 def load_rewrites_table() -> dict[str, str]:
     """The dialect, confusable-name and synonym rewrites shipped with Linli."""
-    doc = yaml.safe_load(_LANGUAGE.read_text(encoding="utf-8")) or {}
+    doc = _language()
     table: dict[str, str] = {}
     for name in ("dialect", "confusable", "synonym"):
         section = doc.get(name) or {}
@@ -301,6 +310,6 @@ def load_rewrites_table() -> dict[str, str]:
 
 def load_question_kinds() -> dict[str, tuple[str, ...]]:
     """Kinds of question (price, time, route ...) and the words that ask them."""
-    doc = yaml.safe_load(_LANGUAGE.read_text(encoding="utf-8")) or {}
+    doc = _language()
     kinds = doc.get("question_kinds") or {}
     return {str(kind): tuple(str(w) for w in words) for kind, words in kinds.items()}

@@ -65,8 +65,12 @@ def _test_now() -> dt.datetime:
 NOW = _test_now()
 
 
-# files of a minute or more (pytest --durations), run first, longest first
-LONGEST_FIRST = ("test_announcement_50k.py", "test_names_and_checkins.py", "test_activity_flows.py")
+TESTS = Path(__file__).resolve().parent
+# files of a minute or more (pytest --durations), run first, longest first: their paths
+# under tests/ (tests/intents has a test_activity_flows.py of its own, a short one)
+LONGEST_FIRST = (
+    "e2e/test_announcement_50k.py", "e2e/test_names_and_checkins.py", "e2e/test_activity_flows.py",
+)  # fmt: skip
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -83,12 +87,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     tests = Counter(item.path for item in items)
     # then the files with most tests first, as xdist would (its own reordering is turned off
     # in pyproject.toml: it put a file of one long test last)
-    items.sort(key=lambda item: (first.get(item.path.name, len(first)), -tests[item.path]))
+    items.sort(key=lambda item: (first.get(_under_tests(item.path), len(first)), -tests[item.path]))
     if not os.environ.get("LINLI_TEST_CLOCK_DAYS", "").strip():
         return
     kept = [item for item in items if _on_the_test_clock(item)]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
+
+
+def _under_tests(path: Path) -> str:
+    """A test file's path under tests/, as LONGEST_FIRST names it ("e2e/test_x.py")."""
+    path = path.resolve()
+    return path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else path.name
 
 
 def _on_the_test_clock(item: pytest.Item) -> bool:

@@ -1,6 +1,7 @@
 """`linli serve` started by a test, in its own process group, so that however the test ends
 (assertion, timeout, Ctrl-C) the server and every child it started are stopped: the block's
-`finally` kills the group, and an atexit hook catches any group a crashed runner forgot."""
+`finally` kills the group, and an atexit hook catches any group a crashed runner forgot.
+Also `wait_for`, how a test waits on what a server (or any other process) does."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _LIVE: set[int] = set()
@@ -67,3 +69,11 @@ def serving(
         yield server
     finally:
         stop_serve(server, grace)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 120) -> None:
+    """Wait until `condition()`, checked every 0.05 s; the bound only catches a hang."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting after {seconds:g} s"
+        time.sleep(0.05)

@@ -9,19 +9,21 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO, TypeAlias
+from typing import TYPE_CHECKING, TextIO, TypeAlias
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
-from bot.app import open_for_staff
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.db import session_scope
 from bot.errors import UserFacingError
-from bot.kb.store import stored_communities
-from bot.outbox.notifier import Notifier
-from knowledge.entry import Community
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from bot.outbox.notifier import Notifier
+    from knowledge.entry import Community
+
+# the wiring and the domains load when a command works at a desk, not when `linli` only
+# builds its parser (every command group declares its subcommands with this module)
 
 # argparse's subparsers type is generic only to the type checker.
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -43,11 +45,15 @@ class Desk:
     @property
     def notifier(self) -> Notifier:
         """Queues the notices a command sends (sent once it commits)."""
+        from bot.outbox.notifier import Notifier
+
         return Notifier(self.settings.zone, utcnow)
 
     @property
     def communities(self) -> list[Community]:
         """The communities the database knows."""
+        from bot.kb.store import stored_communities
+
         return stored_communities(self.session)
 
     @property
@@ -79,6 +85,9 @@ def json_flag(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def at_desk(settings: Settings, work: Callable[[Desk], str], refused: int = 1) -> int:
     """Do the work in one transaction and print what it says once committed; a refusal
     (a `UserFacingError`) goes to stderr with exit status `refused` and changes nothing."""
+    from bot.db import session_scope
+    from bot.tables import open_for_staff
+
     engine = open_for_staff(settings)
     try:
         with session_scope(engine) as session:

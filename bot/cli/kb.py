@@ -10,15 +10,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.app import build_app, open_database
 from bot.cli.args import whole
 from bot.cli.desk import Subcommands
-from bot.cli.evaluation import evaluate, evaluate_by_kind, matched, read_labelled
-from bot.cli.scoring import by_kind, headline, parts, read_lines, table
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.kb.models import UnansweredQuestion
@@ -34,11 +32,16 @@ from bot.kb.store import (
     stored_communities,
     stored_entries,
 )
+from bot.tables import open_database
 from knowledge.entry import Entry
-from knowledge.fitting import MIN_OUT_OF_SCOPE, Fitted, fit_all
 from knowledge.loader import KnowledgeError, load_files, load_rewrites_table
-from knowledge.matcher import Thresholds
-from knowledge.normalize import Rewrites, normalize
+
+if TYPE_CHECKING:
+    from knowledge.fitting import Fitted
+    from knowledge.matcher import Thresholds
+
+# The wiring (the matcher, every intent), the evaluation and the normalisation (zhconv) load
+# in the commands that use them: `linli --help` and every other command's start go without.
 
 _LIVE = Path()  # `--write` without a path: the calibration the app uses
 _SHOWN = 60  # characters of an answer shown when an import would change it
@@ -158,6 +161,8 @@ def _kb_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _kb_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+
     app = build_app(settings, utcnow)
     with Session(app.engine) as session:
         entries = stored_entries(session)
@@ -173,6 +178,8 @@ def _kb_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+
     if args.files:
         engine = open_database(settings)
         with Session(engine) as session:
@@ -198,6 +205,8 @@ def _kb_check(args: argparse.Namespace, settings: Settings) -> int:
 
 def _shared_questions(entries: Sequence[Entry]) -> list[str]:
     """Questions two entries share once normalised the way the matcher reads them."""
+    from knowledge.normalize import Rewrites, normalize  # zhconv: only `kb check` needs it
+
     rewrites = Rewrites(load_rewrites_table())
     owner: dict[str, str] = {}
     problems = []
@@ -211,6 +220,9 @@ def _shared_questions(entries: Sequence[Entry]) -> list[str]:
 
 
 def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.cli.evaluation import evaluate, read_labelled
+
     if args.by_kind:
         return _kb_eval_by_kind(args, settings)
     app = build_app(settings, utcnow)
@@ -240,6 +252,10 @@ def _kb_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _kb_eval_by_kind(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.cli.evaluation import evaluate_by_kind
+    from bot.cli.scoring import by_kind, headline, parts, read_lines, table
+
     app = build_app(settings, utcnow)
     try:
         lines = read_lines(args.file)
@@ -258,6 +274,10 @@ def _kb_eval_by_kind(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.cli.evaluation import matched, read_labelled
+    from knowledge.fitting import fit_all
+
     app = build_app(settings, utcnow)
     try:
         items = matched(read_labelled(args.file))
@@ -279,6 +299,8 @@ def _kb_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_fitted(fitted: Fitted, current: Thresholds) -> None:
+    from knowledge.fitting import MIN_OUT_OF_SCOPE
+
     held = fitted.held_out
     print(f"{held.questions} 个问题，{fitted.folds} 折交叉验证："
           "每折用其余问题拟合，在没见过的这一折上计分")  # fmt: skip

@@ -11,13 +11,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
-from bot import app as wiring
 from bot import logs
-from bot.app import App, build_app, open_database
 from bot.cli.activities import add_commands as add_activity_commands
 from bot.cli.admin import add_commands as add_admin_commands
 from bot.cli.announcements import add_commands as add_push_commands
@@ -34,8 +32,12 @@ from bot.config import Settings, load_settings
 from bot.db import session_scope
 from bot.errors import ConfigError, UserFacingError
 from bot.files import private_dir, private_file
-from bot.outbox import notices
-from bot.people import audit
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+# The wiring (every intent, the matcher, pypinyin) is imported by the commands that use it:
+# `linli db`, `backup`, `--help` and the staff commands start without it.
 
 logger = logging.getLogger(__name__)
 CHAT_LOG = "chat.log"  # in the data directory: what `linli chat` logs
@@ -81,6 +83,9 @@ def _audit(argv: list[str], settings: Settings) -> None:
         return
     typed = logs.mask_mobiles(" ".join(["linli", *argv]))
     try:
+        from bot.people import audit
+        from bot.tables import open_database
+
         engine = open_database(settings)
         try:
             with session_scope(engine) as session:
@@ -171,17 +176,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import app as wiring
+
     # the terminal is the conversation: log lines (a refused staff command...) go to a file
     log = private_file(private_dir(settings.home) / CHAT_LOG)
     with log.open("a", encoding="utf-8") as stream:
         logs.configure(settings, stream)
         try:
-            return wiring.chat(build_app(settings, utcnow), args.user, sys.stdin, sys.stdout)
+            return wiring.chat(wiring.build_app(settings, utcnow), args.user, sys.stdin, sys.stdout)
         finally:
             logs.configure(settings)  # back to stderr before the file closes
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+
     app = build_app(settings, utcnow)
     texts = [" ".join(args.text)] if args.text else (line.rstrip("\r\n") for line in sys.stdin)
     for text in texts:
@@ -190,6 +199,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask_one(app: App, args: argparse.Namespace, text: str) -> None:
+    from bot import app as wiring
+
     started = time.perf_counter()
     outcome, shown = wiring.ask(app, args.user, text)
     elapsed = (time.perf_counter() - started) * 1000
@@ -210,11 +221,15 @@ def _ask_one(app: App, args: argparse.Namespace, text: str) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import app as wiring
+
     return wiring.serve(settings, sys.stdout, workers=args.workers)
 
 
 def _reminders_list(args: argparse.Namespace, settings: Settings) -> int:
-    jobs = wiring.planned_reminders(open_database(settings))
+    from bot import app as wiring
+
+    jobs = wiring.planned_reminders(wiring.open_database(settings))
     for job in jobs:
         if args.json:
             print(json.dumps(job, ensure_ascii=False))
@@ -226,6 +241,11 @@ def _reminders_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _inbox(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlmodel import Session
+
+    from bot.outbox import notices
+    from bot.tables import open_database
+
     engine = open_database(settings)
     with Session(engine) as session:
         rows = notices.delivered(session, "console", args.user)

@@ -8,7 +8,6 @@ import sys
 
 from sqlmodel import Session, col, select
 
-from bot.app import open_database, open_for_staff
 from bot.cli.args import decimal
 from bot.cli.desk import Subcommands
 from bot.cli.wechat import scene_qr
@@ -20,6 +19,7 @@ from bot.models import ChannelIdentity, Community
 from bot.people import invites, names
 from bot.people.models import UserRole
 from bot.people.roles import ROLES, grant, revoke, roles_of
+from bot.tables import open_database, open_for_staff
 
 
 def add_commands(commands: Subcommands) -> None:

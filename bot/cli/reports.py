@@ -7,15 +7,17 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.activities.sheets import community_id
 from bot.cli import demo
 from bot.cli.args import day
 from bot.cli.desk import Desk, Subcommands, json_flag, subcommand
 from bot.orders.categories import load_categories
-from bot.reports.build import Report, make_report, write_files
 from bot.reports.periods import KINDS, last_finished, period_of
-from bot.reports.store import folder_of, made
+
+if TYPE_CHECKING:
+    from bot.reports.build import Report
 
 EMPTY = "这一期没有任何记录，报告里已写明。"
 NONE_MADE = "还没有自动生成的报告（[reports] kinds 里的报告在每期结束后的第一天早上生成）。"
@@ -37,6 +39,9 @@ def add_commands(commands: Subcommands) -> None:
 
 
 def _make(args: argparse.Namespace, desk: Desk) -> str:
+    # the figures and the Word and Excel writers load only to make or list reports
+    from bot.reports.build import make_report, write_files
+
     community = None if not args.community else community_id(args.community, desk.communities)
     if args.period is None:
         period = last_finished(args.kind, desk.now, desk.zone)
@@ -52,6 +57,8 @@ def _make(args: argparse.Namespace, desk: Desk) -> str:
 
 
 def _list(args: argparse.Namespace, desk: Desk) -> str:
+    from bot.reports.store import folder_of, made
+
     rows = made(desk.session)
     folder = folder_of(desk.settings.home)
     if args.json:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bot.app import open_database, wechat_sender
 from bot.cli.desk import Subcommands
 from bot.config import Settings
 from bot.errors import ChannelError, Undeliverable
+from bot.tables import open_database
 from knowledge.loader import read_text
 
 _TOP, _SUB = 3, 5  # WeChat allows 3 buttons, each with up to 5 sub-buttons
@@ -93,6 +93,8 @@ def _call(settings: Settings, work: Any, done: str | None) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.app import wechat_sender  # the WeChat client loads only to call WeChat
+
     api = wechat_sender(open_database(settings), settings).api
     try:
         result = work(api)

@@ -11,7 +11,7 @@ import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
@@ -24,8 +24,6 @@ from bot.db import session_scope
 from bot.errors import ConfigError, UserFacingError
 from bot.kb.models import KnowledgeEntry, KnowledgeVersion
 from bot.models import Community as CommunityRow
-from knowledge.analyze import Analyzer
-from knowledge.calibration import Calibration
 from knowledge.entry import Community, Entry
 from knowledge.loader import (
     Loaded,
@@ -34,8 +32,13 @@ from knowledge.loader import (
     load_question_kinds,
     load_rewrites_table,
 )
-from knowledge.matcher import Matcher, Thresholds
-from knowledge.normalize import Rewrites
+
+if TYPE_CHECKING:
+    from knowledge.calibration import Calibration
+    from knowledge.matcher import Matcher, Thresholds
+
+# The matcher's modules (jieba, pypinyin, numpy) load when a matcher is built, not for the
+# entries and communities a staff command reads.
 
 logger = logging.getLogger(__name__)
 
@@ -336,6 +339,8 @@ def calibration_path(settings: Settings) -> Path:
 def load_calibration(settings: Settings) -> Calibration:
     """The district's calibration, or the one shipped with Linli when it has none. A
     configured file that is missing or unreadable stops the start, with its name."""
+    from knowledge.calibration import Calibration
+
     own = calibration_path(settings)
     if settings.knowledge.calibration is None and not own.exists():
         return Calibration.load()
@@ -348,6 +353,8 @@ def load_calibration(settings: Settings) -> Calibration:
 def thresholds(settings: Settings, calibration: Calibration) -> Thresholds:
     """The configured thresholds; those fitted with the calibration where the configuration
     does not set them itself."""
+    from knowledge.matcher import Thresholds
+
     knobs = settings.knowledge
     answer, clarify = knobs.answer_threshold, knobs.clarify_threshold
     if calibration.answer is not None and "answer_threshold" not in knobs.model_fields_set:
@@ -362,6 +369,10 @@ def build_matcher(entries: Iterable[Entry], settings: Settings, name: str = "kb"
     calibration (or the one shipped with Linli). `name` keeps its cached index apart from
     another matcher's (the knowledge base's, the commands' phrases'): a new index replaces
     only an older one of the same name."""
+    from knowledge.analyze import Analyzer
+    from knowledge.matcher import Matcher
+    from knowledge.normalize import Rewrites
+
     analyzer = Analyzer(
         Rewrites(load_rewrites_table()),
         cache_dir=settings.home / "cache",
@@ -397,6 +408,8 @@ def _fingerprint(entries: list[Entry]) -> str:
 
 def _cached(path: Path) -> Matcher | None:
     """A matcher built before from the same entries and code (our own file in the data dir)."""
+    from knowledge.matcher import Matcher
+
     try:
         with path.open("rb") as stream:
             found = pickle.load(stream)  # noqa: S301 - written by build_matcher, never fetched

@@ -1,29 +1,33 @@
 """The database schema's versions (Alembic, configured here in code so an installed Linli
 finds its migrations): what a database is at, bringing it to the newest, and adopting a
-database made by `create_all` before there were migrations."""
+database made by `create_all` before there were migrations.
+
+Alembic (~0.25 s to import, and its script directory to read) loads only to migrate, to
+compare or to write a migration: a database already at the newest version is recognised
+from the migrations' own `revision` lines and its `alembic_version` row."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.autogenerate.api import AutogenContext
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import Script, ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from bot.errors import UserFacingError
 from bot.models import UTCDateTime
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001"  # the schema the last release without migrations made with create_all
@@ -91,6 +95,8 @@ def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal
 
 
 def _config(connection: Connection | None, tables: frozenset[str]) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     config.set_main_option("path_separator", "os")
@@ -107,21 +113,56 @@ def head() -> str:
 
 
 def _newest() -> str | None:
-    return _script().get_current_head()
+    """The revision no other migration follows (the migrations are one line)."""
+    revisions = _revisions()
+    newest = set(revisions) - set(revisions.values())
+    assert len(newest) <= 1, f"the migrations are one line, not several: {sorted(newest)}"
+    return next(iter(newest), None)
+
+
+@functools.cache
+def _revisions() -> dict[str, str | None]:
+    """Each migration's revision and the one it follows, as Alembic reads them (its
+    `revision` and `down_revision` lines), read once without running the files."""
+    found: dict[str, str | None] = {}
+    for path in sorted((HERE / "versions").glob("*.py")):
+        lines = _constants(path, ("revision", "down_revision"))
+        if "revision" in lines:
+            found[str(lines["revision"])] = lines.get("down_revision")
+    return found
+
+
+def _constants(path: Path, names: tuple[str, ...]) -> dict[str, str | None]:
+    """The module-level `name = "text"` (or None) assignments of a Python file."""
+    found: dict[str, str | None] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in names and isinstance(value, ast.Constant):
+            found[target.id] = None if value.value is None else str(value.value)
+    return found
 
 
 @functools.cache
 def _script() -> ScriptDirectory:
-    # the migrations of this installation, read once: every database opened reads the head
+    # the migrations of this installation as Alembic reads them: to migrate, or to say
+    # what a step undoes
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config(None, frozenset()))
 
 
 def schema_of(connection: Connection) -> Schema:
     """Where the database on `connection` stands (reads only)."""
     newest = head()
-    current = MigrationContext.configure(connection).get_current_revision()
+    current = stored_revision(connection)
     if current is not None:
-        known = _known(current)
+        known = current in _revisions()
         state = SchemaState.CURRENT if current == newest else SchemaState.BEHIND
         return Schema(state if known else SchemaState.AHEAD, current, newest)
     names = set(inspect(connection).get_table_names()) - {APSCHEDULER_TABLE, "alembic_version"}
@@ -129,8 +170,17 @@ def schema_of(connection: Connection) -> Schema:
     return Schema(state, None, newest)
 
 
-def _known(revision: str) -> bool:
-    return revision in {script.revision for script in _script().walk_revisions()}
+def stored_revision(connection: Connection) -> str | None:
+    """The version in the database's `alembic_version` table (None without one), read as
+    Alembic's `get_current_revision` reads it; several rows are Alembic's to refuse."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(connection).get_current_revision()
+    return str(rows[0]) if rows else None
 
 
 def problem(schema: Schema) -> str:
@@ -197,6 +247,8 @@ def open_schema(engine: Engine, models: Sequence[type[SQLModel]], auto_upgrade: 
         if schema.state is SchemaState.CURRENT:
             _check_tables(connection, schema, tables)
             return schema
+    from alembic import command
+
     with _locked(engine) as connection:
         schema = schema_of(connection)  # again: another process may have migrated meanwhile
         if schema.state is SchemaState.UNVERSIONED:
@@ -242,6 +294,8 @@ def upgrade(
         SchemaNotCurrent: the database is newer than this Linli, or was made before
             migrations and is not the schema they start from.
     """
+    from alembic import command
+
     tables = tables_of(models)
     with _locked(engine) as connection:
         before = schema_of(connection)
@@ -266,6 +320,8 @@ def step_back(revision: str) -> tuple[str | None, str]:
 
 def downgrade(engine: Engine, models: Sequence[type[SQLModel]], target: str) -> Schema:
     """Take the database back to `target` (e.g. "-1": undo the newest migration)."""
+    from alembic import command
+
     with _locked(engine) as connection:
         command.downgrade(_config(connection, tables_of(models)), target)
         return schema_of(connection)
@@ -274,6 +330,9 @@ def downgrade(engine: Engine, models: Sequence[type[SQLModel]], target: str) -> 
 def differences(connection: Connection, models: Sequence[type[SQLModel]]) -> list[Any]:
     """What autogenerate would write for the database on `connection`; empty when it
     matches the models (what `alembic check` checks)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     options = context_options(connection, tables_of(models))
     context = MigrationContext.configure(connection, opts=options)
     return list(compare_metadata(context, SQLModel.metadata))
@@ -282,6 +341,8 @@ def differences(connection: Connection, models: Sequence[type[SQLModel]]) -> lis
 def _adopt(connection: Connection, tables: frozenset[str]) -> None:
     """Stamp a database made by `create_all` at BASELINE when it has exactly the
     baseline's tables and columns (the data stays as it is)."""
+    from alembic import command
+
     notes = _mismatches(_baseline_columns(tables), _columns(connection))
     if notes:
         raise SchemaNotCurrent(
@@ -305,6 +366,8 @@ def _columns(connection: Connection) -> dict[str, frozenset[str]]:
 @functools.cache
 def _baseline_columns(tables: frozenset[str]) -> dict[str, frozenset[str]]:
     """The baseline's tables and columns, as its migration makes them on a scratch database."""
+    from alembic import command
+
     scratch = create_engine("sqlite://")
     try:
         with scratch.begin() as connection:
@@ -330,6 +393,9 @@ def write_revision(models: Sequence[type[SQLModel]], message: str, scratch: Path
     Returns:
         The new migration's file; read it, correct it and format it before committing.
     """
+    from alembic import command
+    from alembic.script import Script
+
     engine = create_engine(f"sqlite:///{scratch / 'revision.db'}")
     newest = _newest()
     try:

@@ -131,6 +131,34 @@ def test_the_newest_migration_goes_down_and_up_again(legacy_url: str, tmp_path: 
     engine.dispose()
 
 
+def test_the_versions_read_without_alembic_are_alembics() -> None:
+    """The usual start reads the migrations' own lines, not Alembic's script directory:
+    the same revisions, each after the same one, the same newest."""
+    script = migrations._script()
+    alembics = {s.revision: s.down_revision for s in script.walk_revisions()}
+    assert migrations._revisions() == alembics
+    assert migrations.head() == script.get_current_head()
+
+
+def test_the_stored_version_is_read_as_alembic_reads_it(empty_url: str) -> None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(empty_url)
+    seen = []
+    for step in ("empty", "upgraded", "one back"):
+        if step == "upgraded":
+            migrations.upgrade(engine, TABLES)
+        elif step == "one back":
+            migrations.downgrade(engine, TABLES, "-1")
+        with engine.connect() as connection:
+            ours = migrations.stored_revision(connection)
+            assert ours == MigrationContext.configure(connection).get_current_revision()
+            seen.append(ours)
+    engine.dispose()
+    assert seen[:2] == [None, migrations.head()]
+    assert seen[2] not in (None, seen[1])
+
+
 def test_an_older_schema_is_refused_with_what_to_do(empty_url: str, tmp_path: Path) -> None:
     engine = open_database(settings_for(empty_url, tmp_path))
     older = migrations.downgrade(engine, TABLES, "-1").current

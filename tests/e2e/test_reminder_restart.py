@@ -25,7 +25,7 @@ from bot.db import session_scope
 from bot.identity import resolve_user
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
-from tests.serving import start_serve, stop_serve
+from tests.serving import start_serve, stop_serve, wait_for
 
 OFFSETS = [0.25, 0.15]  # minutes before the start: 15 s and 9 s
 
@@ -51,15 +51,6 @@ def environment(home: Path) -> dict[str, str]:
 
 def serve(env: dict[str, str]) -> subprocess.Popen[str]:
     return start_serve(env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_restart_between_scheduling_and_firing(tmp_path: Path) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import base64
 import os
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,7 +15,7 @@ from tests.e2e.test_reminder_restart import free_port
 from tests.fakes.telegram_api import FakeBotAPI, text_update
 from tests.fakes.wechat_api import FakeWeChatAPI
 from tests.fakes.wechat_client import WeChatTestClient
-from tests.serving import run_linli, start_serve, stop_serve
+from tests.serving import run_linli, start_serve, stop_serve, wait_for
 
 APP_SECRET = "wx-app-secret-5e1f0c9a"
 WECHAT_TOKEN = "wxtoken7788"
@@ -40,14 +38,6 @@ def environment(
         "LINLI_TELEGRAM_SECRET_TOKEN": SECRET_TOKEN, "LINLI_TELEGRAM_API_BASE": telegram.base_url,
     })  # fmt: skip
     return env
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> None:
-    """A bound that only catches a hang."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def up(url: str) -> bool:

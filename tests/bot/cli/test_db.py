@@ -7,8 +7,6 @@ import os
 import pty
 import sqlite3
 import stat
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from bot.db import make_engine
 from bot.tables import TABLES
 from tests.bot.cli.test_main import run  # noqa: F401  (the CLI fixture)
 from tests.bot.test_migrations import LEGACY_DUMP
+from tests.serving import wait_for
 
 
 def test_current_and_upgrade_on_a_new_database(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -151,14 +150,6 @@ def test_backup_copies_a_live_sqlite_database(run, tmp_path: Path) -> None:  # t
 def copied(folder: Path) -> bool:
     """Whether a backup in `folder` has its pages (the file is made empty first)."""
     return any(f.stat().st_size > 0 for f in folder.glob("*.db"))
-
-
-def wait_for(condition: Callable[[], bool]) -> None:
-    """Wait until `condition()`; a generous bound only catches a hang."""
-    deadline = time.monotonic() + 120
-    while not condition():
-        assert time.monotonic() < deadline, "still waiting after 120 s"
-        time.sleep(0.05)
 
 
 def test_backup_on_postgresql_points_to_pg_dump(run) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
