@@ -46,6 +46,8 @@ _PUBLIC = re.compile(
 _AGREE_FLOOR = 0.25  # the whole message's best must be at least this likely to be agreed with
 # the asking clause alone points elsewhere when its own best is at least this likely
 _ELSEWHERE_FLOOR = 0.4
+# a word of the asking clause this telling (idf share) that the entry does not explain
+_UNEXPLAINED = 0.5
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:社区|街道|镇|村)")
 LOGGED = "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏"
 ELSEWHERE = (
@@ -128,14 +130,15 @@ class FaqIntent:
             return found.text, first
         typed = ctx.text if _places(ctx.text) - _places(found.text) else ""
         for reading in dict.fromkeys((found.asked, typed)):
-            if reading and reading != found.text:
+            # the asking clauses alone must name something ("以前叫什么" fits many entries)
+            if reading and reading != found.text and matcher.topics(reading):
                 match = matcher.match(reading, community=community)
                 if match.decision == "answer":
                     return reading, match
         asked = matcher.match(found.ask, community=community) if found.ask else None
         if (topical := _with_topics(matcher, found)) and asked is not None:
             match = matcher.match(topical, community=community)
-            if match.decision == "answer" and not _elsewhere(asked, match):
+            if match.decision == "answer" and _fits_ask(matcher, found.ask, asked, match):
                 return topical, match
         agreed = _agreed(matcher, found, first, asked, community)
         return (found.text, agreed) if agreed is not None else (found.text, first)
@@ -235,11 +238,25 @@ class FaqIntent:
 
 def _with_topics(matcher: Matcher, found: Focus) -> str:
     """The asking clause led by the telling words of the clauses beside it: "听人说可以申请
-    低保，……社区能不能帮我们去申请" asks "低保，社区能不能帮我们去申请"."""
+    低保，……社区能不能帮我们去申请" asks "低保，社区能不能帮我们去申请"; an asking clause
+    that names nothing takes them from the speaker's own circumstances too ("我常去东坡岛
+    散步，……以前叫什么")."""
     if not found.ask:
         return ""
-    words = [w for c in found.context for w in matcher.topics(c) if w not in found.ask]
+    told = found.context if matcher.topics(found.ask) else (*found.aside, *found.context)
+    words = [w for c in told for w in matcher.topics(c) if w not in found.ask]
     return "，".join([*dict.fromkeys(words), found.ask]) if words else ""
+
+
+def _fits_ask(matcher: Matcher, ask: str, asked: Match, reading: Match) -> bool:
+    """Whether the asking clause lets `reading` (it led by the context's topics) answer: a
+    clause naming something must not point clearly elsewhere; one naming nothing
+    ("叫什么来着") points nowhere, but its words must be ones the entry explains ("灯叫啥名字"
+    is not answered by the community's entry)."""
+    if matcher.topics(ask):
+        return not _elsewhere(asked, reading)
+    assert reading.best is not None  # an answer has a candidate
+    return matcher.unexplained(ask, reading.best.entry.id) < _UNEXPLAINED
 
 
 def _elsewhere(asked: Match, reading: Match) -> bool:

@@ -39,7 +39,10 @@ _ABOUT_ME = re.compile(
 )
 # a polite lead-in that carries no content ("麻烦你给我讲讲" keeps 讲讲, which asks)
 _LEAD_IN = re.compile(
-    r"^(请问一下|请问|麻烦问一下|麻烦问下|麻烦你|麻烦您|我想问一下|想问一下|问一下)"
+    r"^(请问一下|请问|麻烦问一下|麻烦问下|麻烦你|麻烦您|"
+    # "我想先问问", "想请教一下", "他想知道": the wish to ask, not what is asked
+    r"(我|我们|他|她|他们)?(也|就|还)?(想|很想|一直想)?(先|再)?"
+    r"(问问|问一下|问下|请教一下|请教|打听一下|打听|了解一下|知道|晓得))"
 )
 # a request with no content of its own: "麻烦你给我讲讲", "帮我们说说到底是怎么回事", "是真的吗"
 _REQUEST_ONLY = re.compile(
@@ -79,6 +82,9 @@ class Focus:
     # what "社区能不能帮我们去申请" asks about)
     ask: str = ""
     context: tuple[str, ...] = ()
+    # the speaker's own circumstances, left out ("我常去东坡岛散步"): they may still name what
+    # an asking clause that names nothing ("以前叫什么") is about
+    aside: tuple[str, ...] = ()
 
 
 def _clauses(text: str) -> list[str]:
@@ -109,12 +115,18 @@ def _kept(clause: str) -> str:
     return "" if _noise(clause) else lead
 
 
+def _about_me(clause: str) -> bool:
+    """The speaker's own circumstances, asking nothing ("我家住在东坡湖附近")."""
+    plain = _TAIL_COURTESY.sub("", clause)
+    return bool(plain and _ABOUT_ME.match(plain)) and not _asks(plain)
+
+
 def _noise(clause: str) -> bool:
     """Courtesy, a greeting, or the speaker's own circumstances that ask nothing."""
     plain = _TAIL_COURTESY.sub("", clause)
     if not plain or _COURTESY.match(plain) or _REQUEST_ONLY.match(plain):
         return True
-    return bool(_ABOUT_ME.match(plain)) and not _asks(plain)
+    return _about_me(plain)
 
 
 def focus(text: str) -> Focus:
@@ -142,7 +154,8 @@ def focus(text: str) -> Focus:
     questions = [c for c in asking if _QUESTION.search(c) or len(simplified) >= _STORY]
     ask = questions[-1] if questions and len(kept) > 1 else ""
     context = tuple(c for c in kept if c != ask) if ask else ()
-    return Focus("，".join(kept), _questions(simplified), alone, ask, context)
+    aside = tuple(c for c in clauses if _about_me(c)) if ask else ()
+    return Focus("，".join(kept), _questions(simplified), alone, ask, context, aside)
 
 
 def _questions(simplified: str) -> tuple[str, ...]:

@@ -47,6 +47,25 @@ def test_context_clauses_name_what_the_question_asks_about(
     assert (outcome.intent, outcome.answer_id) == ("faq", expected.answer_id)
 
 
+def test_an_asking_clause_naming_nothing_is_about_what_the_speaker_named(
+    app: App, text: Text
+) -> None:
+    expected = app.dispatcher.handle(text("东坡岛原来叫什么", user="brief"))
+    outcome = app.dispatcher.handle(
+        text("同志你好，我常去东坡岛散步，听说它以前不叫这个名字，叫什么来着？")
+    )
+    assert (outcome.intent, outcome.answer_id) == ("faq", expected.answer_id)
+
+
+def test_a_place_named_beside_it_does_not_answer_what_the_entry_does_not_explain(
+    app: App, text: Text
+) -> None:
+    outcome = app.dispatcher.handle(
+        text("你好，我外孙女在蓬莱社区参加过一个剪纸的活动，那个剪纸叫啥名字？")
+    )
+    assert outcome.answer_id != "comm-penglai"
+
+
 def test_a_context_clause_does_not_answer_a_question_about_something_else(
     app: App, text: Text
 ) -> None:
