@@ -67,7 +67,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "age", "年龄",
         re.compile(r"多大年纪|多少岁|几岁|年龄多大|今年多大"),
-        re.compile(rf"{_NUMBER}+岁|出生|生于|\d{{4}}年"),
+        re.compile(rf"{_NUMBER}+周?岁|出生|生于|\d{{4}}年"),
     ),
     Attribute(
         "floor", "具体位置",

@@ -54,3 +54,8 @@ def test_the_next_time_is_not_the_last_time() -> None:
     assert unstated("云朵灯活动下一次什么时候办", held) is not None
     assert unstated("云朵灯活动啥时候办的", held) is None
     assert unstated("义诊下次啥时候", "下一期计划于3月在蓬莱社区举办。") is None
+
+
+def test_an_age_is_stated_in_full_years_too() -> None:
+    assert unstated("多少岁可以办老年证", "一般年满60周岁的老人可以办。") is None
+    assert unstated("多少岁可以办老年证", "带照片和身份证到老龄办领取。") is not None
