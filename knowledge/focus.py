@@ -52,8 +52,10 @@ _REQUEST_ONLY = re.compile(
 )
 # reported speech: "我外孙问我眉山为什么叫眉山" asks "眉山为什么叫眉山"
 _REPORTED = re.compile(
-    r"^(我|我的|我家)?(外孙|外孙女|孙子|孙女|孩子|娃儿|老伴|儿子|女儿|朋友|邻居|别人|有人|他|她)"
-    r"(也)?(问我|问|说)"
+    r"^(我|我的|我家)?[\u4e00-\u9fff]{0,3}?"
+    r"(外孙|外孙女|孙子|孙女|孩子|娃儿|娃娃|老伴|儿子|女儿|儿媳妇|朋友|邻居|别人|有人|他|她|老师|同学)"
+    # "孙子学校布置作业问…": a few words of where or how between the person and the question
+    r"[\u4e00-\u9fff]{0,8}?(也)?(问我|问|说)(?!题)"
 )
 _TAIL_COURTESY = re.compile(r"(谢谢你?了?|麻烦你?了|麻烦您了|辛苦了)$")
 

@@ -83,3 +83,8 @@ def test_the_speakers_circumstances_are_kept_aside() -> None:
     found = focus("同志你好，我常去东坡岛散步，听说它以前不叫这个名字，叫什么来着？")
     assert found.ask == "叫什么来着"
     assert found.aside == ("我常去东坡岛散步",)
+
+
+def test_a_question_reported_after_where_it_was_asked_is_that_question() -> None:
+    said = "你好，我外孙女学校老师布置作业问东坡湖是怎么来的，我也说不清楚，谢谢。"
+    assert focus(said).text == "东坡湖是怎么来的"
