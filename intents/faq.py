@@ -141,7 +141,13 @@ class FaqIntent:
             if match.decision == "answer" and _fits_ask(matcher, found.ask, asked, match):
                 return topical, match
         agreed = _agreed(matcher, found, first, asked, community)
-        return (found.text, agreed) if agreed is not None else (found.text, first)
+        if agreed is not None:
+            return found.text, agreed
+        # the asking clause names its own subject and is answered outright by it ("……老师让
+        # 讲讲苏轼的故事，苏轼的字是什么，好给娃娃讲清楚")
+        if asked is not None and asked.decision == "answer" and matcher.topics(found.ask):
+            return found.ask, asked
+        return found.text, first
 
     def _several(self, ctx: Context, questions: tuple[str, ...]) -> Outcome | None:
         """Each question on its own; None unless the first is answered outright."""

@@ -57,6 +57,17 @@ def test_an_asking_clause_naming_nothing_is_about_what_the_speaker_named(
     assert (outcome.intent, outcome.answer_id) == ("faq", expected.answer_id)
 
 
+def test_an_asking_clause_naming_its_subject_is_answered_beside_a_story_about_another(
+    app: App, text: Text
+) -> None:
+    expected = app.dispatcher.handle(text("苏辙的字是什么", user="brief"))
+    outcome = app.dispatcher.handle(
+        text("同志你好，我外孙女上小学，老师让家长讲讲三苏祠的故事。我想先问问苏辙的字是什么，"
+             "好给她讲清楚，麻烦你了。")
+    )  # fmt: skip
+    assert (outcome.intent, outcome.answer_id) == ("faq", expected.answer_id)
+
+
 def test_a_place_named_beside_it_does_not_answer_what_the_entry_does_not_explain(
     app: App, text: Text
 ) -> None:
