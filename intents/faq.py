@@ -19,7 +19,7 @@ from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
 from intents.flow import Words
 from intents.phrases import plain
-from knowledge.attributes import Attribute, subject, unstated
+from knowledge.attributes import Attribute, partly_stated, subject, unstated
 from knowledge.entry import Entry
 from knowledge.focus import Focus, focus
 from knowledge.matcher import Match, Matcher
@@ -55,9 +55,10 @@ ELSEWHERE = (
     "社区办事、活动、地名文化这些，都可以问我。"
 )
 UNKNOWN = (
-    "{subject}的{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏\n"
+    "{subject}{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏\n"
     "我这里有“{question}”的内容，想看的话回复“是”。"
 )
+NOT_STATED = "另外，{subject}{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏"
 ALSO_ASKED = "您还问了“{question}”：麻烦单独再发一次，我接着帮您查 🙏"
 PRIVATE = (
     "邻居和其他居民的电话、住址，我们不能提供，要保护每个人的隐私，请您理解 🙏\n"
@@ -97,6 +98,8 @@ class FaqIntent:
         if match.decision == "answer" and match.best is not None:
             entry = match.best.entry
             missing = unstated(question, entry.answer, entry.question)
+            if missing is not None and partly_stated(question, entry.answer, entry.question):
+                return self._answer_but(ctx, match, question, missing)
             if missing is not None:
                 return self._unknown(ctx, match, question, missing)
             return self._answer(match.best.entry.id, match.confidence)
@@ -182,13 +185,26 @@ class FaqIntent:
             return Outcome("fallback", (Reply(PRIVATE),), confidence=match.confidence)
         assert match.best is not None
         entry = match.best.entry
-        about = subject(question, missing, entry.keywords) or "您问的"
+        about = _whose(subject(question, missing, entry.keywords))
         self._log_for_staff(ctx, match)
         data = {"choices": [entry.id], "question": ctx.text[:200]}
         conversation.start(ctx.session, ctx.user_id, CLARIFY_FLOW, data, ctx.now + self.timeout)
         text = UNKNOWN.format(subject=about, label=missing.label, question=entry.question)
         offer = (Option(1, entry.question, entry.id),)
         return Outcome("fallback", (Reply(text),), confidence=match.confidence, suggestions=offer)
+
+    def _answer_but(self, ctx: Context, match: Match, question: str, missing: Attribute) -> Outcome:
+        """The entry answers part of the question: its answer, and an honest word on the
+        part it does not state (logged for staff)."""
+        assert match.best is not None
+        entry = match.best.entry
+        about = _whose(subject(question, missing, entry.keywords))
+        self._log_for_staff(ctx, match)
+        replies = (
+            Reply(entry.answer),
+            Reply(NOT_STATED.format(subject=about, label=missing.label)),
+        )
+        return Outcome("faq", replies, confidence=match.confidence, answer_id=entry.id)
 
     def _answer(self, entry_id: str, confidence: float) -> Outcome:
         entry = self._matcher().entry(entry_id)
@@ -286,6 +302,11 @@ def _agreed(
         if match.decision == "answer" and match.best and match.best.entry.id == best.entry.id:
             return match
     return None
+
+
+def _whose(about: str) -> str:
+    """The subject as the reply names it: "三苏祠的", or "您问的" when none was found."""
+    return f"{about}的" if about else "您问的"
 
 
 def _places(text: str) -> set[str]:

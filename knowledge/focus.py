@@ -97,6 +97,11 @@ def _asks(clause: str) -> bool:
     return bool(_ASKS.search(clause))
 
 
+def is_question(clause: str) -> bool:
+    """Whether a clause asks a question (not only a request: "帮我报个名" asks nothing)."""
+    return bool(_QUESTION.search(clause))
+
+
 def _content(kept: list[str]) -> bool:
     """Whether what is kept still names something ("有没得" alone names nothing)."""
     return len(_ASKS.sub("", "".join(kept))) >= _CONTENT

@@ -107,6 +107,18 @@ def test_the_right_subject_but_an_unknown_attribute_is_said_honestly(
     assert (shown.intent, shown.answer_id) == ("faq", offered.value)
 
 
+def test_an_answer_to_part_of_the_question_says_what_it_does_not_state(
+    app: App, text: Text
+) -> None:
+    outcome = app.dispatcher.handle(text("远景楼有多高，晚上几点关门"))
+    assert (outcome.intent, outcome.answer_id) == ("faq", "site-yuanjinglou")
+    assert "另外，远景楼的开放时间，我这里没有可靠资料" in outcome.replies[-1].text
+    with Session(app.engine) as session:
+        assert [q.text for q in session.exec(select(UnansweredQuestion))] == [
+            "远景楼有多高，晚上几点关门"
+        ]
+
+
 def test_two_questions_in_one_message_get_both_answers(app: App, text: Text) -> None:
     outcome = app.dispatcher.handle(text("苏轼谥号是什么？苏辙谥号又是什么？"))
     assert outcome.intent == "faq"

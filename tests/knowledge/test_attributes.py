@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.attributes import asked, subject, unstated
+from knowledge.attributes import asked, partly_stated, subject, unstated
 
 HISTORY = "三苏祠原是苏洵、苏轼、苏辙的故居。元代改宅为祠，清康熙四年（1665）重建。"
 
@@ -59,3 +59,28 @@ def test_the_next_time_is_not_the_last_time() -> None:
 def test_an_age_is_stated_in_full_years_too() -> None:
     assert unstated("多少岁可以办老年证", "一般年满60周岁的老人可以办。") is None
     assert unstated("多少岁可以办老年证", "带照片和身份证到老龄办领取。") is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("身份证办下来要等几天", "processing"), ("多久能拿到", "processing"),
+     ("要住满多久才能办居住证", "duration"), ("办居住证要多长时间", "processing")],
+)  # fmt: skip
+def test_how_long_the_office_takes_is_not_how_long_one_lived_there(
+    question: str, kind: str
+) -> None:
+    found = asked(question)
+    assert (found.name if found else None) == kind
+
+
+def test_a_stay_of_half_a_year_states_a_duration_but_not_a_processing_time() -> None:
+    answer = "在这里居住半年以上，就能申领。带身份证到派出所办。"
+    assert unstated("要住满多久才能办", answer) is None
+    assert unstated("办下来要等几天", answer) is not None
+
+
+def test_a_question_asking_two_things_is_partly_answered() -> None:
+    answer = "远景楼高约80米，是北宋时修的楼。"
+    assert partly_stated("远景楼有多高，开放时间是几点到几点", answer)
+    assert not partly_stated("远景楼几点开门", answer)
+    assert not partly_stated("我想去远景楼玩，几点开门", answer)
