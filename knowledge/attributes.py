@@ -24,6 +24,18 @@ class Attribute:
 
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
+        # a share each one got ("每个社区分了多少"), which a total does not answer
+        "share", "具体分配",
+        re.compile(
+            r"每(?!个?(月|年|天|日|周|星期|次|季度))(个|一个|家|户|人|位|名)?[\u4e00-\u9fff]{0,3}?"
+            r"(分|分到|分配|摊|给|发|补)了?(多少|好多|几)"
+        ),
+        re.compile(
+            rf"每(个|一个|家|户|人|位|名)?[\u4e00-\u9fff]{{0,6}}?{_NUMBER}+(\.\d+)?(万|千)?元|"
+            r"人均|户均|平均每"
+        ),
+    ),
+    Attribute(
         "amount", "标准和金额",
         re.compile(r"标准.{0,6}(多少|好多|几)|每个?月.{0,6}(多少|好多|几)|补贴多少|补助多少|发多少"),
         re.compile(rf"{_NUMBER}+(\.\d+)?(万|千)?元|标准为|标准是"),

@@ -84,3 +84,12 @@ def test_a_question_asking_two_things_is_partly_answered() -> None:
     assert partly_stated("远景楼有多高，开放时间是几点到几点", answer)
     assert not partly_stated("远景楼几点开门", answer)
     assert not partly_stated("我想去远景楼玩，几点开门", answer)
+
+
+def test_a_share_each_one_got_is_not_stated_by_a_total() -> None:
+    assert asked("这笔补助每户分了多少") is not None
+    assert unstated("这笔补助每户分了多少", "区里拿出100万元补助困难家庭。") is not None
+    assert unstated("这笔补助每户分了多少", "每户补助2000元。") is None
+    found = asked("低保每个月发多少")
+    assert found is not None
+    assert found.name == "amount"
