@@ -60,7 +60,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "count", "数量",
-        re.compile(r"多少(个)?(人|户|位|件|条|名|家|居民)|好多(人|户|件|条)|人口|几个人"),
+        re.compile(r"多少(个)?(人|户|位|件|条|名|家|居民)|好多(人|户|件|条)|人口|(?<!哪)几个人"),
         re.compile(rf"{_NUMBER}+(多|余)?(万)?(个)?(人|户|位|件|条|名|家)|人口"),
     ),
     Attribute(

@@ -93,3 +93,10 @@ def test_a_share_each_one_got_is_not_stated_by_a_total() -> None:
     found = asked("低保每个月发多少")
     assert found is not None
     assert found.name == "amount"
+
+
+def test_which_ones_is_not_how_many() -> None:
+    assert asked("苏家祖坟埋的是哪几个人") is None
+    found = asked("这个班有几个人")
+    assert found is not None
+    assert found.name == "count"
