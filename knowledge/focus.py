@@ -24,6 +24,8 @@ _QUESTION = re.compile(
     r"可不可以|要不要|会不会|对不对|想问|想了解|想知道|(不|没|没有)$)"
 )
 # a whole clause of courtesy or greeting: nothing to match
+# the words of a question that asks for something in particular (not "吗", "是不是")
+_WH = re.compile(r"什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥")
 _COURTESY = re.compile(
     r"^(同志|老师|师傅|小邻|小助手|邻里|工作人员|领导|书记|美女|帅哥|小妹|小伙子|妹儿|你|您|你们)*"
     r"(你好|您好|你们好|好|早上好|上午好|中午好|下午好|晚上好|在吗|在不在|打扰了|打扰一下|"
@@ -66,7 +68,8 @@ _ASR_FILLERS = re.compile(
     r"(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
 )
 # voice typing says a name twice ("苏祠街道苏祠街道办事处在哪里"): once is enough
-_REPEATED = re.compile(r"([\u4e00-\u9fff]{2,8})\1+")
+# ("能不能不参加" asks whether one may not: 不 and 没 are never a repeated name's)
+_REPEATED = re.compile(r"((?:(?![不没])[\u4e00-\u9fff]){2,8})\1+")
 _STORY = 40  # characters: a message this long tells circumstances around its request
 _REMARK = 5
 _CONTENT = 3
@@ -172,6 +175,8 @@ def _questions(simplified: str) -> tuple[str, ...]:
     asked = [p.strip(" ，,。") for n, p in enumerate(pieces) if n < len(pieces) - 1 or _asks(p)]
     asked = [p for p in asked if p]
     if len(asked) < 2:
+        asked = _short_questions(simplified)
+    if len(asked) < 2:
         return ()
     questions = []
     for part in asked:
@@ -179,3 +184,13 @@ def _questions(simplified: str) -> tuple[str, ...]:
         if clauses:
             questions.append("，".join(clauses))
     return tuple(questions) if len(questions) >= 2 else ()
+
+
+def _short_questions(simplified: str) -> list[str]:
+    """A short message of clauses that each ask a question of their own ("苏轼的字是啥，他弟弟
+    的字又是啥"), typed without question marks; none when a clause only tells."""
+    clauses = _clauses(simplified)
+    if len(simplified) >= _STORY or len(clauses) < 2:
+        return []
+    asking = all(_WH.search(c) and len(_ASKS.sub("", c)) >= _CONTENT for c in clauses)
+    return clauses if asking else []

@@ -127,6 +127,13 @@ def test_two_questions_in_one_message_get_both_answers(app: App, text: Text) -> 
     assert len(outcome.replies) == 2
 
 
+def test_two_questions_typed_without_question_marks_get_both_answers(app: App, text: Text) -> None:
+    outcome = app.dispatcher.handle(text("东坡湖是怎么来的，三苏祠在哪里"))
+    assert outcome.answer_id == "site-dongpo-hu"
+    assert len(outcome.replies) == 2
+    assert "三苏祠" in outcome.replies[1].text
+
+
 def test_a_second_question_not_answered_is_named(app: App, text: Text) -> None:
     outcome = app.dispatcher.handle(text("苏轼谥号是什么？明天眉山下雨不？"))
     assert "文忠" in outcome.text

@@ -88,3 +88,13 @@ def test_the_speakers_circumstances_are_kept_aside() -> None:
 def test_a_question_reported_after_where_it_was_asked_is_that_question() -> None:
     said = "你好，我外孙女学校老师布置作业问东坡湖是怎么来的，我也说不清楚，谢谢。"
     assert focus(said).text == "东坡湖是怎么来的"
+
+
+def test_asking_whether_one_may_not_is_not_a_repeated_name() -> None:
+    assert focus("那天有事，能不能不去了").text == "那天有事，能不能不去了"
+
+
+def test_short_questions_typed_without_question_marks_are_split() -> None:
+    assert focus("三苏祠在哪里，门票多少钱").questions == ("三苏祠在哪里", "门票多少钱")
+    assert focus("三苏祠在哪里，是不是免费的").questions == ()
+    assert focus("我想去三苏祠，在哪里").questions == ()
