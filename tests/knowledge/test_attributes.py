@@ -15,7 +15,10 @@ HISTORY = "三苏祠原是苏洵、苏轼、苏辙的故居。元代改宅为祠
     [("三苏祠门票多少钱", "price"), ("东坡区低保标准一个月多少钱", "amount"),
      ("远景楼晚上几点亮灯", "hours"), ("东坡区去年GDP是多少", "economy"),
      ("苏辙社区有多少户人家", "count"), ("通惠河绿道全长多少公里", "size"),
-     ("东坡大道改造好久完工", "date"), ("三苏祠有什么历史", None), ("低保怎么申请", None)],
+     ("东坡大道改造好久完工", "date"), ("三苏祠有什么历史", None), ("低保怎么申请", None),
+     # how long the office takes is not how long one lived there
+     ("身份证办下来要等几天", "processing"), ("多久能拿到", "processing"),
+     ("要住满多久才能办居住证", "duration"), ("办居住证要多长时间", "processing")],
 )  # fmt: skip
 def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
     found = asked(question)
@@ -59,18 +62,6 @@ def test_the_next_time_is_not_the_last_time() -> None:
 def test_an_age_is_stated_in_full_years_too() -> None:
     assert unstated("多少岁可以办老年证", "一般年满60周岁的老人可以办。") is None
     assert unstated("多少岁可以办老年证", "带照片和身份证到老龄办领取。") is not None
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [("身份证办下来要等几天", "processing"), ("多久能拿到", "processing"),
-     ("要住满多久才能办居住证", "duration"), ("办居住证要多长时间", "processing")],
-)  # fmt: skip
-def test_how_long_the_office_takes_is_not_how_long_one_lived_there(
-    question: str, kind: str
-) -> None:
-    found = asked(question)
-    assert (found.name if found else None) == kind
 
 
 def test_a_stay_of_half_a_year_states_a_duration_but_not_a_processing_time() -> None:
