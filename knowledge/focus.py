@@ -23,9 +23,9 @@ _QUESTION = re.compile(
     r"(吗|么|呢|什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥|是不是|有没有|没得|能不能|"
     r"可不可以|要不要|会不会|对不对|想问|想了解|想知道|(不|没|没有)$)"
 )
-# a whole clause of courtesy or greeting: nothing to match
 # the words of a question that asks for something in particular (not "吗", "是不是")
 _WH = re.compile(r"什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥")
+# a whole clause of courtesy or greeting: nothing to match
 _COURTESY = re.compile(
     r"^(同志|老师|师傅|小邻|小助手|邻里|工作人员|领导|书记|美女|帅哥|小妹|小伙子|妹儿|你|您|你们)*"
     r"(你好|您好|你们好|好|早上好|上午好|中午好|下午好|晚上好|在吗|在不在|打扰了|打扰一下|"
