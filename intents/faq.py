@@ -19,7 +19,7 @@ from bot.models import Conversation
 from bot.types import Option, Outcome, Reply
 from intents.flow import Words
 from intents.phrases import plain
-from knowledge.attributes import Attribute, subject, unstated
+from knowledge.attributes import Attribute, partly_stated, subject, unstated
 from knowledge.entry import Entry
 from knowledge.focus import Focus, focus
 from knowledge.matcher import Match, Matcher
@@ -46,6 +46,8 @@ _PUBLIC = re.compile(
 _AGREE_FLOOR = 0.25  # the whole message's best must be at least this likely to be agreed with
 # the asking clause alone points elsewhere when its own best is at least this likely
 _ELSEWHERE_FLOOR = 0.4
+# a word of the asking clause this telling (idf share) that the entry does not explain
+_UNEXPLAINED = 0.5
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:社区|街道|镇|村)")
 LOGGED = "这个问题我暂时答不上来，已经记下来交给社区工作人员补充 🙏"
 ELSEWHERE = (
@@ -53,9 +55,10 @@ ELSEWHERE = (
     "社区办事、活动、地名文化这些，都可以问我。"
 )
 UNKNOWN = (
-    "{subject}的{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏\n"
+    "{subject}{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏\n"
     "我这里有“{question}”的内容，想看的话回复“是”。"
 )
+NOT_STATED = "另外，{subject}{label}，我这里没有可靠资料，已经记下来交给社区工作人员补充 🙏"
 ALSO_ASKED = "您还问了“{question}”：麻烦单独再发一次，我接着帮您查 🙏"
 PRIVATE = (
     "邻居和其他居民的电话、住址，我们不能提供，要保护每个人的隐私，请您理解 🙏\n"
@@ -95,6 +98,8 @@ class FaqIntent:
         if match.decision == "answer" and match.best is not None:
             entry = match.best.entry
             missing = unstated(question, entry.answer, entry.question)
+            if missing is not None and partly_stated(question, entry.answer, entry.question):
+                return self._answer_but(ctx, match, question, missing)
             if missing is not None:
                 return self._unknown(ctx, match, question, missing)
             return self._answer(match.best.entry.id, match.confidence)
@@ -128,17 +133,24 @@ class FaqIntent:
             return found.text, first
         typed = ctx.text if _places(ctx.text) - _places(found.text) else ""
         for reading in dict.fromkeys((found.asked, typed)):
-            if reading and reading != found.text:
+            # the asking clauses alone must name something ("以前叫什么" fits many entries)
+            if reading and reading != found.text and matcher.topics(reading):
                 match = matcher.match(reading, community=community)
                 if match.decision == "answer":
                     return reading, match
         asked = matcher.match(found.ask, community=community) if found.ask else None
         if (topical := _with_topics(matcher, found)) and asked is not None:
             match = matcher.match(topical, community=community)
-            if match.decision == "answer" and not _elsewhere(asked, match):
+            if match.decision == "answer" and _fits_ask(matcher, found.ask, asked, match):
                 return topical, match
         agreed = _agreed(matcher, found, first, asked, community)
-        return (found.text, agreed) if agreed is not None else (found.text, first)
+        if agreed is not None:
+            return found.text, agreed
+        # the asking clause names its own subject and is answered outright by it ("……老师让
+        # 讲讲苏轼的故事，苏轼的字是什么，好给娃娃讲清楚")
+        if asked is not None and asked.decision == "answer" and matcher.topics(found.ask):
+            return found.ask, asked
+        return found.text, first
 
     def _several(self, ctx: Context, questions: tuple[str, ...]) -> Outcome | None:
         """Each question on its own; None unless the first is answered outright."""
@@ -173,13 +185,26 @@ class FaqIntent:
             return Outcome("fallback", (Reply(PRIVATE),), confidence=match.confidence)
         assert match.best is not None
         entry = match.best.entry
-        about = subject(question, missing, entry.keywords) or "您问的"
+        about = _whose(subject(question, missing, entry.keywords))
         self._log_for_staff(ctx, match)
         data = {"choices": [entry.id], "question": ctx.text[:200]}
         conversation.start(ctx.session, ctx.user_id, CLARIFY_FLOW, data, ctx.now + self.timeout)
         text = UNKNOWN.format(subject=about, label=missing.label, question=entry.question)
         offer = (Option(1, entry.question, entry.id),)
         return Outcome("fallback", (Reply(text),), confidence=match.confidence, suggestions=offer)
+
+    def _answer_but(self, ctx: Context, match: Match, question: str, missing: Attribute) -> Outcome:
+        """The entry answers part of the question: its answer, and an honest word on the
+        part it does not state (logged for staff)."""
+        assert match.best is not None
+        entry = match.best.entry
+        about = _whose(subject(question, missing, entry.keywords))
+        self._log_for_staff(ctx, match)
+        replies = (
+            Reply(entry.answer),
+            Reply(NOT_STATED.format(subject=about, label=missing.label)),
+        )
+        return Outcome("faq", replies, confidence=match.confidence, answer_id=entry.id)
 
     def _answer(self, entry_id: str, confidence: float) -> Outcome:
         entry = self._matcher().entry(entry_id)
@@ -235,11 +260,25 @@ class FaqIntent:
 
 def _with_topics(matcher: Matcher, found: Focus) -> str:
     """The asking clause led by the telling words of the clauses beside it: "听人说可以申请
-    低保，……社区能不能帮我们去申请" asks "低保，社区能不能帮我们去申请"."""
+    低保，……社区能不能帮我们去申请" asks "低保，社区能不能帮我们去申请"; an asking clause
+    that names nothing takes them from the speaker's own circumstances too ("我常去东坡岛
+    散步，……以前叫什么")."""
     if not found.ask:
         return ""
-    words = [w for c in found.context for w in matcher.topics(c) if w not in found.ask]
+    told = found.context if matcher.topics(found.ask) else (*found.aside, *found.context)
+    words = [w for c in told for w in matcher.topics(c) if w not in found.ask]
     return "，".join([*dict.fromkeys(words), found.ask]) if words else ""
+
+
+def _fits_ask(matcher: Matcher, ask: str, asked: Match, reading: Match) -> bool:
+    """Whether the asking clause lets `reading` (it led by the context's topics) answer: a
+    clause naming something must not point clearly elsewhere; one naming nothing
+    ("叫什么来着") points nowhere, but its words must be ones the entry explains ("灯叫啥名字"
+    is not answered by the community's entry)."""
+    if matcher.topics(ask):
+        return not _elsewhere(asked, reading)
+    assert reading.best is not None  # an answer has a candidate
+    return matcher.unexplained(ask, reading.best.entry.id) < _UNEXPLAINED
 
 
 def _elsewhere(asked: Match, reading: Match) -> bool:
@@ -263,6 +302,11 @@ def _agreed(
         if match.decision == "answer" and match.best and match.best.entry.id == best.entry.id:
             return match
     return None
+
+
+def _whose(about: str) -> str:
+    """The subject as the reply names it: "三苏祠的", or "您问的" when none was found."""
+    return f"{about}的" if about else "您问的"
 
 
 def _places(text: str) -> set[str]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.focus import is_question
+
 _NUMBER = r"[0-9一二三四五六七八九十百千万两半几]"
 
 
@@ -21,6 +23,18 @@ class Attribute:
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute(
+        # a share each one got ("每个社区分了多少"), which a total does not answer
+        "share", "具体分配",
+        re.compile(
+            r"每(?!个?(月|年|天|日|周|星期|次|季度))(个|一个|家|户|人|位|名)?[\u4e00-\u9fff]{0,3}?"
+            r"(分|分到|分配|摊|给|发|补)了?(多少|好多|几)"
+        ),
+        re.compile(
+            rf"每(个|一个|家|户|人|位|名)?[\u4e00-\u9fff]{{0,6}}?{_NUMBER}+(\.\d+)?(万|千)?元|"
+            r"人均|户均|平均每"
+        ),
+    ),
     Attribute(
         "amount", "标准和金额",
         re.compile(r"标准.{0,6}(多少|好多|几)|每个?月.{0,6}(多少|好多|几)|补贴多少|补助多少|发多少"),
@@ -46,12 +60,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "count", "数量",
-        re.compile(r"多少(个)?(人|户|位|件|条|名|家|居民)|好多(人|户|件|条)|人口|几个人"),
+        re.compile(r"多少(个)?(人|户|位|件|条|名|家|居民)|好多(人|户|件|条)|人口|(?<!哪)几个人"),
         re.compile(rf"{_NUMBER}+(多|余)?(万)?(个)?(人|户|位|件|条|名|家)|人口"),
     ),
     Attribute(
         "size", "长度和面积",
-        re.compile(r"多长|全长|多少公里|多少米|多高|身高|面积|多少亩|多少平方|多宽|多深"),
+        re.compile(r"多长(?!时间)|全长|多少公里|多少米|多高|身高|面积|多少亩|多少平方|多宽|多深"),
         re.compile(rf"{_NUMBER}+(\.\d+)?(多|余)?(米|公里|千米|里|亩|平方|公顷|厘米|尺)"),
     ),
     Attribute(
@@ -67,7 +81,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "age", "年龄",
         re.compile(r"多大年纪|多少岁|几岁|年龄多大|今年多大"),
-        re.compile(rf"{_NUMBER}+岁|出生|生于|\d{{4}}年"),
+        re.compile(rf"{_NUMBER}+周?岁|出生|生于|\d{{4}}年"),
     ),
     Attribute(
         "floor", "具体位置",
@@ -75,9 +89,23 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"\d+楼|\d+层|[一二三四五六七八九十]+楼|[一二三四五六七八九十]+层"),
     ),
     Attribute(
+        # how long the office takes ("办下来要等几天"), which how long one must have lived
+        # somewhere ("住满半年") does not answer
+        "processing", "办理时限",
+        re.compile(
+            r"(办|拿|领|批|审|出证|下证)[^，,。？?]{0,3}?(要|得|需要)?等?(几天|多久|好久|多长时间|多少天|几个工作日)|"
+            r"(几天|多久|好久|多长时间|多少天)(能|才能|可以|就能|才)?"
+            r"(办好|办下来|办完|拿到|拿得到|领到|批下来|下来|出来)|等(几天|多久|好久|多长时间)"
+        ),
+        re.compile(rf"{_NUMBER}+(个)?(工作日|天|日)|当场|当天|即时|立等|即办"),
+    ),
+    Attribute(
         "duration", "办理时限",
         re.compile(r"多少天|多久能|好久能|几天能|多长时间能|多久才|几天才|多少个工作日"),
-        re.compile(rf"{_NUMBER}+(个)?(天|日|工作日|月|周|星期|小时)|当场|当天|即时"),
+        re.compile(
+            rf"{_NUMBER}+(个)?(天|日|工作日|月|周|星期|小时)|当场|当天|即时|"
+            r"(?<!\d)[半一二两三四五六七八九十\d]{1,2}(个)?年"
+        ),
     ),
     Attribute(
         "next", "下一次的时间",
@@ -153,3 +181,22 @@ def subject(question: str, attribute: Attribute, names: tuple[str, ...]) -> str:
     before = lowered[: found.start()] if found else ""
     words = re.sub(r"[^\u4e00-\u9fff0-9a-z]+", "", before)
     return re.sub(r"^(请问|那个|我想问|想问|问一下|这个)+", "", words)[-10:]
+
+
+_CLAUSE = re.compile(r"[，,。；;？?！!\s]+")
+
+
+def partly_stated(question: str, answer: str, about: str = "") -> bool:
+    """Whether the question asks something besides the fact `answer` lacks, in a clause of
+    its own that the answer is not found lacking ("居住证去哪里办，办下来要多久": where, yes;
+    how long, no): the answer is worth giving, with a word on what it does not say.
+
+    Args:
+        question: the resident's question.
+        answer: the answer of the entry that matched.
+        about: the entry's own question (as for `unstated`).
+    """
+    clauses = [c for c in _CLAUSE.split(question) if c]
+    lacking = [c for c in clauses if unstated(c, answer, about) is not None]
+    others = [c for c in clauses if c not in lacking]
+    return bool(lacking) and any(asked(c) is not None or is_question(c) for c in others)

@@ -23,6 +23,8 @@ _QUESTION = re.compile(
     r"(吗|么|呢|什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥|是不是|有没有|没得|能不能|"
     r"可不可以|要不要|会不会|对不对|想问|想了解|想知道|(不|没|没有)$)"
 )
+# the words of a question that asks for something in particular (not "吗", "是不是")
+_WH = re.compile(r"什么|啥|哪|几|多少|好多|怎么|怎样|咋|如何|为什么|为啥")
 # a whole clause of courtesy or greeting: nothing to match
 _COURTESY = re.compile(
     r"^(同志|老师|师傅|小邻|小助手|邻里|工作人员|领导|书记|美女|帅哥|小妹|小伙子|妹儿|你|您|你们)*"
@@ -39,7 +41,10 @@ _ABOUT_ME = re.compile(
 )
 # a polite lead-in that carries no content ("麻烦你给我讲讲" keeps 讲讲, which asks)
 _LEAD_IN = re.compile(
-    r"^(请问一下|请问|麻烦问一下|麻烦问下|麻烦你|麻烦您|我想问一下|想问一下|问一下)"
+    r"^(请问一下|请问|麻烦问一下|麻烦问下|麻烦你|麻烦您|"
+    # "我想先问问", "想请教一下", "他想知道": the wish to ask, not what is asked
+    r"(我|我们|他|她|他们)?(也|就|还)?(想|很想|一直想)?(先|再)?"
+    r"(问问|问一下|问下|请教一下|请教|打听一下|打听|了解一下|知道|晓得))"
 )
 # a request with no content of its own: "麻烦你给我讲讲", "帮我们说说到底是怎么回事", "是真的吗"
 _REQUEST_ONLY = re.compile(
@@ -49,8 +54,10 @@ _REQUEST_ONLY = re.compile(
 )
 # reported speech: "我外孙问我眉山为什么叫眉山" asks "眉山为什么叫眉山"
 _REPORTED = re.compile(
-    r"^(我|我的|我家)?(外孙|外孙女|孙子|孙女|孩子|娃儿|老伴|儿子|女儿|朋友|邻居|别人|有人|他|她)"
-    r"(也)?(问我|问|说)"
+    r"^(我|我的|我家)?[\u4e00-\u9fff]{0,3}?"
+    r"(外孙|外孙女|孙子|孙女|孩子|娃儿|娃娃|老伴|儿子|女儿|儿媳妇|朋友|邻居|别人|有人|他|她|老师|同学)"
+    # "孙子学校布置作业问…": a few words of where or how between the person and the question
+    r"[\u4e00-\u9fff]{0,8}?(也)?(问我|问|说)(?!题)"
 )
 _TAIL_COURTESY = re.compile(r"(谢谢你?了?|麻烦你?了|麻烦您了|辛苦了)$")
 
@@ -61,7 +68,8 @@ _ASR_FILLERS = re.compile(
     r"(?<=[\u4e00-\u9fff])那个(?=[\u4e00-\u9fff])|^就是"
 )
 # voice typing says a name twice ("苏祠街道苏祠街道办事处在哪里"): once is enough
-_REPEATED = re.compile(r"([\u4e00-\u9fff]{2,8})\1+")
+# ("能不能不参加" asks whether one may not: 不 and 没 are never a repeated name's)
+_REPEATED = re.compile(r"((?:(?![不没])[\u4e00-\u9fff]){2,8})\1+")
 _STORY = 40  # characters: a message this long tells circumstances around its request
 _REMARK = 5
 _CONTENT = 3
@@ -79,6 +87,9 @@ class Focus:
     # what "社区能不能帮我们去申请" asks about)
     ask: str = ""
     context: tuple[str, ...] = ()
+    # the speaker's own circumstances, left out ("我常去东坡岛散步"): they may still name what
+    # an asking clause that names nothing ("以前叫什么") is about
+    aside: tuple[str, ...] = ()
 
 
 def _clauses(text: str) -> list[str]:
@@ -87,6 +98,11 @@ def _clauses(text: str) -> list[str]:
 
 def _asks(clause: str) -> bool:
     return bool(_ASKS.search(clause))
+
+
+def is_question(clause: str) -> bool:
+    """Whether a clause asks a question (not only a request: "帮我报个名" asks nothing)."""
+    return bool(_QUESTION.search(clause))
 
 
 def _content(kept: list[str]) -> bool:
@@ -109,12 +125,18 @@ def _kept(clause: str) -> str:
     return "" if _noise(clause) else lead
 
 
+def _about_me(clause: str) -> bool:
+    """The speaker's own circumstances, asking nothing ("我家住在东坡湖附近")."""
+    plain = _TAIL_COURTESY.sub("", clause)
+    return bool(plain and _ABOUT_ME.match(plain)) and not _asks(plain)
+
+
 def _noise(clause: str) -> bool:
     """Courtesy, a greeting, or the speaker's own circumstances that ask nothing."""
     plain = _TAIL_COURTESY.sub("", clause)
     if not plain or _COURTESY.match(plain) or _REQUEST_ONLY.match(plain):
         return True
-    return bool(_ABOUT_ME.match(plain)) and not _asks(plain)
+    return _about_me(plain)
 
 
 def focus(text: str) -> Focus:
@@ -142,7 +164,8 @@ def focus(text: str) -> Focus:
     questions = [c for c in asking if _QUESTION.search(c) or len(simplified) >= _STORY]
     ask = questions[-1] if questions and len(kept) > 1 else ""
     context = tuple(c for c in kept if c != ask) if ask else ()
-    return Focus("，".join(kept), _questions(simplified), alone, ask, context)
+    aside = tuple(c for c in clauses if _about_me(c)) if ask else ()
+    return Focus("，".join(kept), _questions(simplified), alone, ask, context, aside)
 
 
 def _questions(simplified: str) -> tuple[str, ...]:
@@ -152,6 +175,8 @@ def _questions(simplified: str) -> tuple[str, ...]:
     asked = [p.strip(" ，,。") for n, p in enumerate(pieces) if n < len(pieces) - 1 or _asks(p)]
     asked = [p for p in asked if p]
     if len(asked) < 2:
+        asked = _short_questions(simplified)
+    if len(asked) < 2:
         return ()
     questions = []
     for part in asked:
@@ -159,3 +184,13 @@ def _questions(simplified: str) -> tuple[str, ...]:
         if clauses:
             questions.append("，".join(clauses))
     return tuple(questions) if len(questions) >= 2 else ()
+
+
+def _short_questions(simplified: str) -> list[str]:
+    """A short message of clauses that each ask a question of their own ("苏轼的字是啥，他弟弟
+    的字又是啥"), typed without question marks; none when a clause only tells."""
+    clauses = _clauses(simplified)
+    if len(simplified) >= _STORY or len(clauses) < 2:
+        return []
+    asking = all(_WH.search(c) and len(_ASKS.sub("", c)) >= _CONTENT for c in clauses)
+    return clauses if asking else []

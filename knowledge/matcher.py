@@ -29,7 +29,11 @@ _TOPIC_SHARE = 0.75
 _DISCOURSE = re.compile(
     r"但是|可是|还有|自己|可以|真的|一个|一些|现在|以前|以后|时候|已经|知道|晓得|不是|就是|还是|"
     r"这个|那个|一下|怎么|什么|为了|因为|所以|然后|好像|听说|觉得|一直|几次|好几|几年|今年|去年|"
-    r"前年|我们|你们|他们|她们|大家|人家|老伴|东西|事情|地方|这里|那里|这边|那边|起来|回来"
+    r"前年|我们|你们|他们|她们|大家|人家|老伴|东西|事情|地方|这里|那里|这边|那边|起来|回来|"
+    r"还要|应该|经常|平时|旁边|附近|"
+    # the speaker's family, who tell the circumstances, not the topic ("带孙子去东坡岛玩")
+    r"孙子|孙女|外孙|外孙女|儿子|女儿|儿媳|儿媳妇|女婿|母亲|父亲|老妈|老爸|妈妈|爸爸|老公|老婆|"
+    r"娃娃|娃儿|孩子|小孩|小朋友|老人|老头子|老太婆|家人|家里|屋头|邻居|老邻居"
 )  # entries whose vocabularies are kept between questions
 
 
@@ -176,6 +180,15 @@ class Matcher:
         clause contributes to the question beside it."""
         words = self.analyzer.analyze(text).words
         return [feature[1:] for feature in words if self._topic(feature)]
+
+    def unexplained(self, text: str, entry_id: str) -> float:
+        """How informative the most informative word of `text` is that the entry does not
+        explain by its questions, keywords or answer (0..1 idf share; 0 when it explains
+        every word, 1 for an unknown entry)."""
+        number = self._by_id.get(entry_id)
+        if number is None:
+            return 1.0
+        return self._novelty(self.analyzer.analyze(text), number)
 
     def _topic(self, feature: str) -> bool:
         if feature in self._topic_features:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.attributes import asked, subject, unstated
+from knowledge.attributes import asked, partly_stated, subject, unstated
 
 HISTORY = "三苏祠原是苏洵、苏轼、苏辙的故居。元代改宅为祠，清康熙四年（1665）重建。"
 
@@ -15,7 +15,10 @@ HISTORY = "三苏祠原是苏洵、苏轼、苏辙的故居。元代改宅为祠
     [("三苏祠门票多少钱", "price"), ("东坡区低保标准一个月多少钱", "amount"),
      ("远景楼晚上几点亮灯", "hours"), ("东坡区去年GDP是多少", "economy"),
      ("苏辙社区有多少户人家", "count"), ("通惠河绿道全长多少公里", "size"),
-     ("东坡大道改造好久完工", "date"), ("三苏祠有什么历史", None), ("低保怎么申请", None)],
+     ("东坡大道改造好久完工", "date"), ("三苏祠有什么历史", None), ("低保怎么申请", None),
+     # how long the office takes is not how long one lived there
+     ("身份证办下来要等几天", "processing"), ("多久能拿到", "processing"),
+     ("要住满多久才能办居住证", "duration"), ("办居住证要多长时间", "processing")],
 )  # fmt: skip
 def test_what_a_question_asks_for(question: str, kind: str | None) -> None:
     found = asked(question)
@@ -54,3 +57,37 @@ def test_the_next_time_is_not_the_last_time() -> None:
     assert unstated("云朵灯活动下一次什么时候办", held) is not None
     assert unstated("云朵灯活动啥时候办的", held) is None
     assert unstated("义诊下次啥时候", "下一期计划于3月在蓬莱社区举办。") is None
+
+
+def test_an_age_is_stated_in_full_years_too() -> None:
+    assert unstated("多少岁可以办老年证", "一般年满60周岁的老人可以办。") is None
+    assert unstated("多少岁可以办老年证", "带照片和身份证到老龄办领取。") is not None
+
+
+def test_a_stay_of_half_a_year_states_a_duration_but_not_a_processing_time() -> None:
+    answer = "在这里居住半年以上，就能申领。带身份证到派出所办。"
+    assert unstated("要住满多久才能办", answer) is None
+    assert unstated("办下来要等几天", answer) is not None
+
+
+def test_a_question_asking_two_things_is_partly_answered() -> None:
+    answer = "远景楼高约80米，是北宋时修的楼。"
+    assert partly_stated("远景楼有多高，开放时间是几点到几点", answer)
+    assert not partly_stated("远景楼几点开门", answer)
+    assert not partly_stated("我想去远景楼玩，几点开门", answer)
+
+
+def test_a_share_each_one_got_is_not_stated_by_a_total() -> None:
+    assert asked("这笔补助每户分了多少") is not None
+    assert unstated("这笔补助每户分了多少", "区里拿出100万元补助困难家庭。") is not None
+    assert unstated("这笔补助每户分了多少", "每户补助2000元。") is None
+    found = asked("低保每个月发多少")
+    assert found is not None
+    assert found.name == "amount"
+
+
+def test_which_ones_is_not_how_many() -> None:
+    assert asked("苏家祖坟埋的是哪几个人") is None
+    found = asked("这个班有几个人")
+    assert found is not None
+    assert found.name == "count"

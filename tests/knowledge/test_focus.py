@@ -68,3 +68,33 @@ def test_a_short_request_beside_context_is_a_command_not_a_question() -> None:
 
 def test_a_name_said_twice_by_voice_typing_counts_once() -> None:
     assert focus("然后那个助老餐厅助老餐厅几点开门").text == "助老餐厅几点开门"
+
+
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [("我想先问问三苏祠在哪里", "三苏祠在哪里"), ("想请教一下东坡湖是怎么来的", "东坡湖是怎么来的"),
+     ("他想知道远景楼有多高", "远景楼有多高")],
+)  # fmt: skip
+def test_the_wish_to_ask_is_not_part_of_the_question(said: str, asked: str) -> None:
+    assert focus(said).text == asked
+
+
+def test_the_speakers_circumstances_are_kept_aside() -> None:
+    found = focus("同志你好，我常去东坡岛散步，听说它以前不叫这个名字，叫什么来着？")
+    assert found.ask == "叫什么来着"
+    assert found.aside == ("我常去东坡岛散步",)
+
+
+def test_a_question_reported_after_where_it_was_asked_is_that_question() -> None:
+    said = "你好，我外孙女学校老师布置作业问东坡湖是怎么来的，我也说不清楚，谢谢。"
+    assert focus(said).text == "东坡湖是怎么来的"
+
+
+def test_asking_whether_one_may_not_is_not_a_repeated_name() -> None:
+    assert focus("那天有事，能不能不去了").text == "那天有事，能不能不去了"
+
+
+def test_short_questions_typed_without_question_marks_are_split() -> None:
+    assert focus("三苏祠在哪里，门票多少钱").questions == ("三苏祠在哪里", "门票多少钱")
+    assert focus("三苏祠在哪里，是不是免费的").questions == ()
+    assert focus("我想去三苏祠，在哪里").questions == ()
