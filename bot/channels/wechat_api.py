@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from bot.channels.models import AccessToken
 from bot.clock import Clock, utcnow
@@ -162,22 +162,27 @@ class WeChatSender:
         """Before a delivery batch: how many customer-service messages each resident inside
         the window has had since they last wrote, read in one query (the batch's own sends
         count on from there), instead of one count a message."""
-        seen = {i.user_id: i.last_seen_at for i in identities if self._recent(i.last_seen_at)}
-        used = dict.fromkeys(seen, 0)
-        if seen:
-            table = Outbox.__table__  # type: ignore[attr-defined]
-            with self.engine.connect() as connection:
-                rows = connection.execute(
-                    select(table.c.user_id, table.c.sent_at).where(
-                        table.c.user_id.in_(seen), table.c.channel == self.channel,
-                        table.c.sent_at >= min(s for s in seen.values() if s is not None),
-                    )
-                )  # fmt: skip
-                for user_id, sent_at in rows:
-                    used[user_id] += sent_at >= seen[user_id]
+        seen = {i.user_id: at for i in identities if (at := i.last_seen_at) and self._recent(at)}
         # replaced whole: a batch's users are each sent to by one lane, so the counts of
         # one user are only ever touched by one thread
-        self._used = {user_id: (seen[user_id], n) for user_id, n in used.items()}
+        self._used = {user_id: (seen[user_id], n) for user_id, n in self._count(seen).items()}
+
+    def _count(self, seen: dict[int, dt.datetime]) -> dict[int, int]:
+        """Each resident's customer-service messages sent since `seen[resident]`."""
+        used = dict.fromkeys(seen, 0)
+        if not seen:
+            return used
+        table = Outbox.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as connection:  # core: one read, no ORM
+            rows = connection.execute(
+                select(table.c.user_id, table.c.sent_at).where(
+                    table.c.user_id.in_(seen), table.c.channel == self.channel,
+                    table.c.sent_at >= min(seen.values()),
+                )
+            )  # fmt: skip
+            for user_id, sent_at in rows:
+                used[user_id] += sent_at >= seen[user_id]
+        return used
 
     def send(self, identity: ChannelIdentity, texts: Sequence[str], kind: str) -> str:
         """Send; returns the route taken ("wechat" or "wechat-template")."""
@@ -197,28 +202,20 @@ class WeChatSender:
         self.api.post("message/template/send", _template(identity.external_id, template, texts))
         return TEMPLATE_ROUTE
 
-    def _recent(self, seen: dt.datetime | None) -> bool:
+    def _recent(self, seen: dt.datetime) -> bool:
         window = dt.timedelta(hours=self.settings.service_window_hours)
-        return seen is not None and self.clock() - seen <= window
+        return self.clock() - seen <= window
 
     def _window_used(self, identity: ChannelIdentity) -> int | None:
         """Customer-service messages this resident has had since they last wrote, or None
         outside the 48-hour window: what `prepare` read for this batch, else one count."""
         seen = identity.last_seen_at
-        if not self._recent(seen):
+        if seen is None or not self._recent(seen):
             return None
         prepared = self._used.get(identity.user_id)
         if prepared is not None and prepared[0] == seen:
             return prepared[1]
-        table = Outbox.__table__  # type: ignore[attr-defined]
-        with self.engine.connect() as connection:  # core: one read, no ORM
-            used = connection.scalar(
-                select(func.count()).select_from(table).where(
-                    table.c.user_id == identity.user_id, table.c.channel == self.channel,
-                    table.c.sent_at >= seen,
-                )
-            )  # fmt: skip
-        return int(used or 0)
+        return self._count({identity.user_id: seen})[identity.user_id]
 
 
 def _text(openid: str, texts: Sequence[str]) -> dict[str, Any]:
