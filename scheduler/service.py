@@ -34,8 +34,8 @@ logger = logging.getLogger(__name__)
 _SKEW = dt.timedelta(seconds=5)  # other processes' clocks and commits may lag a little
 
 # jobs wait on the database more than they compute (a reminder job of 100: ~50 ms, 15 ms of
-# it CPU): with 4 threads, 17 jobs a second (bench_reminders.py) fell 6–14 s behind (p50) on a busy
-# 2-core machine, with 8 they kept up (0.1–0.5 s)
+# it CPU): with 4 threads, 17 jobs a second (bench_reminders.py) fell 6–14 s behind (p50) on
+# a busy 2-core machine, with 8 they kept up (0.1–0.5 s)
 _JOB_THREADS = 8
 
 
