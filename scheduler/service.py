@@ -62,6 +62,7 @@ class SchedulerService:
         self._planner: Planner | None = None
         self._watermark: dt.datetime | None = None
         self._stop = threading.Event()
+        self._renewed = time.monotonic()  # when the lease was last renewed
         self._digest = shifts.DigestDay()
         self.order_timers = Timers.of_district(
             settings, load_categories(settings.orders.categories)
@@ -77,15 +78,16 @@ class SchedulerService:
         """One round: hold the lease, plan changed reminders, pass on offers, deliver. On
         PostgreSQL a standby delivers too (claims keep each user's messages in one process
         at a time); the leader hands back what a dead process left claimed."""
-        started, now = time.monotonic(), self.clock()
+        now = self.clock()
         ttl = dt.timedelta(seconds=self.settings.scheduler.lease_seconds)
+        self._renewed = time.monotonic()
         _guarded("heartbeat", lambda: lease.beat(self.engine, self.delivery.owner, now, ttl))
         if not lease.acquire(self.engine, self.owner, now, ttl):
             if self.leader:
                 logger.warning("lost the scheduler lease; standing by")
                 self._stop_scheduler()
             if self.shared_delivery:
-                self._deliver(now, started, ttl)
+                self._deliver(now, ttl)
             return
         if not self.leader:
             self._start_scheduler(now)
@@ -103,9 +105,32 @@ class SchedulerService:
                 self.engine, now, self.settings, self.notifier, self._reports)),
         ]  # fmt: skip
         for name, step in steps:  # one failing step does not hold up the others
+            if not self._hold(ttl):
+                return
             _guarded(name, step)
-        self._deliver(now, started, ttl)
+        if not self._hold(ttl):
+            return
+        self._deliver(now, ttl)
         _guarded("reports", lambda: announcement_delivery.finish(self.engine, now, self.notifier))
+
+    def _hold(self, ttl: dt.timedelta) -> bool:
+        """Renew the lease and the heartbeat mid-tick once a quarter of the lease has gone
+        (a slow step on a busy machine must not let them lapse). False when another process
+        took the lease over meanwhile: this one stands by."""
+        gone, lasting = time.monotonic() - self._renewed, ttl.total_seconds()
+        if gone < lasting / 4:
+            return True
+        if gone > lasting / 2:
+            logger.warning(
+                "the scheduler lease was renewed after %.1f s of its %g s", gone, lasting
+            )
+        now, self._renewed = self.clock(), time.monotonic()
+        _guarded("heartbeat", lambda: lease.beat(self.engine, self.delivery.owner, now, ttl))
+        if lease.acquire(self.engine, self.owner, now, ttl):
+            return True
+        logger.warning("lost the scheduler lease mid-tick; standing by")
+        self._stop_scheduler()
+        return False
 
     @property
     def shared_delivery(self) -> bool:
@@ -113,9 +138,11 @@ class SchedulerService:
         writes take turns anyway)."""
         return self.engine.dialect.name == "postgresql"
 
-    def _deliver(self, now: dt.datetime, started: float, ttl: dt.timedelta) -> None:
+    def _deliver(self, now: dt.datetime, ttl: dt.timedelta) -> None:
         # a long send (an announcement to thousands) stops in time to renew the lease
-        budget = max(1.0, ttl.total_seconds() / 3 - (time.monotonic() - started))
+        lasting = ttl.total_seconds()
+        spent = time.monotonic() - self._renewed
+        budget = max(min(1.0, lasting / 6), lasting / 3 - spent)
         _guarded("delivery", lambda: self.delivery.run_once(now, self._stop.is_set, budget))
 
     def _recover(self, now: dt.datetime, ttl: dt.timedelta) -> None:

@@ -15,13 +15,15 @@ from bot.config import DeliverySettings
 from bot.db import session_scope
 from bot.errors import ChannelError, Undeliverable
 from bot.identity import resolve_user
-from bot.models import ChannelIdentity
+from bot.models import ChannelIdentity, SchedulerLease
 from bot.outbox.models import Outbox
 from bot.outbox.notifier import Notifier
 from bot.types import Reply
 from scheduler import lease
+from scheduler import service as service_module
 from scheduler.delivery import Delivery
-from tests.conftest import NOW
+from scheduler.service import SchedulerService
+from tests.conftest import NOW, Clock
 
 TTL = dt.timedelta(seconds=30)
 
@@ -269,3 +271,65 @@ def test_a_fast_channel_marks_a_few_sending_at_once_and_a_crash_repeats_none(app
     got = [name for name, _ in first.sent + second.sent]
     assert sorted(got) == ["ann", "bob", "cat", "dan", "eve"]  # each once
     assert [r.status for r in rows(app)] == ["unknown"] * 3 + ["sent"] * 2
+
+
+class Slow:
+    """A monotonic clock and a wall clock that one scheduler step moves on by `seconds`."""
+
+    def __init__(self, clock: Clock, seconds: float):
+        self.clock, self.seconds, self.spent = clock, seconds, 0.0
+
+    def monotonic(self) -> float:
+        return self.spent
+
+    def step(self, *args: Any) -> None:
+        self.spent += self.seconds
+        self.clock.advance(seconds=self.seconds)
+
+
+def held_until(app: App) -> tuple[str, dt.datetime]:
+    with Session(app.engine) as session:
+        row = session.get(SchedulerLease, lease.NAME)
+        assert row is not None
+        return row.owner, row.expires_at
+
+
+def test_a_slow_step_renews_the_lease_mid_tick(
+    app: App, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that takes 20 s of a 30 s lease: renewed before the next step, from its end."""
+    slow = Slow(clock, 20)
+    monkeypatch.setattr(service_module, "time", slow)
+    monkeypatch.setattr(service_module.orders, "run_due", slow.step)
+    running = SchedulerService(app.engine, app.settings, clock, {"console": Recorder()})
+    try:
+        running.tick()
+        assert held_until(app) == (running.owner, NOW + dt.timedelta(seconds=20) + TTL)
+        assert running.leader
+    finally:
+        running.shutdown()
+
+
+def test_a_lease_taken_over_mid_tick_stops_the_rest_of_it(
+    app: App, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slower still (40 s): another process took the lapsed lease meanwhile, so this one
+    stops being the leader at once and runs none of the tick's later steps."""
+    slow = Slow(clock, 40)
+    later: list[object] = []
+
+    def taken_over(*args: Any) -> None:
+        slow.step()
+        assert lease.acquire(app.engine, "other", clock(), TTL)
+
+    monkeypatch.setattr(service_module, "time", slow)
+    monkeypatch.setattr(service_module.orders, "run_due", taken_over)
+    monkeypatch.setattr(service_module.reports, "run_due", lambda *a: later.append(a))
+    running = SchedulerService(app.engine, app.settings, clock, {"console": Recorder()})
+    try:
+        running.tick()
+        assert held_until(app)[0] == "other"
+        assert not running.leader
+        assert later == []
+    finally:
+        running.shutdown()
