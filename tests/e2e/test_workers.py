@@ -54,6 +54,13 @@ def test_the_workers_share_each_channels_rate() -> None:
     assert settings.wechat.per_second == 20  # the given settings are left as they were
 
 
+def on_postgresql(home: Path) -> dict[str, str]:
+    """`linli serve`'s environment on the test database, with a 5 s lease, not 2: on a 2-core
+    machine running two test processes beside PostgreSQL one scheduler step has taken
+    seconds, and /readyz rightly says "lapsed" then."""
+    return environment(home) | {"LINLI_DATABASE_URL": PG_URL, "LINLI_SCHEDULER_LEASE_SECONDS": "5"}
+
+
 def readiness(base: str) -> dict[str, object]:
     with httpx.Client(trust_env=False, timeout=10) as client:  # a new connection each time
         response = client.get(f"{base}/readyz")
@@ -110,12 +117,7 @@ def unsent(url: str) -> int:
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL test skipped: set LINLI_TEST_DATABASE_URL")
 def test_two_workers_on_postgresql(tmp_path: Path) -> None:
     drop_everything(PG_URL)
-    # 5 s, not 2: on a 2-core machine running two test processes beside PostgreSQL one
-    # scheduler step has taken seconds, and /readyz rightly says "lapsed" then
-    env = environment(tmp_path) | {
-        "LINLI_DATABASE_URL": PG_URL,
-        "LINLI_SCHEDULER_LEASE_SECONDS": "5",
-    }
+    env = on_postgresql(tmp_path)
     base = f"http://127.0.0.1:{env['LINLI_SERVER_PORT']}"
     try:
         with serving(env, "--workers", "2") as server:
@@ -175,8 +177,8 @@ def test_metrics_of_two_workers_add_up(tmp_path: Path) -> None:
     from tests.fakes.wechat_client import WeChatTestClient
 
     drop_everything(PG_URL)
-    env = environment(tmp_path) | {
-        "LINLI_DATABASE_URL": PG_URL, "LINLI_WECHAT_ENABLED": "true", "LINLI_WECHAT_TOKEN": "tok",
+    env = on_postgresql(tmp_path) | {
+        "LINLI_WECHAT_ENABLED": "true", "LINLI_WECHAT_TOKEN": "tok",
         "LINLI_WECHAT_APP_ID": "wxmetrics", "LINLI_WECHAT_APP_SECRET": "metrics-secret",
         "LINLI_WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
     }  # fmt: skip
@@ -234,9 +236,7 @@ def test_the_leader_killed_mid_delivery(tmp_path: Path) -> None:
     was sending is 'unknown' (at most one a delivery worker); nothing twice, nothing lost,
     each resident's messages in order."""
     drop_everything(PG_URL)
-    env = environment(tmp_path) | {
-        "LINLI_DATABASE_URL": PG_URL, "LINLI_DELIVERY_CONSOLE_PER_SECOND": "40",
-    }  # fmt: skip
+    env = on_postgresql(tmp_path) | {"LINLI_DELIVERY_CONSOLE_PER_SECOND": "40"}
     base = f"http://127.0.0.1:{env['LINLI_SERVER_PORT']}"
     try:
         with serving(env, "--workers", "2") as server:
