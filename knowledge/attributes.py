@@ -137,6 +137,35 @@ ATTRIBUTES: tuple[Attribute, ...] = (
 )  # fmt: skip
 
 
+# The matcher's question kinds (`question_kinds` in synonyms.yaml) an answer states by a
+# figure rather than by the asking words: "辖…17个社区" answers "有多少个社区", "1665年重建" answers
+# "什么时候重建", though neither answer says "几个" or "什么时候".
+_KIND_FIGURES = {
+    "price": ("price",),
+    "contact": ("contact",),
+    "count": ("count",),
+    "time": ("date", "hours", "duration"),
+}
+_COUNTED = re.compile(rf"{_NUMBER}+(多|余)?(万)?(个|所|座|项|条|处)")
+
+
+def stated_kinds(answer: str) -> frozenset[str]:
+    """The question kinds an answer states a figure of (a price, a count, a date ...).
+
+    Args:
+        answer: an entry's answer (any script; compared lower-case).
+    """
+    lowered = answer.lower()
+    by_name = {a.name: a for a in ATTRIBUTES}
+    found = {
+        kind for kind, names in _KIND_FIGURES.items()
+        if any(by_name[n].stated.search(lowered) for n in names)
+    }  # fmt: skip
+    if _COUNTED.search(lowered):
+        found.add("count")
+    return frozenset(found)
+
+
 def asked(question: str) -> Attribute | None:
     """The kind of fact a question asks for, when it is one of the known ones.
 

@@ -12,6 +12,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.analyze import Analysis, Analyzer
+from knowledge.attributes import stated_kinds
 from knowledge.calibration import CANDIDATE_FEATURES, Calibration
 from knowledge.entry import Entry
 from knowledge.index import Doc, Index, QueryWeights
@@ -140,7 +141,7 @@ class Matcher:
                     self._doc_text.append(text)
                     self._is_question.append(text in questions)
             answer = analyzer.analyze(entry.answer)
-            self._entry_kinds.append(frozenset(kinds | answer.kinds))
+            self._entry_kinds.append(frozenset(kinds | answer.kinds | stated_kinds(entry.answer)))
             answer_ptr.append(answer_ptr[-1] + len(answer.features))
             answer_hashes.extend(_stable_hash(f) for f in answer.features)
         self.index = Index(docs)

@@ -41,6 +41,10 @@ class CommandPhrases:
     def __call__(self, text: str) -> str | None:
         """The command `text` says in other words, or None when it is not clearly one."""
         match = self.matcher.match(focus(text).text)
-        if match.decision != "answer" or match.best is None:
+        if match.best is None or match.decision == "fallback":
+            return None
+        # only asked when the knowledge base had no answer: a clarify naming one command
+        # alone is that command (each one's first reply asks before it changes anything)
+        if match.decision == "clarify" and len(match.candidates) > 1:
             return None
         return match.best.entry.id

@@ -32,6 +32,9 @@ def test_choose_by_number(app: App, text: Callable[..., Incoming]) -> None:
 def test_say_it(app: App, text: Callable[..., Incoming]) -> None:
     assert "苏辙社区" in app.dispatcher.handle(text("我是苏辙社区的", user="bob")).text
     assert community_of(app, "bob") == "suzhe"
+    said = "我屋头在苏辙社区，你记一下"  # Sichuanese 屋头 (home), and "note it"
+    assert "苏辙社区" in app.dispatcher.handle(text(said, user="eve")).text
+    assert community_of(app, "eve") == "suzhe"
 
 
 def test_a_question_instead_is_answered(app: App, text: Callable[..., Incoming]) -> None:

@@ -43,6 +43,8 @@ SAID = {
     "有没有新的通知": "notices",
     "我想和社区干部说话": "handoff",
     "这个月有哪些活动": "activity_list",
+    # a clarify of the commands' matcher naming one command alone is that command
+    "你今天好不好嘛": "help",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.attributes import asked, partly_stated, subject, unstated
+from knowledge.attributes import asked, partly_stated, stated_kinds, subject, unstated
 
 HISTORY = "三苏祠原是苏洵、苏轼、苏辙的故居。元代改宅为祠，清康熙四年（1665）重建。"
 
@@ -91,3 +91,15 @@ def test_which_ones_is_not_how_many() -> None:
     found = asked("这个班有几个人")
     assert found is not None
     assert found.name == "count"
+
+
+@pytest.mark.parametrize(
+    ("answer", "kinds"),
+    [(HISTORY, {"time"}), ("街道辖芙蓉路、东湖等17个社区。", {"count"}),
+     ("门票60元，周一闭馆，9:00开门。", {"price", "time"}), ("热线电话12345。", {"contact"}),
+     ("苏辙字子由，晚号颍滨遗老。", set())],
+)  # fmt: skip
+def test_the_kinds_an_answer_states_by_a_figure(answer: str, kinds: set[str]) -> None:
+    """What the matcher counts as touched by an entry although its answer never uses the
+    asking words ("17个社区" answers "多少个社区")."""
+    assert stated_kinds(answer) == kinds
