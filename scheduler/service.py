@@ -63,6 +63,7 @@ class SchedulerService:
         self._watermark: dt.datetime | None = None
         self._stop = threading.Event()
         self._renewed = time.monotonic()  # when the lease was last renewed
+        self.behind = False  # the last delivery left due messages for want of time
         self._digest = shifts.DigestDay()
         self.order_timers = Timers.of_district(
             settings, load_categories(settings.orders.categories)
@@ -80,7 +81,7 @@ class SchedulerService:
         at a time); the leader hands back what a dead process left claimed."""
         now = self.clock()
         ttl = dt.timedelta(seconds=self.settings.scheduler.lease_seconds)
-        self._renewed = time.monotonic()
+        self._renewed, self.behind = time.monotonic(), False
         _guarded("heartbeat", lambda: lease.beat(self.engine, self.delivery.owner, now, ttl))
         if not lease.acquire(self.engine, self.owner, now, ttl):
             if self.leader:
@@ -143,7 +144,10 @@ class SchedulerService:
         lasting = ttl.total_seconds()
         spent = time.monotonic() - self._renewed
         budget = max(min(1.0, lasting / 6), lasting / 3 - spent)
+        began = time.monotonic()
         _guarded("delivery", lambda: self.delivery.run_once(now, self._stop.is_set, budget))
+        # stopped by the budget, not for want of due messages: the next tick starts at once
+        self.behind = time.monotonic() - began >= budget
 
     def _recover(self, now: dt.datetime, ttl: dt.timedelta) -> None:
         """Rows held by a process whose heartbeat lapsed (it crashed) go back, or to 'unknown'."""
@@ -167,7 +171,8 @@ class SchedulerService:
                     self.tick()
                 except Exception:
                     logger.exception("scheduler tick failed; trying again")
-                stop.wait(self.settings.delivery.interval_seconds)
+                if not self.behind:
+                    stop.wait(self.settings.delivery.interval_seconds)
         finally:
             self.shutdown()
 

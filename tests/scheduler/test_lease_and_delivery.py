@@ -333,3 +333,31 @@ def test_a_lease_taken_over_mid_tick_stops_the_rest_of_it(
         assert later == []
     finally:
         running.shutdown()
+
+
+def test_a_delivery_cut_short_by_its_budget_ticks_again_at_once(
+    app: App, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delivery that used its whole budget left due messages: `run` starts the next tick
+    without waiting the interval (an announcement to thousands keeps its rate); one that ran
+    out of messages first waits."""
+    slow = Slow(clock, 0)
+    monkeypatch.setattr(service_module, "time", slow)
+    running = SchedulerService(app.engine, app.settings, clock, {"console": Recorder()})
+    budgets: list[float] = []
+
+    def spend(now: dt.datetime, stop: Callable[[], bool], budget: float) -> int:
+        budgets.append(budget)
+        slow.spent += budget
+        return 200
+
+    try:
+        monkeypatch.setattr(running.delivery, "run_once", spend)
+        running.tick()
+        assert running.behind
+        assert budgets == [pytest.approx(TTL.total_seconds() / 3)]
+        monkeypatch.setattr(running.delivery, "run_once", lambda *args: 0)
+        running.tick()
+        assert not running.behind
+    finally:
+        running.shutdown()
